@@ -1,0 +1,108 @@
+//! The document shell, the layout and the routes.
+
+use crate::pages::{auth, dashboard, placeholder};
+use crate::session::{get_session, use_session, SessionResource};
+use crate::theme::{ThemeToggle, THEME_BOOT_SCRIPT};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::StaticSegment;
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <meta name="theme-color" content="#0f766e" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <script inner_html=THEME_BOOT_SCRIPT></script>
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let session: SessionResource = Resource::new_blocking(|| (), |_| get_session());
+    provide_context(session);
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/ezlift.css" />
+        <Title text="EzLift" />
+        <Router>
+            <Header />
+            <main class="page">
+                <Routes fallback=|| view! { <placeholder::NotFound /> }>
+                    <Route path=StaticSegment("") view=dashboard::Dashboard />
+                    <Route path=StaticSegment("programs") view=placeholder::Programs />
+                    <Route path=StaticSegment("workout") view=placeholder::Workout />
+                    <Route path=StaticSegment("history") view=placeholder::History />
+                    <Route path=StaticSegment("import") view=placeholder::Import />
+                    <Route path=StaticSegment("settings") view=placeholder::Settings />
+                    <Route path=StaticSegment("login") view=auth::Login />
+                    <Route path=StaticSegment("signup") view=auth::Signup />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+const NAV: &[(&str, &str)] = &[
+    ("/", "Dashboard"),
+    ("/programs", "Programs"),
+    ("/workout", "Workout"),
+    ("/history", "History"),
+    ("/import", "Import"),
+    ("/settings", "Settings"),
+];
+
+#[component]
+fn Header() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                "EzLift"
+            </a>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let user = session.await.ok().flatten();
+                    user.map(|user| {
+                        view! {
+                            <nav class="nav" aria-label="Main">
+                                {NAV
+                                    .iter()
+                                    .map(|(href, label)| {
+                                        view! { <A href=*href exact=true>{*label}</A> }
+                                    })
+                                    .collect_view()}
+                            </nav>
+                            <div class="account">
+                                <span class="user" data-testid="current-user">
+                                    {user.label()}
+                                </span>
+                                <form method="post" action="/auth/logout">
+                                    <button type="submit" class="link-button">
+                                        "Sign out"
+                                    </button>
+                                </form>
+                            </div>
+                        }
+                    })
+                })}
+            </Suspense>
+            <ThemeToggle />
+        </header>
+    }
+}

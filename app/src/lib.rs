@@ -1,0 +1,12 @@
+//! EzLift's shared crate: the data model, the pages and the code both the server and the
+//! browser run. Server-only code sits behind `ssr`, browser-only code behind `hydrate`.
+#![forbid(unsafe_code)]
+#![recursion_limit = "256"]
+
+pub mod app;
+pub mod model;
+pub mod pages;
+pub mod session;
+pub mod theme;
+
+pub use app::{shell, App};

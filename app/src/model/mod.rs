@@ -1,0 +1,7 @@
+//! The data model, defined once for the server, the browser and the tests.
+
+pub mod ids;
+pub mod tables;
+
+pub use ids::RecordId;
+pub use tables::{ColumnDef, ColumnKind, ParentRef, TableDef, SCHEMA_VERSION, TABLES};

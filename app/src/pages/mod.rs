@@ -1,0 +1,5 @@
+//! One module per page.
+
+pub mod auth;
+pub mod dashboard;
+pub mod placeholder;

@@ -1,0 +1,303 @@
+//! Who is calling: tokens (local or Firebase), the session cookie, and the first-request
+//! creation of a user's profile.
+
+pub mod firebase;
+pub mod password;
+pub mod tokens;
+
+use crate::config::{AuthMode, Config};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use jsonwebtoken::errors::ErrorKind;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+/// The header the mobile apps send their token in.
+pub const TOKEN_HEADER: &str = "x-jwt-token";
+/// The browser's session cookie (HttpOnly, SameSite=Lax).
+pub const SESSION_COOKIE: &str = "ezlift_session";
+
+/// A verified caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub user_id: String,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("missing credentials: send the x-jwt-token header or sign in")]
+    Missing,
+    #[error("wrong e-mail or password")]
+    WrongCredentials,
+    #[error("token has expired; sign in again")]
+    Expired,
+    #[error("token signature is invalid")]
+    BadSignature,
+    #[error("token algorithm is not accepted")]
+    Algorithm,
+    #[error("token issuer is not accepted")]
+    Issuer,
+    #[error("token audience is not accepted")]
+    Audience,
+    #[error("token is not valid yet")]
+    NotYetValid,
+    #[error("token is signed by an unknown key")]
+    UnknownKey,
+    #[error("malformed token: {0}")]
+    Malformed(String),
+    #[error("signing keys are unavailable: {0}")]
+    KeysUnavailable(String),
+    #[error("cross-site request refused: a cookie-authenticated change must come from this site")]
+    CrossSite,
+    #[error("{0}")]
+    Disabled(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<jsonwebtoken::errors::Error> for AuthError {
+    fn from(err: jsonwebtoken::errors::Error) -> Self {
+        match err.kind() {
+            ErrorKind::ExpiredSignature => Self::Expired,
+            ErrorKind::InvalidSignature
+            | ErrorKind::InvalidRsaKey(_)
+            | ErrorKind::InvalidEcdsaKey
+            | ErrorKind::InvalidKeyFormat => Self::BadSignature,
+            ErrorKind::InvalidAlgorithm
+            | ErrorKind::InvalidAlgorithmName
+            | ErrorKind::MissingAlgorithm => Self::Algorithm,
+            ErrorKind::InvalidIssuer => Self::Issuer,
+            ErrorKind::InvalidAudience => Self::Audience,
+            ErrorKind::ImmatureSignature => Self::NotYetValid,
+            ErrorKind::MissingRequiredClaim(claim) => {
+                Self::Malformed(format!("the {claim} claim is missing"))
+            }
+            // `alg: none` and other unknown algorithms fail while parsing the header.
+            ErrorKind::Json(e) if e.to_string().contains("unknown variant") => Self::Algorithm,
+            ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) | ErrorKind::InvalidToken => {
+                Self::Malformed("not a JSON Web Token".into())
+            }
+            _ => Self::Malformed(err.to_string()),
+        }
+    }
+}
+
+/// Checks a token's subject: it becomes our user id, so it must be a plausible one.
+fn identity(sub: String, email: Option<String>) -> Result<Identity, AuthError> {
+    if sub.is_empty() || sub.len() > 128 || sub.chars().any(char::is_control) {
+        return Err(AuthError::Malformed("the sub claim is not a user id".into()));
+    }
+    Ok(Identity {
+        user_id: sub,
+        email,
+    })
+}
+
+enum Verifier {
+    Local(tokens::LocalTokens),
+    Firebase(firebase::FirebaseVerifier),
+}
+
+pub struct Auth {
+    verifier: Verifier,
+    store: Arc<dyn Store>,
+    secure_cookies: bool,
+    /// Users whose profile is known to exist, so most requests skip that database check.
+    known_users: Mutex<HashSet<String>>,
+}
+
+const TOKEN_SECRET_NAME: &str = "local_token_hmac";
+const KNOWN_USERS_CAP: usize = 100_000;
+
+impl Auth {
+    pub async fn new(config: &Config, store: Arc<dyn Store>) -> Result<Self, StoreError> {
+        let verifier = match &config.auth {
+            AuthMode::Local => {
+                let secret = match &config.token_secret {
+                    Some(secret) => secret.clone(),
+                    None => {
+                        let candidate = random_secret();
+                        store.server_secret(TOKEN_SECRET_NAME, &candidate).await?
+                    }
+                };
+                Verifier::Local(tokens::LocalTokens::new(secret.as_bytes()))
+            }
+            AuthMode::Firebase { project, jwks } => {
+                Verifier::Firebase(firebase::FirebaseVerifier::new(project, jwks.clone()))
+            }
+        };
+        Ok(Self {
+            verifier,
+            store,
+            secure_cookies: config.secure_cookies,
+            known_users: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// The local token signer, or `None` in Firebase mode (accounts live in Firebase).
+    pub fn local(&self) -> Result<&tokens::LocalTokens, AuthError> {
+        match &self.verifier {
+            Verifier::Local(t) => Ok(t),
+            Verifier::Firebase(_) => Err(AuthError::Disabled(
+                "this server uses Firebase accounts; sign in with the EzLift app",
+            )),
+        }
+    }
+
+    /// Verifies a token and makes sure the user's profile exists.
+    pub async fn authenticate(&self, token: &str) -> Result<Identity, AuthError> {
+        let identity = match &self.verifier {
+            Verifier::Local(t) => t.verify(token)?,
+            Verifier::Firebase(f) => f.verify(token).await?,
+        };
+        let known = self
+            .known_users
+            .lock()
+            .map(|set| set.contains(&identity.user_id))
+            .unwrap_or(false);
+        if !known {
+            self.store
+                .ensure_user(&identity.user_id, identity.email.as_deref())
+                .await?;
+            if let Ok(mut set) = self.known_users.lock() {
+                if set.len() >= KNOWN_USERS_CAP {
+                    set.clear();
+                }
+                set.insert(identity.user_id.clone());
+            }
+        }
+        Ok(identity)
+    }
+
+    /// The session from the cookie alone, for rendering pages. Invalid means signed out.
+    pub async fn session(&self, headers: &HeaderMap) -> Option<Identity> {
+        let token = cookie_token(headers)?;
+        self.authenticate(&token).await.ok()
+    }
+
+    pub fn session_cookie(&self, token: String) -> Cookie<'static> {
+        Cookie::build((SESSION_COOKIE, token))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure_cookies)
+            .max_age(time_secs(tokens::LIFETIME_SECS))
+            .build()
+    }
+
+    pub fn clear_cookie(&self) -> Cookie<'static> {
+        Cookie::build((SESSION_COOKIE, ""))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure_cookies)
+            .max_age(time_secs(0))
+            .build()
+    }
+}
+
+fn time_secs(secs: i64) -> cookie::time::Duration {
+    cookie::time::Duration::seconds(secs)
+}
+
+fn random_secret() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    axum_extra::extract::CookieJar::from_headers(headers)
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Whether a request comes from a page of this site. Browsers send `Sec-Fetch-Site` (and
+/// `Origin` on every POST); a request carrying neither is not from a browser page and so
+/// cannot be a cross-site forgery riding on the cookie, but we still refuse it: cookie
+/// sessions are for browsers, other clients send the token header.
+pub fn is_same_origin(headers: &HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (header("origin"), header("host")) {
+        (Some(origin), Some(host)) => {
+            origin
+                .split_once("://")
+                .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && rest == host)
+        }
+        _ => false,
+    }
+}
+
+/// An authenticated caller. Accepts the `x-jwt-token` header, or the session cookie; a
+/// cookie alone may change data only from this site's own pages.
+pub struct AuthUser(pub Identity);
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header_token = parts
+            .headers
+            .get(TOKEN_HEADER)
+            .map(|v| {
+                v.to_str()
+                    .map(|s| s.trim().to_owned())
+                    .map_err(|_| AuthError::Malformed("x-jwt-token is not text".into()))
+            })
+            .transpose()?;
+        let token = match header_token {
+            Some(token) => token,
+            None => {
+                let token = cookie_token(&parts.headers).ok_or(AuthError::Missing)?;
+                let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+                if !safe && !is_same_origin(&parts.headers) {
+                    return Err(AuthError::CrossSite.into());
+                }
+                token
+            }
+        };
+        Ok(Self(state.auth.authenticate(&token).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_rules() {
+        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(is_same_origin(&headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(!is_same_origin(&headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(!is_same_origin(&headers(&[("host", "127.0.0.1:3000")])));
+    }
+}

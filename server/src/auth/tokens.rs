@@ -1,0 +1,65 @@
+//! Tokens this server signs in local mode (HS256).
+
+use super::{AuthError, Identity};
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+const ISSUER: &str = "ezlift";
+const AUDIENCE: &str = "ezlift";
+/// How long a session lasts before the user signs in again.
+pub const LIFETIME_SECS: i64 = 30 * 24 * 3600;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    iss: String,
+    aud: String,
+    iat: i64,
+    exp: i64,
+}
+
+pub struct LocalTokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl LocalTokens {
+    pub fn new(secret: &[u8]) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+        validation.leeway = 30;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
+    }
+
+    pub fn issue(&self, identity: &Identity) -> Result<String, AuthError> {
+        self.issue_at(identity, chrono::Utc::now().timestamp())
+    }
+
+    /// Signs a token as if issued at `iat` (seconds); tests use it to make expired tokens.
+    pub fn issue_at(&self, identity: &Identity, iat: i64) -> Result<String, AuthError> {
+        let claims = Claims {
+            sub: identity.user_id.clone(),
+            email: identity.email.clone(),
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            iat,
+            exp: iat + LIFETIME_SECS,
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| AuthError::Malformed(format!("cannot sign token: {e}")))
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Identity, AuthError> {
+        let data = decode::<Claims>(token, &self.decoding, &self.validation)?;
+        super::identity(data.claims.sub, data.claims.email)
+    }
+}

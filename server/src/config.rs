@@ -1,0 +1,168 @@
+//! Configuration from environment variables; every variable has a documented default.
+
+use std::path::PathBuf;
+
+/// Where Firebase's public keys come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwksSource {
+    Url(String),
+    File(PathBuf),
+}
+
+/// Google's published keys for Firebase ID tokens.
+pub const FIREBASE_JWKS_URL: &str =
+    "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Accounts with e-mail and password kept by this server, which signs its own tokens.
+    Local,
+    /// Firebase ID tokens from the mobile apps, checked against the project's keys.
+    Firebase { project: String, jwks: JwksSource },
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub auth: AuthMode,
+    /// Key for the tokens this server signs; when unset, one is generated and kept in the
+    /// database so every server process on it agrees.
+    pub token_secret: Option<String>,
+    /// Marks the session cookie `Secure`; turn on behind HTTPS.
+    pub secure_cookies: bool,
+    pub max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("auth", &self.auth)
+            .field("token_secret", &self.token_secret.as_ref().map(|_| "<hidden>"))
+            .field("secure_cookies", &self.secure_cookies)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
+
+/// Hides a password in a database URL (`postgres://user:secret@host` → `user:***@host`).
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let data_dir = PathBuf::from(get("EZLIFT_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/ezlift.db", data_dir.display()));
+        let auth = match get("EZLIFT_AUTH").as_deref().unwrap_or("local") {
+            "local" => AuthMode::Local,
+            "firebase" => {
+                let project = get("EZLIFT_FIREBASE_PROJECT").ok_or(
+                    "EZLIFT_AUTH=firebase needs EZLIFT_FIREBASE_PROJECT (the Firebase project id)",
+                )?;
+                let jwks = match get("EZLIFT_FIREBASE_JWKS") {
+                    None => JwksSource::Url(FIREBASE_JWKS_URL.into()),
+                    Some(s) if s.starts_with("https://") || s.starts_with("http://") => {
+                        JwksSource::Url(s)
+                    }
+                    Some(path) => JwksSource::File(PathBuf::from(path)),
+                };
+                AuthMode::Firebase { project, jwks }
+            }
+            other => return Err(format!("EZLIFT_AUTH must be local or firebase, not {other:?}")),
+        };
+        let max_body_bytes = match get("EZLIFT_MAX_BODY_BYTES") {
+            None => 32 * 1024 * 1024,
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("EZLIFT_MAX_BODY_BYTES must be a number of bytes, not {v:?}"))?,
+        };
+        let secure_cookies = match get("EZLIFT_SECURE_COOKIES").as_deref() {
+            None | Some("0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(other) => {
+                return Err(format!("EZLIFT_SECURE_COOKIES must be true or false, not {other:?}"))
+            }
+        };
+        Ok(Self {
+            database_url,
+            data_dir,
+            auth,
+            token_secret: get("EZLIFT_TOKEN_SECRET"),
+            secure_cookies,
+            max_body_bytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, String> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_to_embedded_sqlite_and_local_accounts() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://data/ezlift.db");
+        assert_eq!(c.auth, AuthMode::Local);
+        assert!(!c.secure_cookies);
+    }
+
+    #[test]
+    fn firebase_needs_a_project_and_reads_a_jwks_file_or_url() {
+        assert!(config(&[("EZLIFT_AUTH", "firebase")]).is_err());
+        let c = config(&[
+            ("EZLIFT_AUTH", "firebase"),
+            ("EZLIFT_FIREBASE_PROJECT", "ezlift-prod"),
+            ("EZLIFT_FIREBASE_JWKS", "/etc/keys.json"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.auth,
+            AuthMode::Firebase {
+                project: "ezlift-prod".into(),
+                jwks: JwksSource::File("/etc/keys.json".into())
+            }
+        );
+        assert!(config(&[("EZLIFT_AUTH", "ldap")]).is_err());
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = config(&[
+            ("DATABASE_URL", "postgres://app:hunter2@db/ezlift"),
+            ("EZLIFT_TOKEN_SECRET", "s3cr3t-value"),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("s3cr3t-value"), "{shown}");
+        assert!(shown.contains("postgres://app:***@db/ezlift"));
+    }
+}

@@ -1,0 +1,135 @@
+//! The exercise library: our own catalogue, shipped with the server, loaded into the
+//! `exercises` table at start-up and served read-only with an ETag.
+
+use crate::store::{ExerciseRow, Store, StoreResult};
+use sha2::{Digest, Sha256};
+
+const CATALOGUE_CSV: &str = include_str!("catalogue.csv");
+
+pub const CATEGORIES: &[&str] = &[
+    "chest", "back", "shoulders", "arms", "legs", "core", "full body", "cardio", "neck",
+];
+pub const EQUIPMENT: &[&str] = &[
+    "barbell",
+    "dumbbell",
+    "machine",
+    "cable",
+    "bodyweight",
+    "kettlebell",
+    "band",
+    "smith machine",
+    "ez bar",
+    "cardio machine",
+    "other",
+    "none",
+];
+
+#[derive(Debug, serde::Deserialize)]
+struct CsvRow {
+    id: String,
+    name: String,
+    category: String,
+    equipment: String,
+    primary_muscle: String,
+    secondary_muscles: String,
+}
+
+/// Parses the built-in catalogue, checking ids and vocabularies so a typo fails the build's
+/// tests rather than reaching users.
+pub fn builtin() -> Result<Vec<ExerciseRow>, String> {
+    let mut reader = csv::Reader::from_reader(CATALOGUE_CSV.as_bytes());
+    let mut rows = Vec::new();
+    for (line, record) in reader.deserialize::<CsvRow>().enumerate() {
+        let r = record.map_err(|e| format!("catalogue line {}: {e}", line + 2))?;
+        let valid_id = !r.id.is_empty()
+            && r.id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid_id {
+            return Err(format!("catalogue id {:?} is not kebab-case", r.id));
+        }
+        if !CATEGORIES.contains(&r.category.as_str()) {
+            return Err(format!("{}: unknown category {:?}", r.id, r.category));
+        }
+        if !EQUIPMENT.contains(&r.equipment.as_str()) {
+            return Err(format!("{}: unknown equipment {:?}", r.id, r.equipment));
+        }
+        rows.push(ExerciseRow {
+            id: r.id,
+            name: r.name,
+            category: r.category,
+            equipment: r.equipment,
+            primary_muscle: r.primary_muscle,
+            secondary_muscles: r
+                .secondary_muscles
+                .split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        });
+    }
+    Ok(rows)
+}
+
+/// The library as served: the JSON body and its ETag, computed once.
+pub struct Catalogue {
+    pub json: bytes::Bytes,
+    pub etag: String,
+    pub len: usize,
+}
+
+impl Catalogue {
+    /// Writes the built-in catalogue to the store, then reads back what is stored, so the
+    /// served body is exactly the table's content.
+    pub async fn load(store: &dyn Store) -> StoreResult<Self> {
+        let rows = builtin().map_err(crate::store::StoreError::Config)?;
+        store.replace_exercises(&rows).await?;
+        let stored = store.exercises().await?;
+        Ok(Self::from_rows(&stored))
+    }
+
+    pub fn from_rows(rows: &[ExerciseRow]) -> Self {
+        let json = serde_json::to_vec(rows).expect("exercise rows serialise");
+        let digest = Sha256::digest(&json);
+        let etag = format!(
+            "\"{}\"",
+            digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        Self {
+            json: json.into(),
+            etag,
+            len: rows.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn catalogue_is_large_unique_and_covers_every_kind_of_equipment() {
+        let rows = builtin().unwrap();
+        assert!(rows.len() >= 150, "only {} exercises", rows.len());
+        let ids: HashSet<_> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids.len(), rows.len(), "duplicate ids");
+        let names: HashSet<_> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names.len(), rows.len(), "duplicate names");
+        for kind in ["barbell", "dumbbell", "machine", "cable", "bodyweight"] {
+            assert!(rows.iter().any(|r| r.equipment == kind), "no {kind} exercise");
+        }
+        assert!(rows.iter().any(|r| r.category == "cardio"));
+        assert!(rows.iter().all(|r| !r.primary_muscle.is_empty() && !r.name.is_empty()));
+    }
+
+    #[test]
+    fn etag_follows_content() {
+        let rows = builtin().unwrap();
+        let a = Catalogue::from_rows(&rows);
+        let b = Catalogue::from_rows(&rows[1..]);
+        assert_ne!(a.etag, b.etag);
+        assert_eq!(a.etag, Catalogue::from_rows(&rows).etag);
+    }
+}

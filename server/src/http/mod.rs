@@ -1,0 +1,53 @@
+//! The HTTP surface: JSON API routes, account forms, and the Leptos pages, in one router.
+
+mod accounts;
+mod exercises;
+mod health;
+mod pages;
+
+use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Request;
+use axum::Router;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || leptos::prelude::provide_context(state.store.backend())
+            },
+            {
+                let options = state.leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        // Pages need to know who is signed in; the layer also redirects signed-out visitors.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::session,
+        ));
+
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .merge(health::router())
+        .merge(exercises::router())
+        .merge(accounts::router())
+        .merge(pages)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CompressionLayer::new())
+        // Spans carry the method and path only: query strings and headers may hold secrets.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,58 @@
+//! Session handling for server-rendered pages.
+
+use crate::auth::Identity;
+use crate::state::AppState;
+use app::session::{SessionUser, UserInfo};
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// Pages a signed-out visitor may see.
+const PUBLIC_PAGES: &[&str] = &["/login", "/signup"];
+
+/// Resolves the session cookie for the page (or server function) being requested, sends
+/// signed-out visitors to sign-in and signed-in ones away from the sign-in pages.
+pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let identity = state.auth.session(req.headers()).await;
+    let path = req.uri().path().to_owned();
+    let is_page = req.method() == Method::GET && !path.starts_with("/api/");
+    if is_page {
+        let public = PUBLIC_PAGES.contains(&path.as_str());
+        match (&identity, public) {
+            (None, false) => {
+                let target = if path == "/" {
+                    "/login".to_owned()
+                } else {
+                    format!("/login?next={}", urlencode(&path))
+                };
+                return Redirect::to(&target).into_response();
+            }
+            (Some(_), true) => return Redirect::to("/").into_response(),
+            _ => {}
+        }
+    }
+    req.extensions_mut()
+        .insert(SessionUser(identity.map(user_info)));
+    next.run(req).await
+}
+
+fn user_info(identity: Identity) -> UserInfo {
+    UserInfo {
+        id: identity.user_id,
+        email: identity.email,
+    }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters and `/`).
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,18 @@
+//! What every handler and every server-rendered page can reach.
+
+use crate::auth::Auth;
+use crate::config::Config;
+use crate::exercises::Catalogue;
+use crate::store::Store;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Arc<dyn Store>,
+    pub auth: Arc<Auth>,
+    pub catalogue: Arc<Catalogue>,
+    pub config: Arc<Config>,
+}

@@ -1,0 +1,152 @@
+//! A thin, dialect-neutral way to run SQL on either backend.
+//!
+//! sqlx types every query by its database, which would make us write each store operation
+//! twice. The operations instead talk to `dyn Db`: arguments and results are [`SqlValue`]s
+//! typed by the registry's [`ColumnKind`], and each backend adapts its own connection type
+//! once, in the macro below.
+
+use app::model::ColumnKind;
+use async_trait::async_trait;
+use sqlx::Row;
+
+/// One typed SQL value. Nulls keep their type: PostgreSQL refuses an untyped `NULL` for a
+/// `bigint` parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Bool(Option<bool>),
+}
+
+impl SqlValue {
+    pub fn text(s: impl Into<String>) -> Self {
+        Self::Text(Some(s.into()))
+    }
+
+    pub fn int(i: i64) -> Self {
+        Self::Int(Some(i))
+    }
+
+    pub fn into_text(self) -> Option<String> {
+        match self {
+            Self::Text(v) => v,
+            _ => None,
+        }
+    }
+
+    pub fn into_int(self) -> Option<i64> {
+        match self {
+            Self::Int(v) => v,
+            _ => None,
+        }
+    }
+}
+
+pub type SqlRow = Vec<SqlValue>;
+
+/// A connection (in practice always inside a transaction) that runs dialect-correct SQL.
+#[async_trait]
+pub trait Db: Send {
+    async fn execute(&mut self, sql: &str, args: Vec<SqlValue>) -> Result<u64, sqlx::Error>;
+
+    /// Runs a query whose result columns have the given kinds, in order.
+    async fn fetch(
+        &mut self,
+        sql: &str,
+        args: Vec<SqlValue>,
+        kinds: &[ColumnKind],
+    ) -> Result<Vec<SqlRow>, sqlx::Error>;
+
+    async fn fetch_optional(
+        &mut self,
+        sql: &str,
+        args: Vec<SqlValue>,
+        kinds: &[ColumnKind],
+    ) -> Result<Option<SqlRow>, sqlx::Error> {
+        Ok(self.fetch(sql, args, kinds).await?.into_iter().next())
+    }
+
+    /// The first column of the first row, as an integer.
+    async fn fetch_int(&mut self, sql: &str, args: Vec<SqlValue>) -> Result<i64, sqlx::Error> {
+        self.fetch_optional(sql, args, &[ColumnKind::Int])
+            .await?
+            .and_then(|row| row.into_iter().next())
+            .and_then(SqlValue::into_int)
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+}
+
+
+/// A transaction that can be committed; dropping it rolls back.
+#[async_trait]
+pub trait Tx: Db {
+    async fn commit(self: Box<Self>) -> Result<(), sqlx::Error>;
+}
+
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                SqlValue::Text(v) => query.bind(v),
+                SqlValue::Int(v) => query.bind(v),
+                SqlValue::Real(v) => query.bind(v),
+                SqlValue::Bool(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+macro_rules! impl_db {
+    ($database:ty) => {
+        #[async_trait]
+        impl Db for sqlx::Transaction<'static, $database> {
+            async fn execute(
+                &mut self,
+                sql: &str,
+                args: Vec<SqlValue>,
+            ) -> Result<u64, sqlx::Error> {
+                let query = bind_all!(sqlx::query(sql), args);
+                Ok(query.execute(&mut **self).await?.rows_affected())
+            }
+
+            async fn fetch(
+                &mut self,
+                sql: &str,
+                args: Vec<SqlValue>,
+                kinds: &[ColumnKind],
+            ) -> Result<Vec<SqlRow>, sqlx::Error> {
+                let query = bind_all!(sqlx::query(sql), args);
+                let rows = query.fetch_all(&mut **self).await?;
+                rows.iter()
+                    .map(|row| {
+                        kinds
+                            .iter()
+                            .enumerate()
+                            .map(|(i, kind)| {
+                                Ok(match kind {
+                                    ColumnKind::Text => SqlValue::Text(row.try_get(i)?),
+                                    ColumnKind::Int => SqlValue::Int(row.try_get(i)?),
+                                    ColumnKind::Real => SqlValue::Real(row.try_get(i)?),
+                                    ColumnKind::Bool => SqlValue::Bool(row.try_get(i)?),
+                                })
+                            })
+                            .collect()
+                    })
+                    .collect()
+            }
+        }
+
+        #[async_trait]
+        impl Tx for sqlx::Transaction<'static, $database> {
+            async fn commit(self: Box<Self>) -> Result<(), sqlx::Error> {
+                (*self).commit().await
+            }
+        }
+    };
+}
+
+impl_db!(sqlx::Postgres);
+impl_db!(sqlx::Sqlite);

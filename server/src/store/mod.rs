@@ -1,0 +1,409 @@
+//! The store of record: one trait, a PostgreSQL and a SQLite backend.
+//!
+//! Operations are written once against [`db::Db`]; a backend contributes only its pool,
+//! its migrations and its dialect. The backend is picked from the URL scheme at start-up.
+
+mod changes;
+pub mod db;
+mod postgres;
+pub mod record;
+pub mod sql;
+mod sqlite;
+
+use app::model::{tables::table, ColumnKind};
+use async_trait::async_trait;
+use db::{SqlValue, Tx};
+use record::WireRecord;
+use serde::Serialize;
+use sql::Dialect;
+use std::sync::Arc;
+use tracing::instrument;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What callers of the store can tell apart; everything else is an internal failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule refused the write (e.g. an e-mail already registered).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Other(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Config(String),
+}
+
+impl StoreError {
+    fn is_unique_violation(err: &sqlx::Error) -> bool {
+        matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+    }
+}
+
+/// A local account's credentials. Deliberately not `Serialize` and with a `Debug` that
+/// hides the hash, so it cannot leak into a response or a log line.
+#[derive(Clone)]
+pub struct LocalAccount {
+    pub user_id: String,
+    pub email: String,
+    pub password_hash: String,
+}
+
+impl std::fmt::Debug for LocalAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalAccount")
+            .field("user_id", &self.user_id)
+            .field("email", &self.email)
+            .field("password_hash", &"<hidden>")
+            .finish()
+    }
+}
+
+/// One entry of the read-only exercise library.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ExerciseRow {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub equipment: String,
+    pub primary_muscle: String,
+    pub secondary_muscles: Vec<String>,
+}
+
+/// One row of the change log, as tests and diagnostics read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeRow {
+    pub table_name: String,
+    pub record_id: String,
+    pub change_type: String,
+    pub changes: serde_json::Value,
+    pub timestamp: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `postgres` or `sqlite`, for logs and health output.
+    fn backend(&self) -> &'static str;
+
+    async fn health(&self) -> StoreResult<()>;
+
+    /// Makes sure a user's profile and default settings exist; the first authenticated
+    /// request of a new user lands here. Returns whether the user was new.
+    async fn ensure_user(&self, user_id: &str, email: Option<&str>) -> StoreResult<bool>;
+
+    /// Registers a local account, creating its user. `Conflict` if the e-mail is taken.
+    async fn create_local_account(&self, email: &str, password_hash: &str) -> StoreResult<String>;
+
+    async fn local_account(&self, email: &str) -> StoreResult<Option<LocalAccount>>;
+
+    /// Returns the secret stored under `name`, storing `candidate` first if there is none,
+    /// so every server process on one database agrees on it.
+    async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String>;
+
+    /// Writes the library catalogue (idempotent: insert or replace by id).
+    async fn replace_exercises(&self, rows: &[ExerciseRow]) -> StoreResult<()>;
+
+    async fn exercises(&self) -> StoreResult<Vec<ExerciseRow>>;
+
+    /// The user's settings record in wire form.
+    async fn user_settings(&self, user_id: &str) -> StoreResult<Option<WireRecord>>;
+
+    /// The user's change log in order.
+    async fn change_log(&self, user_id: &str) -> StoreResult<Vec<ChangeRow>>;
+
+    async fn close(&self);
+}
+
+/// Opens the store named by `url` (`sqlite:…` or `postgres:…`) and runs its migrations.
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    let backend: Box<dyn Backend> = if url.starts_with("sqlite:") {
+        Box::new(sqlite::Sqlite::connect(url).await?)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Box::new(postgres::Postgres::connect(url).await?)
+    } else {
+        return Err(StoreError::Config(
+            "DATABASE_URL must start with sqlite: or postgres:".into(),
+        ));
+    };
+    Ok(Arc::new(SqlStore { backend }))
+}
+
+/// What a backend contributes: its dialect and its transactions.
+#[async_trait]
+trait Backend: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    fn dialect(&self) -> Dialect;
+    async fn begin(&self) -> Result<Box<dyn Tx>, sqlx::Error>;
+    async fn close(&self);
+}
+
+struct SqlStore {
+    backend: Box<dyn Backend>,
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl SqlStore {
+    /// Inserts the profile if missing; on first creation also writes default settings
+    /// through the change log so every device receives them.
+    async fn create_profile(
+        &self,
+        tx: &mut dyn Tx,
+        user_id: &str,
+        email: Option<&str>,
+    ) -> StoreResult<bool> {
+        let now = now_ms();
+        let inserted = tx
+            .execute(
+                "insert into user_profile (id, email, created_at, last_change_at) \
+                 values ($1, $2, $3, 0) on conflict (id) do nothing",
+                vec![
+                    SqlValue::text(user_id),
+                    SqlValue::Text(email.map(str::to_owned)),
+                    SqlValue::int(now),
+                ],
+            )
+            .await?;
+        if inserted == 0 {
+            return Ok(false);
+        }
+        let dialect = self.backend.dialect();
+        let stamp = changes::stamp(tx, dialect, user_id).await?;
+        let settings = changes::default_settings(user_id, now);
+        let settings_table = table("user_settings").expect("registry has user_settings");
+        changes::write_record(
+            tx,
+            dialect,
+            settings_table,
+            user_id,
+            &settings,
+            stamp,
+            changes::ChangeType::Created,
+        )
+        .await?;
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    #[instrument(skip_all)]
+    async fn health(&self) -> StoreResult<()> {
+        let mut tx = self.backend.begin().await?;
+        let one = tx
+            .fetch_int("select 1", vec![])
+            .await?;
+        debug_assert_eq!(one, 1);
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn ensure_user(&self, user_id: &str, email: Option<&str>) -> StoreResult<bool> {
+        let mut tx = self.backend.begin().await?;
+        let created = self.create_profile(&mut *tx, user_id, email).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    #[instrument(skip_all)]
+    async fn create_local_account(&self, email: &str, password_hash: &str) -> StoreResult<String> {
+        let user_id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.backend.begin().await?;
+        self.create_profile(&mut *tx, &user_id, Some(email)).await?;
+        let insert = tx
+            .execute(
+                "insert into local_account (user_id, email, password_hash, created_at) \
+                 values ($1, $2, $3, $4)",
+                vec![
+                    SqlValue::text(&user_id),
+                    SqlValue::text(email),
+                    SqlValue::text(password_hash),
+                    SqlValue::int(now_ms()),
+                ],
+            )
+            .await;
+        match insert {
+            Ok(_) => {}
+            Err(e) if StoreError::is_unique_violation(&e) => {
+                return Err(StoreError::Conflict(
+                    "an account with this e-mail already exists".into(),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tx.commit().await?;
+        Ok(user_id)
+    }
+
+    #[instrument(skip_all)]
+    async fn local_account(&self, email: &str) -> StoreResult<Option<LocalAccount>> {
+        let mut tx = self.backend.begin().await?;
+        let row = tx
+            .fetch_optional(
+                "select user_id, email, password_hash from local_account where email = $1",
+                vec![SqlValue::text(email)],
+                &[ColumnKind::Text, ColumnKind::Text, ColumnKind::Text],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(row.map(|row| {
+            let mut it = row.into_iter().map(|v| v.into_text().unwrap_or_default());
+            LocalAccount {
+                user_id: it.next().unwrap_or_default(),
+                email: it.next().unwrap_or_default(),
+                password_hash: it.next().unwrap_or_default(),
+            }
+        }))
+    }
+
+    #[instrument(skip_all)]
+    async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String> {
+        let mut tx = self.backend.begin().await?;
+        tx.execute(
+            "insert into server_secret (name, value, created_at) values ($1, $2, $3) \
+             on conflict (name) do nothing",
+            vec![
+                SqlValue::text(name),
+                SqlValue::text(candidate),
+                SqlValue::int(now_ms()),
+            ],
+        )
+        .await?;
+        let value = tx
+            .fetch_optional(
+                "select value from server_secret where name = $1",
+                vec![SqlValue::text(name)],
+                &[ColumnKind::Text],
+            )
+            .await?
+            .and_then(|row| row.into_iter().next())
+            .and_then(SqlValue::into_text)
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    #[instrument(skip_all)]
+    async fn replace_exercises(&self, rows: &[ExerciseRow]) -> StoreResult<()> {
+        let mut tx = self.backend.begin().await?;
+        for row in rows {
+            tx.execute(
+                "insert into exercises (id, name, category, equipment, primary_muscle, \
+                 secondary_muscles) values ($1, $2, $3, $4, $5, $6) on conflict (id) do update \
+                 set name = excluded.name, category = excluded.category, \
+                 equipment = excluded.equipment, primary_muscle = excluded.primary_muscle, \
+                 secondary_muscles = excluded.secondary_muscles",
+                vec![
+                    SqlValue::text(&row.id),
+                    SqlValue::text(&row.name),
+                    SqlValue::text(&row.category),
+                    SqlValue::text(&row.equipment),
+                    SqlValue::text(&row.primary_muscle),
+                    SqlValue::text(row.secondary_muscles.join(",")),
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn exercises(&self) -> StoreResult<Vec<ExerciseRow>> {
+        let mut tx = self.backend.begin().await?;
+        let rows = tx
+            .fetch(
+                "select id, name, category, equipment, primary_muscle, secondary_muscles \
+                 from exercises order by name, id",
+                vec![],
+                &[ColumnKind::Text; 6],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let mut it = row.into_iter().map(|v| v.into_text().unwrap_or_default());
+                let mut next = || it.next().unwrap_or_default();
+                let (id, name, category, equipment, primary_muscle) =
+                    (next(), next(), next(), next(), next());
+                let secondary = next();
+                ExerciseRow {
+                    id,
+                    name,
+                    category,
+                    equipment,
+                    primary_muscle,
+                    secondary_muscles: secondary
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                }
+            })
+            .collect())
+    }
+
+    #[instrument(skip_all)]
+    async fn user_settings(&self, user_id: &str) -> StoreResult<Option<WireRecord>> {
+        let settings = table("user_settings").expect("registry has user_settings");
+        let mut tx = self.backend.begin().await?;
+        let record = changes::read_record_of_user(&mut *tx, settings, user_id).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    #[instrument(skip_all)]
+    async fn change_log(&self, user_id: &str) -> StoreResult<Vec<ChangeRow>> {
+        let dialect = self.backend.dialect();
+        let mut tx = self.backend.begin().await?;
+        let rows = tx
+            .fetch(
+                &format!(
+                    "select table_name, record_id, change_type, {}, \"timestamp\" from changes \
+                     where user_id = $1 order by id",
+                    dialect.json_text("changes")
+                ),
+                vec![SqlValue::text(user_id)],
+                &[
+                    ColumnKind::Text,
+                    ColumnKind::Text,
+                    ColumnKind::Text,
+                    ColumnKind::Text,
+                    ColumnKind::Int,
+                ],
+            )
+            .await?;
+        tx.commit().await?;
+        rows.into_iter()
+            .map(|row| {
+                let mut it = row.into_iter();
+                let mut text = || it.next().and_then(SqlValue::into_text).unwrap_or_default();
+                let (table_name, record_id, change_type, json) = (text(), text(), text(), text());
+                let timestamp = it.next().and_then(SqlValue::into_int).unwrap_or_default();
+                Ok(ChangeRow {
+                    table_name,
+                    record_id,
+                    change_type,
+                    changes: serde_json::from_str(&json)
+                        .map_err(|e| StoreError::Other(sqlx::Error::Decode(Box::new(e))))?,
+                    timestamp,
+                })
+            })
+            .collect()
+    }
+
+    async fn close(&self) {
+        self.backend.close().await;
+    }
+}

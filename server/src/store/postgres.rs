@@ -1,0 +1,48 @@
+//! PostgreSQL: the store of record for production, CI and benchmarks.
+
+use super::db::Tx;
+use super::sql::Dialect;
+use super::{Backend, StoreResult};
+use async_trait::async_trait;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::time::Duration;
+
+static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
+
+pub struct Postgres {
+    pool: PgPool,
+}
+
+impl Postgres {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(32)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        // sqlx serialises concurrent migrators with an advisory lock, so several server
+        // processes may start at once against one database.
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+#[async_trait]
+impl Backend for Postgres {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Tx>, sqlx::Error> {
+        Ok(Box::new(self.pool.begin().await?))
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,131 @@
+//! SQL text generated from the table registry.
+//!
+//! Identifiers are always quoted here (`order` is a keyword in both dialects), and table
+//! and column names only ever come from the registry, never from a request.
+
+use app::model::TableDef;
+
+/// The two SQL dialects we speak. Almost all SQL is shared; this names the differences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+impl Dialect {
+    /// A placeholder for a JSON document bound as text.
+    pub fn json_param(self, n: usize) -> String {
+        match self {
+            Self::Postgres => format!("cast(${n} as jsonb)"),
+            Self::Sqlite => format!("${n}"),
+        }
+    }
+
+    /// A JSON column read back as text.
+    pub fn json_text(self, column: &str) -> String {
+        match self {
+            Self::Postgres => format!("{}::text", quote(column)),
+            Self::Sqlite => quote(column),
+        }
+    }
+
+    fn greatest(self) -> &'static str {
+        match self {
+            Self::Postgres => "greatest",
+            Self::Sqlite => "max",
+        }
+    }
+}
+
+/// Quotes an identifier for either dialect.
+pub fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Advances a user's sync cursor and returns the new stamp (DESIGN.md §4 "Timestamps").
+/// Being an `update`, it also takes the user's row lock (PostgreSQL) or the database's
+/// write lock (SQLite) before anything else in the transaction is read.
+pub fn stamp(dialect: Dialect) -> String {
+    format!(
+        "update \"user_profile\" set \"last_change_at\" = {}($2, \"last_change_at\" + 1) \
+         where \"id\" = $1 returning \"last_change_at\"",
+        dialect.greatest()
+    )
+}
+
+/// Inserts or replaces one synced record. Arguments: `id`, `user_id`, the table's columns
+/// in registry order, then `server_changed_at`. The `where` keeps a row owned by another
+/// user untouched (zero rows affected) even if an ownership check upstream were missed.
+pub fn upsert_record(table: &TableDef) -> String {
+    let mut names = vec![quote("id"), quote("user_id")];
+    names.extend(table.columns.iter().map(|c| quote(c.name)));
+    names.push(quote("server_changed_at"));
+    let params: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+    let updates: Vec<String> = names[2..]
+        .iter()
+        .map(|n| format!("{n} = excluded.{n}"))
+        .collect();
+    let t = quote(table.name);
+    format!(
+        "insert into {t} ({}) values ({}) on conflict (\"id\") do update set {} \
+         where {t}.\"user_id\" = excluded.\"user_id\"",
+        names.join(", "),
+        params.join(", "),
+        updates.join(", "),
+    )
+}
+
+/// Appends one entry to the change log. Arguments: table name, record id, change type,
+/// the record as JSON text, user id, stamp.
+pub fn append_change(dialect: Dialect) -> String {
+    format!(
+        "insert into \"changes\" (\"table_name\", \"record_id\", \"change_type\", \"changes\", \
+         \"user_id\", \"timestamp\") values ($1, $2, $3, {}, $5, $6)",
+        dialect.json_param(4)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::model::tables::table;
+
+    #[test]
+    fn quotes_identifiers() {
+        assert_eq!(quote("order"), "\"order\"");
+        assert_eq!(quote("we\"ird"), "\"we\"\"ird\"");
+    }
+
+    #[test]
+    fn upsert_golden() {
+        assert_eq!(
+            upsert_record(table("routine_workouts").unwrap()),
+            "insert into \"routine_workouts\" (\"id\", \"user_id\", \"routine_id\", \"workout_id\", \
+             \"order\", \"server_changed_at\") values ($1, $2, $3, $4, $5, $6) on conflict (\"id\") \
+             do update set \"routine_id\" = excluded.\"routine_id\", \"workout_id\" = \
+             excluded.\"workout_id\", \"order\" = excluded.\"order\", \"server_changed_at\" = \
+             excluded.\"server_changed_at\" where \"routine_workouts\".\"user_id\" = \
+             excluded.\"user_id\""
+        );
+    }
+
+    #[test]
+    fn stamp_golden() {
+        assert_eq!(
+            stamp(Dialect::Postgres),
+            "update \"user_profile\" set \"last_change_at\" = greatest($2, \"last_change_at\" + 1) \
+             where \"id\" = $1 returning \"last_change_at\""
+        );
+        assert!(stamp(Dialect::Sqlite).contains("= max($2, "));
+    }
+
+    #[test]
+    fn append_change_golden() {
+        assert_eq!(
+            append_change(Dialect::Postgres),
+            "insert into \"changes\" (\"table_name\", \"record_id\", \"change_type\", \"changes\", \
+             \"user_id\", \"timestamp\") values ($1, $2, $3, cast($4 as jsonb), $5, $6)"
+        );
+        assert!(append_change(Dialect::Sqlite).contains("values ($1, $2, $3, $4, $5, $6)"));
+    }
+}

@@ -1,0 +1,192 @@
+//! Shared test harness: a fresh database per test on each backend, and the app on top.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use server::config::Config;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// A database made for one test. SQLite lives in a temporary directory removed on drop;
+/// PostgreSQL gets a new database on the server named by `TEST_DATABASE_URL`.
+pub struct TestDb {
+    pub url: String,
+    pub backend: &'static str,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/test.db", dir.path().display());
+        Self {
+            url,
+            backend: "sqlite",
+            _dir: Some(dir),
+        }
+    }
+
+    /// A fresh PostgreSQL database, or `None` when no server is reachable and the run does
+    /// not require one (`EZLIFT_REQUIRE_POSTGRES=1`, set by the project's test command,
+    /// turns that into a failure).
+    pub async fn postgres() -> Option<Self> {
+        use sqlx::Connection;
+        let admin = std::env::var("TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let required = std::env::var("EZLIFT_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+        let mut conn = match sqlx::PgConnection::connect(&admin).await {
+            Ok(c) => c,
+            Err(e) if required => panic!("PostgreSQL is required but unreachable: {e}"),
+            Err(e) => {
+                eprintln!("skipping PostgreSQL case: {e}");
+                return None;
+            }
+        };
+        let prefix = std::env::var("EZLIFT_TEST_DB_PREFIX").unwrap_or_else(|_| "ezlift_t".into());
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("create database \"{name}\""))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+        Some(Self {
+            url: format!("{base}/{name}"),
+            backend: "postgres",
+            _dir: None,
+        })
+    }
+}
+
+pub fn config_for(db: &TestDb, vars: &[(&str, &str)]) -> Config {
+    let mut map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    map.insert("DATABASE_URL".into(), db.url.clone());
+    map.entry("EZLIFT_MAX_BODY_BYTES".into())
+        .or_insert_with(|| (1024 * 1024).to_string());
+    Config::from_lookup(|k| map.get(k).cloned()).expect("test config")
+}
+
+pub struct TestApp {
+    pub router: axum::Router,
+    pub state: server::state::AppState,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub async fn new(db: TestDb, vars: &[(&str, &str)]) -> Self {
+        let config = config_for(&db, vars);
+        let options = server::leptos_options().expect("leptos options");
+        let (router, state) = server::build(config, options).await.expect("build app");
+        Self { router, state, db }
+    }
+
+    pub fn store(&self) -> Arc<dyn server::store::Store> {
+        self.state.store.clone()
+    }
+
+    pub async fn call(&self, req: Request<Body>) -> Response {
+        let res = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.expect("body").to_bytes();
+        Response {
+            status,
+            headers,
+            body: body.to_vec(),
+        }
+    }
+
+    /// POSTs JSON with optional extra headers.
+    pub async fn post_json(&self, path: &str, body: serde_json::Value, headers: &[(&str, &str)]) -> Response {
+        let mut req = Request::post(path).header("content-type", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.call(req.body(Body::from(body.to_string())).unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut req = Request::get(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.call(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// Signs up through the JSON API and returns (token, user id).
+    pub async fn sign_up(&self, email: &str, password: &str) -> (String, String) {
+        let res = self
+            .post_json(
+                "/api/auth/signup",
+                serde_json::json!({ "email": email, "password": password }),
+                &[],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+        let body = res.json();
+        (
+            body["token"].as_str().unwrap().to_owned(),
+            body["user"]["id"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `name=value` of a `Set-Cookie` for `cookie`.
+    pub fn set_cookie(&self, cookie: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{cookie}=")))
+            .map(str::to_owned)
+    }
+}
+
+/// Declares each listed async case (taking a `TestDb`) once per backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case($crate::common::TestDb::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    if let Some(db) = $crate::common::TestDb::postgres().await {
+                        super::$case(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,151 @@
+//! The same store behaviour, checked against SQLite and PostgreSQL.
+
+mod common;
+
+use app::model::TABLES;
+use common::TestDb;
+use server::store::{self, StoreError};
+use std::collections::BTreeSet;
+
+on_both_backends!(
+    new_user_gets_profile_and_default_settings_through_the_change_log,
+    concurrent_first_requests_create_one_user,
+    local_accounts_are_unique_by_email,
+    server_secret_is_chosen_once,
+    exercise_library_round_trips,
+    schema_has_every_registry_column,
+    change_log_is_append_only,
+);
+
+async fn new_user_gets_profile_and_default_settings_through_the_change_log(db: TestDb) {
+    let store = store::connect(&db.url).await.unwrap();
+    assert_eq!(store.backend(), db.backend);
+    assert!(store.ensure_user("user-a", Some("a@example.com")).await.unwrap());
+
+    let settings = store.user_settings("user-a").await.unwrap().expect("settings");
+    assert_eq!(settings["id"], "user-a");
+    assert_eq!(settings["weight_unit"], "kg");
+    assert_eq!(settings["default_rest_seconds"], 90);
+    assert_eq!(settings["one_rm_formula"], "epley");
+
+    let log = store.change_log("user-a").await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].table_name, "user_settings");
+    assert_eq!(log[0].record_id, "user-a");
+    assert_eq!(log[0].change_type, "created");
+    assert_eq!(log[0].changes, serde_json::Value::Object(settings));
+    assert!(log[0].timestamp > 0);
+
+    // A known user is left alone: no second settings row, no second change.
+    assert!(!store.ensure_user("user-a", Some("a@example.com")).await.unwrap());
+    assert_eq!(store.change_log("user-a").await.unwrap().len(), 1);
+    // Another user sees nothing of user-a's.
+    assert!(store.user_settings("user-b").await.unwrap().is_none());
+    assert!(store.change_log("user-b").await.unwrap().is_empty());
+}
+
+async fn concurrent_first_requests_create_one_user(db: TestDb) {
+    let store = store::connect(&db.url).await.unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.ensure_user("racer", None).await.unwrap() })
+        })
+        .collect();
+    let mut created = 0;
+    for t in tasks {
+        created += usize::from(t.await.unwrap());
+    }
+    assert_eq!(created, 1);
+    assert_eq!(store.change_log("racer").await.unwrap().len(), 1);
+}
+
+async fn local_accounts_are_unique_by_email(db: TestDb) {
+    let store = store::connect(&db.url).await.unwrap();
+    let id = store
+        .create_local_account("ann@example.com", "$argon2id$fake")
+        .await
+        .unwrap();
+    let account = store.local_account("ann@example.com").await.unwrap().unwrap();
+    assert_eq!(account.user_id, id);
+    assert_eq!(account.password_hash, "$argon2id$fake");
+    assert!(!format!("{account:?}").contains("fake"), "Debug must hide the hash");
+    // Creating the account also created the user and their settings.
+    assert!(store.user_settings(&id).await.unwrap().is_some());
+
+    let again = store.create_local_account("ann@example.com", "$argon2id$other").await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    // The refused attempt left no half-created user behind.
+    assert!(store.local_account("nobody@example.com").await.unwrap().is_none());
+}
+
+async fn server_secret_is_chosen_once(db: TestDb) {
+    let store = store::connect(&db.url).await.unwrap();
+    assert_eq!(store.server_secret("k", "first").await.unwrap(), "first");
+    assert_eq!(store.server_secret("k", "second").await.unwrap(), "first");
+    // A second process on the same database agrees.
+    let other = store::connect(&db.url).await.unwrap();
+    assert_eq!(other.server_secret("k", "third").await.unwrap(), "first");
+}
+
+async fn exercise_library_round_trips(db: TestDb) {
+    let store = store::connect(&db.url).await.unwrap();
+    let rows = server::exercises::builtin().unwrap();
+    store.replace_exercises(&rows).await.unwrap();
+    store.replace_exercises(&rows).await.unwrap();
+    let stored = store.exercises().await.unwrap();
+    assert_eq!(stored.len(), rows.len());
+    let bench = stored.iter().find(|r| r.id == "barbell-bench-press").unwrap();
+    assert_eq!(bench.secondary_muscles, ["triceps", "front delts"]);
+    let lateral = stored.iter().find(|r| r.id == "machine-lateral-raise").unwrap();
+    assert!(lateral.secondary_muscles.is_empty());
+}
+
+/// Selects every registry column from every table: fails if a migration missed one.
+async fn schema_has_every_registry_column(db: TestDb) {
+    let _store = store::connect(&db.url).await.unwrap();
+    for table in TABLES {
+        let mut cols = vec!["\"id\"".to_owned(), "\"user_id\"".into(), "\"server_changed_at\"".into()];
+        cols.extend(table.columns.iter().map(|c| format!("\"{}\"", c.name)));
+        let sql = format!("select {} from \"{}\" limit 0", cols.join(", "), table.name);
+        raw_execute(&db, &sql)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", table.name));
+    }
+    raw_execute(&db, "select id, table_name, record_id, change_type, changes, user_id, \"timestamp\" from changes limit 0")
+        .await
+        .unwrap();
+}
+
+async fn change_log_is_append_only(db: TestDb) {
+    let store = store::connect(&db.url).await.unwrap();
+    store.ensure_user("u", None).await.unwrap();
+    assert!(raw_execute(&db, "update changes set change_type = 'updated'").await.is_err());
+    assert!(raw_execute(&db, "delete from changes").await.is_err());
+    assert_eq!(store.change_log("u").await.unwrap().len(), 1);
+}
+
+async fn raw_execute(db: &TestDb, sql: &str) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    if db.backend == "sqlite" {
+        let mut c = sqlx::SqliteConnection::connect(&db.url).await?;
+        sqlx::query(sql).execute(&mut c).await?;
+    } else {
+        let mut c = sqlx::PgConnection::connect(&db.url).await?;
+        sqlx::query(sql).execute(&mut c).await?;
+    }
+    Ok(())
+}
+
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let list = |dir: &str| -> BTreeSet<String> {
+        std::fs::read_dir(format!("{}/../migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let pg = list("postgres");
+    assert!(!pg.is_empty());
+    assert_eq!(pg, list("sqlite"), "every migration needs its twin");
+}
