@@ -200,7 +200,7 @@ impl Store for SqlStore {
     async fn health(&self) -> StoreResult<()> {
         let mut tx = self.backend.begin().await?;
         let one = tx
-            .fetch_int("select 1", vec![])
+            .fetch_int("select cast(1 as bigint)", vec![])
             .await?;
         debug_assert_eq!(one, 1);
         tx.commit().await?;

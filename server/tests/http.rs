@@ -1,0 +1,304 @@
+//! The HTTP surface through the real router (no network): health, the exercise library,
+//! accounts and tokens, the cookie session and its cross-site rules, server-rendered pages.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use base64::Engine;
+use common::{TestApp, TestDb};
+use serde_json::json;
+use server::auth::{AuthUser, Identity};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "squat-bench-dead";
+
+on_both_backends!(healthz_checks_the_database, accounts_and_pages);
+
+async fn healthz_checks_the_database(db: TestDb) {
+    let backend = db.backend;
+    let app = TestApp::new(db, &[]).await;
+    let res = app.get("/healthz", &[]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.json(), json!({ "status": "ok", "database": backend }));
+
+    app.store().close().await;
+    let res = app.get("/healthz", &[]).await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+/// The whole account flow on one backend: sign-up, sign-in, refusals, the cookie, pages.
+async fn accounts_and_pages(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let (token, user_id) = app.sign_up("Lifter@Example.com", PASSWORD).await;
+
+    // The profile and default settings exist from the first request on.
+    let settings = app.store().user_settings(&user_id).await.unwrap().unwrap();
+    assert_eq!(settings["weight_unit"], "kg");
+
+    let me = app.get("/api/auth/me", &[("x-jwt-token", &token)]).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.json(), json!({ "id": user_id, "email": "lifter@example.com" }));
+
+    // Signing in again: same user, e-mail matched case-insensitively.
+    let login = app
+        .post_json("/api/auth/login", json!({ "email": "LIFTER@example.com", "password": PASSWORD }), &[])
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text());
+    assert_eq!(login.json()["user"]["id"], user_id.as_str());
+
+    // Refusals, each with a message that says why.
+    let cases = [
+        (json!({ "email": "lifter@example.com", "password": "wrong-password" }), StatusCode::UNAUTHORIZED, "wrong e-mail or password"),
+        (json!({ "email": "nobody@example.com", "password": PASSWORD }), StatusCode::UNAUTHORIZED, "wrong e-mail or password"),
+        (json!({ "email": "not-an-email", "password": PASSWORD }), StatusCode::BAD_REQUEST, "email"),
+        (json!({ "email": "lifter@example.com" }), StatusCode::BAD_REQUEST, "password"),
+    ];
+    for (body, status, needle) in cases {
+        let res = app.post_json("/api/auth/login", body.clone(), &[]).await;
+        assert_eq!(res.status, status, "{body}: {}", res.text());
+        assert!(res.json()["message"].as_str().unwrap().contains(needle), "{body}: {}", res.text());
+    }
+    let dup = app
+        .post_json("/api/auth/signup", json!({ "email": "lifter@example.com", "password": PASSWORD }), &[])
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    let short = app
+        .post_json("/api/auth/signup", json!({ "email": "new@example.com", "password": "short" }), &[])
+        .await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert!(short.json()["message"].as_str().unwrap().contains("at least 8"));
+
+    // Browser sign-in: a form post from our own page sets an HttpOnly, SameSite=Lax cookie.
+    let form = format!("email=lifter%40example.com&password={PASSWORD}&next=%2Fhistory");
+    let res = app
+        .call(
+            Request::post("/auth/login")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("origin", "http://localhost")
+                .header("host", "localhost")
+                .body(Body::from(form.clone()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.header("location"), Some("/history"));
+    let set_cookie = res.set_cookie("ezlift_session").expect("session cookie");
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+
+    // The same form posted from another site is refused (login CSRF).
+    let res = app
+        .call(
+            Request::post("/auth/login")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("origin", "https://evil.example")
+                .header("host", "localhost")
+                .body(Body::from(form))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+    // A wrong password through the form goes back to the page with the message.
+    let res = app
+        .call(
+            Request::post("/auth/login")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::from("email=lifter%40example.com&password=nope-nope-nope"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let location = res.header("location").unwrap();
+    assert!(location.starts_with("/login?error=wrong%20e-mail%20or%20password"), "{location}");
+    assert!(res.set_cookie("ezlift_session").is_none());
+
+    // Pages: rendered on the server for the signed-in user, redirected otherwise.
+    let page = app.get("/", &[("cookie", &cookie)]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("lifter@example.com"), "SSR shows the user");
+    assert!(html.contains("Dashboard") && html.contains("/pkg/ezlift.js"));
+    let res = app.get("/", &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.header("location"), Some("/login"));
+    let res = app.get("/programs", &[]).await;
+    assert_eq!(res.header("location"), Some("/login?next=/programs"));
+    let res = app.get("/login", &[("cookie", &cookie)]).await;
+    assert_eq!(res.header("location"), Some("/"));
+    let login_page = app.get("/login?error=wrong%20e-mail%20or%20password", &[]).await;
+    assert_eq!(login_page.status, StatusCode::OK);
+    assert!(login_page.text().contains("wrong e-mail or password"));
+    let missing = app.get("/no-such-page", &[("cookie", &cookie)]).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    // Cookie-authenticated changes are accepted only from our own pages.
+    let probe = Router::new()
+        .route(
+            "/probe",
+            post(|AuthUser(identity): AuthUser| async move { identity.user_id }),
+        )
+        .with_state(app.state.clone());
+    let call_probe = |headers: Vec<(&'static str, String)>| {
+        let probe = probe.clone();
+        async move {
+            let mut req = Request::post("/probe");
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            probe.oneshot(req.body(Body::empty()).unwrap()).await.unwrap().status()
+        }
+    };
+    assert_eq!(call_probe(vec![("cookie", cookie.clone()), ("sec-fetch-site", "same-origin".into())]).await, StatusCode::OK);
+    assert_eq!(call_probe(vec![("cookie", cookie.clone()), ("sec-fetch-site", "cross-site".into())]).await, StatusCode::FORBIDDEN);
+    assert_eq!(call_probe(vec![("cookie", cookie.clone())]).await, StatusCode::FORBIDDEN);
+    assert_eq!(call_probe(vec![("x-jwt-token", token.clone())]).await, StatusCode::OK);
+    assert_eq!(call_probe(vec![]).await, StatusCode::UNAUTHORIZED);
+
+    // Signing out clears the cookie.
+    let res = app
+        .call(
+            Request::post("/auth/logout")
+                .header("cookie", &cookie)
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(res.set_cookie("ezlift_session").unwrap().contains("Max-Age=0"));
+}
+
+#[tokio::test]
+async fn local_tokens_are_verified() {
+    let app = TestApp::new(TestDb::sqlite(), &[]).await;
+    let (token, user_id) = app.sign_up("ann@example.com", PASSWORD).await;
+    let identity = Identity {
+        user_id: user_id.clone(),
+        email: None,
+    };
+    let tokens = app.state.auth.local().unwrap();
+    let expired = tokens
+        .issue_at(&identity, chrono::Utc::now().timestamp() - 31 * 24 * 3600)
+        .unwrap();
+    let other_key = server::auth::tokens::LocalTokens::new(b"another server's key")
+        .issue(&identity)
+        .unwrap();
+    let mut tampered = token.clone();
+    tampered.pop();
+    tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+    let b64 = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let payload = b64(json!({ "sub": user_id, "iss": "ezlift", "aud": "ezlift", "exp": 4_000_000_000_i64 }));
+    let alg_none = format!("{}.{payload}.", b64(json!({ "alg": "none", "typ": "JWT" })));
+
+    let cases = [
+        (expired, "expired"),
+        (other_key, "signature"),
+        (tampered, "signature"),
+        (alg_none, "algorithm"),
+        ("not-a-token".to_owned(), "malformed"),
+    ];
+    for (bad, needle) in cases {
+        let res = app.get("/api/auth/me", &[("x-jwt-token", &bad)]).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{needle}");
+        let message = res.json()["message"].as_str().unwrap().to_owned();
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+    let res = app.get("/api/auth/me", &[]).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert!(res.json()["message"].as_str().unwrap().contains("x-jwt-token"));
+}
+
+#[tokio::test]
+async fn exercise_library_is_served_with_an_etag() {
+    let app = TestApp::new(TestDb::sqlite(), &[]).await;
+    let res = app.get("/api/exercises", &[]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let etag = res.header("etag").expect("etag").to_owned();
+    assert!(res.header("cache-control").unwrap().contains("max-age"));
+    let list = res.json();
+    let list = list.as_array().unwrap();
+    assert!(list.len() >= 150);
+    let squat = list.iter().find(|e| e["id"] == "barbell-back-squat").unwrap();
+    assert_eq!(squat["equipment"], "barbell");
+    assert_eq!(squat["primary_muscle"], "quads");
+    assert!(squat["secondary_muscles"].as_array().unwrap().contains(&json!("glutes")));
+
+    let res = app.get("/api/exercises", &[("if-none-match", &etag)]).await;
+    assert_eq!(res.status, StatusCode::NOT_MODIFIED);
+    assert!(res.body.is_empty());
+    let res = app.get("/api/exercises", &[("if-none-match", "\"stale\"")]).await;
+    assert_eq!(res.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_errors() {
+    let app = TestApp::new(TestDb::sqlite(), &[]).await;
+    let res = app
+        .call(
+            Request::post("/api/auth/login")
+                .header("content-type", "application/json")
+                .body(Body::from("{\"email\": "))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_eq!(res.json()["error"], "bad_request");
+
+    let huge = format!("{{\"email\":\"{}\",\"password\":\"x\"}}", "a".repeat(2 * 1024 * 1024));
+    let res = app
+        .call(
+            Request::post("/api/auth/login")
+                .header("content-type", "application/json")
+                .body(Body::from(huge))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // The server is still fine afterwards.
+    assert_eq!(app.get("/healthz", &[]).await.status, StatusCode::OK);
+}
+
+/// Passwords and tokens never reach the logs, even at the most verbose level.
+#[tokio::test]
+async fn secrets_are_not_logged() {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = TestApp::new(TestDb::sqlite(), &[]).await;
+    let (token, _) = app.sign_up("log@example.com", PASSWORD).await;
+    app.post_json("/api/auth/login", json!({ "email": "log@example.com", "password": "wrong-secret-pw" }), &[])
+        .await;
+    app.get("/api/auth/me", &[("x-jwt-token", &token)]).await;
+    app.get("/", &[("cookie", &format!("ezlift_session={token}"))]).await;
+
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("signed in"), "the log is being captured");
+    assert!(!logs.contains(PASSWORD));
+    assert!(!logs.contains("wrong-secret-pw"));
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!logs.contains(signature), "token leaked into the log");
+}
