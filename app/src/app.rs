@@ -6,7 +6,7 @@ use crate::theme::{ThemeToggle, THEME_BOOT_SCRIPT};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::StaticSegment;
+use leptos_router::{SsrMode, StaticSegment};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -31,6 +31,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every page is rendered completely on the server (`SsrMode::Async`): it shows the user's
+/// data with JavaScript off, and a slow network never shows a half-filled page.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -44,14 +46,14 @@ pub fn App() -> impl IntoView {
             <Header />
             <main class="page">
                 <Routes fallback=|| view! { <placeholder::NotFound /> }>
-                    <Route path=StaticSegment("") view=dashboard::Dashboard />
-                    <Route path=StaticSegment("programs") view=placeholder::Programs />
-                    <Route path=StaticSegment("workout") view=placeholder::Workout />
-                    <Route path=StaticSegment("history") view=placeholder::History />
-                    <Route path=StaticSegment("import") view=placeholder::Import />
-                    <Route path=StaticSegment("settings") view=placeholder::Settings />
-                    <Route path=StaticSegment("login") view=auth::Login />
-                    <Route path=StaticSegment("signup") view=auth::Signup />
+                    <Route path=StaticSegment("") view=dashboard::Dashboard ssr=SsrMode::Async />
+                    <Route path=StaticSegment("programs") view=placeholder::Programs ssr=SsrMode::Async />
+                    <Route path=StaticSegment("workout") view=placeholder::Workout ssr=SsrMode::Async />
+                    <Route path=StaticSegment("history") view=placeholder::History ssr=SsrMode::Async />
+                    <Route path=StaticSegment("import") view=placeholder::Import ssr=SsrMode::Async />
+                    <Route path=StaticSegment("settings") view=placeholder::Settings ssr=SsrMode::Async />
+                    <Route path=StaticSegment("login") view=auth::Login ssr=SsrMode::Async />
+                    <Route path=StaticSegment("signup") view=auth::Signup ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -49,7 +49,10 @@ mod client {
     }
 
     pub fn is_dark() -> bool {
-        root().and_then(|e| e.get_attribute("data-theme")).as_deref() == Some("dark")
+        root()
+            .and_then(|e| e.get_attribute("data-theme"))
+            .as_deref()
+            == Some("dark")
     }
 
     pub fn apply(dark: bool) {

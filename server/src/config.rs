@@ -40,7 +40,10 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("data_dir", &self.data_dir)
             .field("auth", &self.auth)
-            .field("token_secret", &self.token_secret.as_ref().map(|_| "<hidden>"))
+            .field(
+                "token_secret",
+                &self.token_secret.as_ref().map(|_| "<hidden>"),
+            )
             .field("secure_cookies", &self.secure_cookies)
             .field("max_body_bytes", &self.max_body_bytes)
             .finish()
@@ -90,19 +93,25 @@ impl Config {
                 };
                 AuthMode::Firebase { project, jwks }
             }
-            other => return Err(format!("EZLIFT_AUTH must be local or firebase, not {other:?}")),
+            other => {
+                return Err(format!(
+                    "EZLIFT_AUTH must be local or firebase, not {other:?}"
+                ))
+            }
         };
         let max_body_bytes = match get("EZLIFT_MAX_BODY_BYTES") {
             None => 32 * 1024 * 1024,
-            Some(v) => v
-                .parse()
-                .map_err(|_| format!("EZLIFT_MAX_BODY_BYTES must be a number of bytes, not {v:?}"))?,
+            Some(v) => v.parse().map_err(|_| {
+                format!("EZLIFT_MAX_BODY_BYTES must be a number of bytes, not {v:?}")
+            })?,
         };
         let secure_cookies = match get("EZLIFT_SECURE_COOKIES").as_deref() {
             None | Some("0" | "false") => false,
             Some("1" | "true") => true,
             Some(other) => {
-                return Err(format!("EZLIFT_SECURE_COOKIES must be true or false, not {other:?}"))
+                return Err(format!(
+                    "EZLIFT_SECURE_COOKIES must be true or false, not {other:?}"
+                ))
             }
         };
         Ok(Self {
@@ -122,8 +131,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, String> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| vars.get(k).cloned())
     }
 
@@ -162,7 +173,10 @@ mod tests {
         ])
         .unwrap();
         let shown = format!("{c:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("s3cr3t-value"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("s3cr3t-value"),
+            "{shown}"
+        );
         assert!(shown.contains("postgres://app:***@db/ezlift"));
     }
 }

@@ -16,7 +16,10 @@ use std::sync::Arc;
 
 /// Builds the whole application: opens the store (running migrations), loads the exercise
 /// library, sets up authentication. Tests call this with their own configuration.
-pub async fn build(config: Config, leptos_options: LeptosOptions) -> Result<(axum::Router, AppState), String> {
+pub async fn build(
+    config: Config,
+    leptos_options: LeptosOptions,
+) -> Result<(axum::Router, AppState), String> {
     let store = store::connect(&config.database_url)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;

@@ -24,7 +24,10 @@ async fn run() -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    tracing::info!(database = state.store.backend(), "listening on http://{addr}");
+    tracing::info!(
+        database = state.store.backend(),
+        "listening on http://{addr}"
+    );
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await

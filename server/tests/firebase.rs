@@ -75,15 +75,28 @@ async fn firebase_tokens_are_verified_against_the_jwks() {
     let good = sign(&keys, "key-1", &claims(json!({})));
     let res = app.get("/api/auth/me", &[("x-jwt-token", &good)]).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
-    assert_eq!(res.json(), json!({ "id": "firebaseUid123", "email": "mobile@example.com" }));
-    assert!(app.store().user_settings("firebaseUid123").await.unwrap().is_some());
+    assert_eq!(
+        res.json(),
+        json!({ "id": "firebaseUid123", "email": "mobile@example.com" })
+    );
+    assert!(app
+        .store()
+        .user_settings("firebaseUid123")
+        .await
+        .unwrap()
+        .is_some());
 
     let now = chrono::Utc::now().timestamp();
     let other = rsa_key("key-1");
     let hs256 = {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some("key-1".into());
-        encode(&header, &claims(json!({})), &EncodingKey::from_secret(b"guess")).unwrap()
+        encode(
+            &header,
+            &claims(json!({})),
+            &EncodingKey::from_secret(b"guess"),
+        )
+        .unwrap()
     };
     let b64 = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
     let alg_none = format!(
@@ -92,9 +105,26 @@ async fn firebase_tokens_are_verified_against_the_jwks() {
         b64(claims(json!({})))
     );
     let cases = [
-        (sign(&keys, "key-1", &claims(json!({ "exp": now - 600, "iat": now - 4000 }))), "expired"),
-        (sign(&keys, "key-1", &claims(json!({ "iss": "https://securetoken.google.com/other" }))), "issuer"),
-        (sign(&keys, "key-1", &claims(json!({ "aud": "other-project" }))), "audience"),
+        (
+            sign(
+                &keys,
+                "key-1",
+                &claims(json!({ "exp": now - 600, "iat": now - 4000 })),
+            ),
+            "expired",
+        ),
+        (
+            sign(
+                &keys,
+                "key-1",
+                &claims(json!({ "iss": "https://securetoken.google.com/other" })),
+            ),
+            "issuer",
+        ),
+        (
+            sign(&keys, "key-1", &claims(json!({ "aud": "other-project" }))),
+            "audience",
+        ),
         (sign(&other, "key-1", &claims(json!({}))), "signature"),
         (sign(&keys, "key-9", &claims(json!({}))), "unknown key"),
         (hs256, "algorithm"),
@@ -103,14 +133,23 @@ async fn firebase_tokens_are_verified_against_the_jwks() {
     ];
     for (token, needle) in cases {
         let res = app.get("/api/auth/me", &[("x-jwt-token", &token)]).await;
-        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{needle}: {}", res.text());
+        assert_eq!(
+            res.status,
+            StatusCode::UNAUTHORIZED,
+            "{needle}: {}",
+            res.text()
+        );
         let message = res.json()["message"].as_str().unwrap().to_owned();
         assert!(message.contains(needle), "{needle}: {message}");
     }
 
     // Local accounts are off in Firebase mode, and say so.
     let res = app
-        .post_json("/api/auth/signup", json!({ "email": "x@example.com", "password": "long enough" }), &[])
+        .post_json(
+            "/api/auth/signup",
+            json!({ "email": "x@example.com", "password": "long enough" }),
+            &[],
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert!(res.text().contains("Firebase"));

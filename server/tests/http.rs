@@ -40,36 +40,74 @@ async fn accounts_and_pages(db: TestDb) {
 
     let me = app.get("/api/auth/me", &[("x-jwt-token", &token)]).await;
     assert_eq!(me.status, StatusCode::OK);
-    assert_eq!(me.json(), json!({ "id": user_id, "email": "lifter@example.com" }));
+    assert_eq!(
+        me.json(),
+        json!({ "id": user_id, "email": "lifter@example.com" })
+    );
 
     // Signing in again: same user, e-mail matched case-insensitively.
     let login = app
-        .post_json("/api/auth/login", json!({ "email": "LIFTER@example.com", "password": PASSWORD }), &[])
+        .post_json(
+            "/api/auth/login",
+            json!({ "email": "LIFTER@example.com", "password": PASSWORD }),
+            &[],
+        )
         .await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.text());
     assert_eq!(login.json()["user"]["id"], user_id.as_str());
 
     // Refusals, each with a message that says why.
     let cases = [
-        (json!({ "email": "lifter@example.com", "password": "wrong-password" }), StatusCode::UNAUTHORIZED, "wrong e-mail or password"),
-        (json!({ "email": "nobody@example.com", "password": PASSWORD }), StatusCode::UNAUTHORIZED, "wrong e-mail or password"),
-        (json!({ "email": "not-an-email", "password": PASSWORD }), StatusCode::BAD_REQUEST, "email"),
-        (json!({ "email": "lifter@example.com" }), StatusCode::BAD_REQUEST, "password"),
+        (
+            json!({ "email": "lifter@example.com", "password": "wrong-password" }),
+            StatusCode::UNAUTHORIZED,
+            "wrong e-mail or password",
+        ),
+        (
+            json!({ "email": "nobody@example.com", "password": PASSWORD }),
+            StatusCode::UNAUTHORIZED,
+            "wrong e-mail or password",
+        ),
+        (
+            json!({ "email": "not-an-email", "password": PASSWORD }),
+            StatusCode::BAD_REQUEST,
+            "email",
+        ),
+        (
+            json!({ "email": "lifter@example.com" }),
+            StatusCode::BAD_REQUEST,
+            "password",
+        ),
     ];
     for (body, status, needle) in cases {
         let res = app.post_json("/api/auth/login", body.clone(), &[]).await;
         assert_eq!(res.status, status, "{body}: {}", res.text());
-        assert!(res.json()["message"].as_str().unwrap().contains(needle), "{body}: {}", res.text());
+        assert!(
+            res.json()["message"].as_str().unwrap().contains(needle),
+            "{body}: {}",
+            res.text()
+        );
     }
     let dup = app
-        .post_json("/api/auth/signup", json!({ "email": "lifter@example.com", "password": PASSWORD }), &[])
+        .post_json(
+            "/api/auth/signup",
+            json!({ "email": "lifter@example.com", "password": PASSWORD }),
+            &[],
+        )
         .await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     let short = app
-        .post_json("/api/auth/signup", json!({ "email": "new@example.com", "password": "short" }), &[])
+        .post_json(
+            "/api/auth/signup",
+            json!({ "email": "new@example.com", "password": "short" }),
+            &[],
+        )
         .await;
     assert_eq!(short.status, StatusCode::BAD_REQUEST);
-    assert!(short.json()["message"].as_str().unwrap().contains("at least 8"));
+    assert!(short.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("at least 8"));
 
     // Browser sign-in: a form post from our own page sets an HttpOnly, SameSite=Lax cookie.
     let form = format!("email=lifter%40example.com&password={PASSWORD}&next=%2Fhistory");
@@ -109,13 +147,18 @@ async fn accounts_and_pages(db: TestDb) {
             Request::post("/auth/login")
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("sec-fetch-site", "same-origin")
-                .body(Body::from("email=lifter%40example.com&password=nope-nope-nope"))
+                .body(Body::from(
+                    "email=lifter%40example.com&password=nope-nope-nope",
+                ))
                 .unwrap(),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let location = res.header("location").unwrap();
-    assert!(location.starts_with("/login?error=wrong%20e-mail%20or%20password"), "{location}");
+    assert!(
+        location.starts_with("/login?error=wrong%20e-mail%20or%20password"),
+        "{location}"
+    );
     assert!(res.set_cookie("ezlift_session").is_none());
 
     // Pages: rendered on the server for the signed-in user, redirected otherwise.
@@ -131,7 +174,9 @@ async fn accounts_and_pages(db: TestDb) {
     assert_eq!(res.header("location"), Some("/login?next=/programs"));
     let res = app.get("/login", &[("cookie", &cookie)]).await;
     assert_eq!(res.header("location"), Some("/"));
-    let login_page = app.get("/login?error=wrong%20e-mail%20or%20password", &[]).await;
+    let login_page = app
+        .get("/login?error=wrong%20e-mail%20or%20password", &[])
+        .await;
     assert_eq!(login_page.status, StatusCode::OK);
     assert!(login_page.text().contains("wrong e-mail or password"));
     let missing = app.get("/no-such-page", &[("cookie", &cookie)]).await;
@@ -151,13 +196,37 @@ async fn accounts_and_pages(db: TestDb) {
             for (k, v) in headers {
                 req = req.header(k, v);
             }
-            probe.oneshot(req.body(Body::empty()).unwrap()).await.unwrap().status()
+            probe
+                .oneshot(req.body(Body::empty()).unwrap())
+                .await
+                .unwrap()
+                .status()
         }
     };
-    assert_eq!(call_probe(vec![("cookie", cookie.clone()), ("sec-fetch-site", "same-origin".into())]).await, StatusCode::OK);
-    assert_eq!(call_probe(vec![("cookie", cookie.clone()), ("sec-fetch-site", "cross-site".into())]).await, StatusCode::FORBIDDEN);
-    assert_eq!(call_probe(vec![("cookie", cookie.clone())]).await, StatusCode::FORBIDDEN);
-    assert_eq!(call_probe(vec![("x-jwt-token", token.clone())]).await, StatusCode::OK);
+    assert_eq!(
+        call_probe(vec![
+            ("cookie", cookie.clone()),
+            ("sec-fetch-site", "same-origin".into())
+        ])
+        .await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call_probe(vec![
+            ("cookie", cookie.clone()),
+            ("sec-fetch-site", "cross-site".into())
+        ])
+        .await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call_probe(vec![("cookie", cookie.clone())]).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call_probe(vec![("x-jwt-token", token.clone())]).await,
+        StatusCode::OK
+    );
     assert_eq!(call_probe(vec![]).await, StatusCode::UNAUTHORIZED);
 
     // Signing out clears the cookie.
@@ -171,7 +240,10 @@ async fn accounts_and_pages(db: TestDb) {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert!(res.set_cookie("ezlift_session").unwrap().contains("Max-Age=0"));
+    assert!(res
+        .set_cookie("ezlift_session")
+        .unwrap()
+        .contains("Max-Age=0"));
 }
 
 #[tokio::test]
@@ -192,8 +264,11 @@ async fn local_tokens_are_verified() {
     let mut tampered = token.clone();
     tampered.pop();
     tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
-    let b64 = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-    let payload = b64(json!({ "sub": user_id, "iss": "ezlift", "aud": "ezlift", "exp": 4_000_000_000_i64 }));
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let payload =
+        b64(json!({ "sub": user_id, "iss": "ezlift", "aud": "ezlift", "exp": 4_000_000_000_i64 }));
     let alg_none = format!("{}.{payload}.", b64(json!({ "alg": "none", "typ": "JWT" })));
 
     let cases = [
@@ -211,7 +286,10 @@ async fn local_tokens_are_verified() {
     }
     let res = app.get("/api/auth/me", &[]).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
-    assert!(res.json()["message"].as_str().unwrap().contains("x-jwt-token"));
+    assert!(res.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("x-jwt-token"));
 }
 
 #[tokio::test]
@@ -224,15 +302,23 @@ async fn exercise_library_is_served_with_an_etag() {
     let list = res.json();
     let list = list.as_array().unwrap();
     assert!(list.len() >= 150);
-    let squat = list.iter().find(|e| e["id"] == "barbell-back-squat").unwrap();
+    let squat = list
+        .iter()
+        .find(|e| e["id"] == "barbell-back-squat")
+        .unwrap();
     assert_eq!(squat["equipment"], "barbell");
     assert_eq!(squat["primary_muscle"], "quads");
-    assert!(squat["secondary_muscles"].as_array().unwrap().contains(&json!("glutes")));
+    assert!(squat["secondary_muscles"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("glutes")));
 
     let res = app.get("/api/exercises", &[("if-none-match", &etag)]).await;
     assert_eq!(res.status, StatusCode::NOT_MODIFIED);
     assert!(res.body.is_empty());
-    let res = app.get("/api/exercises", &[("if-none-match", "\"stale\"")]).await;
+    let res = app
+        .get("/api/exercises", &[("if-none-match", "\"stale\"")])
+        .await;
     assert_eq!(res.status, StatusCode::OK);
 }
 
@@ -250,7 +336,10 @@ async fn bad_requests_get_clear_errors() {
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert_eq!(res.json()["error"], "bad_request");
 
-    let huge = format!("{{\"email\":\"{}\",\"password\":\"x\"}}", "a".repeat(2 * 1024 * 1024));
+    let huge = format!(
+        "{{\"email\":\"{}\",\"password\":\"x\"}}",
+        "a".repeat(2 * 1024 * 1024)
+    );
     let res = app
         .call(
             Request::post("/api/auth/login")
@@ -290,10 +379,15 @@ async fn secrets_are_not_logged() {
 
     let app = TestApp::new(TestDb::sqlite(), &[]).await;
     let (token, _) = app.sign_up("log@example.com", PASSWORD).await;
-    app.post_json("/api/auth/login", json!({ "email": "log@example.com", "password": "wrong-secret-pw" }), &[])
-        .await;
+    app.post_json(
+        "/api/auth/login",
+        json!({ "email": "log@example.com", "password": "wrong-secret-pw" }),
+        &[],
+    )
+    .await;
     app.get("/api/auth/me", &[("x-jwt-token", &token)]).await;
-    app.get("/", &[("cookie", &format!("ezlift_session={token}"))]).await;
+    app.get("/", &[("cookie", &format!("ezlift_session={token}"))])
+        .await;
 
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("signed in"), "the log is being captured");

@@ -20,9 +20,16 @@ on_both_backends!(
 async fn new_user_gets_profile_and_default_settings_through_the_change_log(db: TestDb) {
     let store = store::connect(&db.url).await.unwrap();
     assert_eq!(store.backend(), db.backend);
-    assert!(store.ensure_user("user-a", Some("a@example.com")).await.unwrap());
+    assert!(store
+        .ensure_user("user-a", Some("a@example.com"))
+        .await
+        .unwrap());
 
-    let settings = store.user_settings("user-a").await.unwrap().expect("settings");
+    let settings = store
+        .user_settings("user-a")
+        .await
+        .unwrap()
+        .expect("settings");
     assert_eq!(settings["id"], "user-a");
     assert_eq!(settings["weight_unit"], "kg");
     assert_eq!(settings["default_rest_seconds"], 90);
@@ -37,7 +44,10 @@ async fn new_user_gets_profile_and_default_settings_through_the_change_log(db: T
     assert!(log[0].timestamp > 0);
 
     // A known user is left alone: no second settings row, no second change.
-    assert!(!store.ensure_user("user-a", Some("a@example.com")).await.unwrap());
+    assert!(!store
+        .ensure_user("user-a", Some("a@example.com"))
+        .await
+        .unwrap());
     assert_eq!(store.change_log("user-a").await.unwrap().len(), 1);
     // Another user sees nothing of user-a's.
     assert!(store.user_settings("user-b").await.unwrap().is_none());
@@ -66,17 +76,30 @@ async fn local_accounts_are_unique_by_email(db: TestDb) {
         .create_local_account("ann@example.com", "$argon2id$fake")
         .await
         .unwrap();
-    let account = store.local_account("ann@example.com").await.unwrap().unwrap();
+    let account = store
+        .local_account("ann@example.com")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(account.user_id, id);
     assert_eq!(account.password_hash, "$argon2id$fake");
-    assert!(!format!("{account:?}").contains("fake"), "Debug must hide the hash");
+    assert!(
+        !format!("{account:?}").contains("fake"),
+        "Debug must hide the hash"
+    );
     // Creating the account also created the user and their settings.
     assert!(store.user_settings(&id).await.unwrap().is_some());
 
-    let again = store.create_local_account("ann@example.com", "$argon2id$other").await;
+    let again = store
+        .create_local_account("ann@example.com", "$argon2id$other")
+        .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     // The refused attempt left no half-created user behind.
-    assert!(store.local_account("nobody@example.com").await.unwrap().is_none());
+    assert!(store
+        .local_account("nobody@example.com")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 async fn server_secret_is_chosen_once(db: TestDb) {
@@ -95,9 +118,15 @@ async fn exercise_library_round_trips(db: TestDb) {
     store.replace_exercises(&rows).await.unwrap();
     let stored = store.exercises().await.unwrap();
     assert_eq!(stored.len(), rows.len());
-    let bench = stored.iter().find(|r| r.id == "barbell-bench-press").unwrap();
+    let bench = stored
+        .iter()
+        .find(|r| r.id == "barbell-bench-press")
+        .unwrap();
     assert_eq!(bench.secondary_muscles, ["triceps", "front delts"]);
-    let lateral = stored.iter().find(|r| r.id == "machine-lateral-raise").unwrap();
+    let lateral = stored
+        .iter()
+        .find(|r| r.id == "machine-lateral-raise")
+        .unwrap();
     assert!(lateral.secondary_muscles.is_empty());
 }
 
@@ -105,7 +134,11 @@ async fn exercise_library_round_trips(db: TestDb) {
 async fn schema_has_every_registry_column(db: TestDb) {
     let _store = store::connect(&db.url).await.unwrap();
     for table in TABLES {
-        let mut cols = vec!["\"id\"".to_owned(), "\"user_id\"".into(), "\"server_changed_at\"".into()];
+        let mut cols = vec![
+            "\"id\"".to_owned(),
+            "\"user_id\"".into(),
+            "\"server_changed_at\"".into(),
+        ];
         cols.extend(table.columns.iter().map(|c| format!("\"{}\"", c.name)));
         let sql = format!("select {} from \"{}\" limit 0", cols.join(", "), table.name);
         raw_execute(&db, &sql)
@@ -120,7 +153,11 @@ async fn schema_has_every_registry_column(db: TestDb) {
 async fn change_log_is_append_only(db: TestDb) {
     let store = store::connect(&db.url).await.unwrap();
     store.ensure_user("u", None).await.unwrap();
-    assert!(raw_execute(&db, "update changes set change_type = 'updated'").await.is_err());
+    assert!(
+        raw_execute(&db, "update changes set change_type = 'updated'")
+            .await
+            .is_err()
+    );
     assert!(raw_execute(&db, "delete from changes").await.is_err());
     assert_eq!(store.change_log("u").await.unwrap().len(), 1);
 }
@@ -140,10 +177,13 @@ async fn raw_execute(db: &TestDb, sql: &str) -> Result<(), sqlx::Error> {
 #[test]
 fn both_backends_have_the_same_migrations() {
     let list = |dir: &str| -> BTreeSet<String> {
-        std::fs::read_dir(format!("{}/../migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect()
+        std::fs::read_dir(format!(
+            "{}/../migrations/{dir}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
     };
     let pg = list("postgres");
     assert!(!pg.is_empty());

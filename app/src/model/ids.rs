@@ -15,8 +15,7 @@ impl RecordId {
         if s.is_empty() || s.len() > Self::MAX_LEN {
             return Err(InvalidId);
         }
-        if s
-            .bytes()
+        if s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
         {
             Ok(Self(s.to_owned()))

@@ -258,15 +258,25 @@ mod tests {
             assert!(seen.insert(t.name), "duplicate table {}", t.name);
             let mut cols = HashSet::new();
             for c in t.columns {
-                assert!(cols.insert(c.name), "duplicate column {}.{}", t.name, c.name);
                 assert!(
-                    c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
+                    cols.insert(c.name),
+                    "duplicate column {}.{}",
+                    t.name,
+                    c.name
+                );
+                assert!(
+                    c.name
+                        .chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch == '_'),
                     "{}.{} is not a raw WatermelonDB name",
                     t.name,
                     c.name
                 );
                 assert_ne!(c.name, "id");
-                assert!(!c.name.starts_with('_'), "bookkeeping columns are not synced");
+                assert!(
+                    !c.name.starts_with('_'),
+                    "bookkeeping columns are not synced"
+                );
             }
         }
     }

@@ -27,7 +27,12 @@ fn AuthForm(mode: Mode) -> impl IntoView {
     let param = move |name: &'static str| query.read().get(name).unwrap_or_default();
     let (title, action, submit, autocomplete) = match mode {
         Mode::SignIn => ("Sign in", "/auth/login", "Sign in", "current-password"),
-        Mode::SignUp => ("Create your account", "/auth/signup", "Create account", "new-password"),
+        Mode::SignUp => (
+            "Create your account",
+            "/auth/signup",
+            "Create account",
+            "new-password",
+        ),
     };
     view! {
         <Title text=title />

@@ -118,7 +118,10 @@ impl FirebaseVerifier {
                     .map_err(|e| unavailable(e.to_string()))?;
                 let ttl = max_age(response.headers()).unwrap_or(DEFAULT_KEY_TTL);
                 (
-                    response.text().await.map_err(|e| unavailable(e.to_string()))?,
+                    response
+                        .text()
+                        .await
+                        .map_err(|e| unavailable(e.to_string()))?,
                     ttl,
                 )
             }

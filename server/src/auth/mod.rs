@@ -80,9 +80,10 @@ impl From<jsonwebtoken::errors::Error> for AuthError {
             }
             // `alg: none` and other unknown algorithms fail while parsing the header.
             ErrorKind::Json(e) if e.to_string().contains("unknown variant") => Self::Algorithm,
-            ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) | ErrorKind::InvalidToken => {
-                Self::Malformed("not a JSON Web Token".into())
-            }
+            ErrorKind::Base64(_)
+            | ErrorKind::Json(_)
+            | ErrorKind::Utf8(_)
+            | ErrorKind::InvalidToken => Self::Malformed("not a JSON Web Token".into()),
             _ => Self::Malformed(err.to_string()),
         }
     }
@@ -91,7 +92,9 @@ impl From<jsonwebtoken::errors::Error> for AuthError {
 /// Checks a token's subject: it becomes our user id, so it must be a plausible one.
 fn identity(sub: String, email: Option<String>) -> Result<Identity, AuthError> {
     if sub.is_empty() || sub.len() > 128 || sub.chars().any(char::is_control) {
-        return Err(AuthError::Malformed("the sub claim is not a user id".into()));
+        return Err(AuthError::Malformed(
+            "the sub claim is not a user id".into(),
+        ));
     }
     Ok(Identity {
         user_id: sub,
@@ -231,11 +234,9 @@ pub fn is_same_origin(headers: &HeaderMap) -> bool {
         return matches!(site, "same-origin" | "none");
     }
     match (header("origin"), header("host")) {
-        (Some(origin), Some(host)) => {
-            origin
-                .split_once("://")
-                .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && rest == host)
-        }
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && rest == host),
         _ => false,
     }
 }
@@ -287,9 +288,18 @@ mod tests {
 
     #[test]
     fn same_origin_rules() {
-        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(is_same_origin(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(!is_same_origin(&headers(&[(
+            "sec-fetch-site",
+            "cross-site"
+        )])));
+        assert!(!is_same_origin(&headers(&[(
+            "sec-fetch-site",
+            "same-site"
+        )])));
         assert!(is_same_origin(&headers(&[
             ("origin", "http://127.0.0.1:3000"),
             ("host", "127.0.0.1:3000")

@@ -7,7 +7,15 @@ use sha2::{Digest, Sha256};
 const CATALOGUE_CSV: &str = include_str!("catalogue.csv");
 
 pub const CATEGORIES: &[&str] = &[
-    "chest", "back", "shoulders", "arms", "legs", "core", "full body", "cardio", "neck",
+    "chest",
+    "back",
+    "shoulders",
+    "arms",
+    "legs",
+    "core",
+    "full body",
+    "cardio",
+    "neck",
 ];
 pub const EQUIPMENT: &[&str] = &[
     "barbell",
@@ -94,7 +102,10 @@ impl Catalogue {
         let digest = Sha256::digest(&json);
         let etag = format!(
             "\"{}\"",
-            digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>()
+            digest[..16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
         );
         Self {
             json: json.into(),
@@ -118,10 +129,15 @@ mod tests {
         let names: HashSet<_> = rows.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names.len(), rows.len(), "duplicate names");
         for kind in ["barbell", "dumbbell", "machine", "cable", "bodyweight"] {
-            assert!(rows.iter().any(|r| r.equipment == kind), "no {kind} exercise");
+            assert!(
+                rows.iter().any(|r| r.equipment == kind),
+                "no {kind} exercise"
+            );
         }
         assert!(rows.iter().any(|r| r.category == "cardio"));
-        assert!(rows.iter().all(|r| !r.primary_muscle.is_empty() && !r.name.is_empty()));
+        assert!(rows
+            .iter()
+            .all(|r| !r.primary_muscle.is_empty() && !r.name.is_empty()));
     }
 
     #[test]

@@ -65,13 +65,15 @@ fn normalise_email(raw: &str) -> Result<String, ApiError> {
     let email = raw.trim().to_lowercase();
     let valid = email.len() <= 254
         && !email.chars().any(char::is_whitespace)
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'));
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        });
     if valid {
         Ok(email)
     } else {
-        Err(ApiError::BadRequest("email: not a valid e-mail address".into()))
+        Err(ApiError::BadRequest(
+            "email: not a valid e-mail address".into(),
+        ))
     }
 }
 
@@ -88,13 +90,18 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
         .map_err(|e| ApiError::Internal(format!("password task failed: {e}")))
 }
 
-async fn authenticate(state: &AppState, flow: Flow, creds: &Credentials) -> ApiResult<(String, Identity)> {
+async fn authenticate(
+    state: &AppState,
+    flow: Flow,
+    creds: &Credentials,
+) -> ApiResult<(String, Identity)> {
     let tokens = state.auth.local()?;
     let email = normalise_email(&creds.email)?;
     let pw = creds.password.clone();
     let user_id = match flow {
         Flow::SignUp => {
-            password::check_rules(&pw).map_err(|m| ApiError::BadRequest(format!("password: {m}")))?;
+            password::check_rules(&pw)
+                .map_err(|m| ApiError::BadRequest(format!("password: {m}")))?;
             let hash = blocking(move || password::hash(&pw))
                 .await?
                 .map_err(ApiError::Internal)?;
@@ -255,8 +262,18 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(normalise_email(" Ann@Example.COM ").unwrap(), "ann@example.com");
-        for bad in ["", "ann", "ann@", "@example.com", "a b@example.com", "ann@localhost"] {
+        assert_eq!(
+            normalise_email(" Ann@Example.COM ").unwrap(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "a b@example.com",
+            "ann@localhost",
+        ] {
             assert!(normalise_email(bad).is_err(), "{bad}");
         }
     }

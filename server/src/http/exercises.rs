@@ -16,7 +16,10 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let cache = [
         (header::ETAG, catalogue.etag.clone()),
         // Clients may use their copy for a day, then revalidate cheaply with the ETag.
-        (header::CACHE_CONTROL, "public, max-age=86400, must-revalidate".to_owned()),
+        (
+            header::CACHE_CONTROL,
+            "public, max-age=86400, must-revalidate".to_owned(),
+        ),
     ];
     let matches = headers
         .get(header::IF_NONE_MATCH)

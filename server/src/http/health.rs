@@ -16,5 +16,7 @@ async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
         tracing::warn!(error = %e, "health check failed");
         ApiError::Unavailable("database is unreachable".into())
     })?;
-    Ok(Json(json!({ "status": "ok", "database": state.store.backend() })))
+    Ok(Json(
+        json!({ "status": "ok", "database": state.store.backend() }),
+    ))
 }

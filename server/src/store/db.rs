@@ -77,7 +77,6 @@ pub trait Db: Send {
     }
 }
 
-
 /// A transaction that can be committed; dropping it rolls back.
 #[async_trait]
 pub trait Tx: Db {

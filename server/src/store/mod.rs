@@ -199,9 +199,7 @@ impl Store for SqlStore {
     #[instrument(skip_all)]
     async fn health(&self) -> StoreResult<()> {
         let mut tx = self.backend.begin().await?;
-        let one = tx
-            .fetch_int("select cast(1 as bigint)", vec![])
-            .await?;
+        let one = tx.fetch_int("select cast(1 as bigint)", vec![]).await?;
         debug_assert_eq!(one, 1);
         tx.commit().await?;
         Ok(())

@@ -84,7 +84,10 @@ mod tests {
 
     #[test]
     fn integers_accept_whole_floats_only() {
-        assert_eq!(to_sql(ColumnKind::Int, &json!(8.0)), Ok(SqlValue::Int(Some(8))));
+        assert_eq!(
+            to_sql(ColumnKind::Int, &json!(8.0)),
+            Ok(SqlValue::Int(Some(8)))
+        );
         assert!(to_sql(ColumnKind::Int, &json!(8.5)).is_err());
         assert!(to_sql(ColumnKind::Int, &json!("8")).is_err());
     }

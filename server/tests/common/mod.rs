@@ -101,12 +101,18 @@ impl TestApp {
     }
 
     /// POSTs JSON with optional extra headers.
-    pub async fn post_json(&self, path: &str, body: serde_json::Value, headers: &[(&str, &str)]) -> Response {
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Response {
         let mut req = Request::post(path).header("content-type", "application/json");
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        self.call(req.body(Body::from(body.to_string())).unwrap()).await
+        self.call(req.body(Body::from(body.to_string())).unwrap())
+            .await
     }
 
     pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
