@@ -7,6 +7,7 @@ pub mod app;
 pub mod model;
 pub mod pages;
 pub mod session;
+pub mod sync;
 pub mod theme;
 
 pub use app::{shell, App};

@@ -81,6 +81,7 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict(msg) => Self::Conflict(msg),
+            StoreError::Forbidden(msg) => Self::Forbidden(msg),
             other => Self::Internal(other.to_string()),
         }
     }

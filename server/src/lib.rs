@@ -8,6 +8,7 @@ pub mod exercises;
 pub mod http;
 pub mod state;
 pub mod store;
+pub mod sync;
 
 use config::Config;
 use leptos::prelude::LeptosOptions;

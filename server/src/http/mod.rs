@@ -4,6 +4,7 @@ mod accounts;
 mod exercises;
 mod health;
 mod pages;
+mod sync;
 
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(exercises::router())
         .merge(accounts::router())
+        .merge(sync::router())
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(DefaultBodyLimit::max(max_body))

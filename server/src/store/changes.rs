@@ -8,9 +8,7 @@ use super::{now_ms, StoreError, StoreResult};
 use app::model::{ColumnKind, TableDef};
 use serde_json::{json, Value};
 
-/// The kinds of entry in the change log. Only `Created` is written so far (a new user's
-/// settings); push-changes writes the other two.
-#[allow(dead_code)]
+/// The kinds of entry in the change log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeType {
     Created,
@@ -59,60 +57,87 @@ pub fn default_settings(user_id: &str, now: i64) -> WireRecord {
     map
 }
 
-/// Writes one record (already validated against the registry) and logs the change.
+/// Writes one record (values in registry column order, already validated) and logs the
+/// change with the full record as it now stands.
+#[allow(clippy::too_many_arguments)]
 pub async fn write_record(
     db: &mut dyn Db,
     dialect: Dialect,
     table: &TableDef,
     user_id: &str,
-    record: &WireRecord,
+    id: &str,
+    values: Vec<SqlValue>,
     stamp: i64,
     change: ChangeType,
 ) -> StoreResult<()> {
-    let id = record
-        .get("id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| StoreError::Config(format!("{}: record without id", table.name)))?;
-    let mut args = vec![SqlValue::text(id), SqlValue::text(user_id)];
-    for column in table.columns {
-        let value = record.get(column.name).unwrap_or(&Value::Null);
-        let value = to_sql(column.kind, value).map_err(|m| {
-            StoreError::Config(format!(
-                "{}.{} of {id} must be {}",
-                table.name, column.name, m.expected
-            ))
-        })?;
-        args.push(value);
-    }
+    debug_assert_eq!(values.len(), table.columns.len());
+    let logged = record_json(table, id, values.clone());
+    let mut args = Vec::with_capacity(values.len() + 3);
+    args.push(SqlValue::text(id));
+    args.push(SqlValue::text(user_id));
+    args.extend(values);
     args.push(SqlValue::int(stamp));
     let written = db.execute(&sql::upsert_record(table), args).await?;
     if written != 1 {
-        return Err(StoreError::Conflict(format!(
+        return Err(StoreError::Forbidden(format!(
             "{} {id} belongs to another user",
             table.name
         )));
     }
-    let mut logged = WireRecord::new();
-    logged.insert("id".into(), Value::String(id.to_owned()));
-    for column in table.columns {
-        logged.insert(
-            column.name.into(),
-            record.get(column.name).cloned().unwrap_or(Value::Null),
-        );
-    }
+    log_change(db, dialect, table, user_id, id, &logged, stamp, change).await
+}
+
+/// Appends one entry to the change log.
+#[allow(clippy::too_many_arguments)]
+pub async fn log_change(
+    db: &mut dyn Db,
+    dialect: Dialect,
+    table: &TableDef,
+    user_id: &str,
+    id: &str,
+    record: &WireRecord,
+    stamp: i64,
+    change: ChangeType,
+) -> StoreResult<()> {
     db.execute(
         &sql::append_change(dialect),
         vec![
             SqlValue::text(table.name),
             SqlValue::text(id),
             SqlValue::text(change.as_str()),
-            SqlValue::text(Value::Object(logged).to_string()),
+            SqlValue::text(Value::Object(record.clone()).to_string()),
             SqlValue::text(user_id),
             SqlValue::int(stamp),
         ],
     )
     .await?;
     Ok(())
+}
+
+/// The wire form of a record from its stored values.
+pub fn record_json(table: &TableDef, id: &str, values: Vec<SqlValue>) -> WireRecord {
+    let mut record = WireRecord::new();
+    record.insert("id".into(), Value::String(id.to_owned()));
+    for (column, value) in table.columns.iter().zip(values) {
+        record.insert(column.name.into(), to_json(value));
+    }
+    record
+}
+
+/// Typed values of a wire record, in registry column order (missing columns are null).
+pub fn record_values(table: &TableDef, record: &WireRecord) -> StoreResult<Vec<SqlValue>> {
+    table
+        .columns
+        .iter()
+        .map(|column| {
+            to_sql(column.kind, record.get(column.name).unwrap_or(&Value::Null)).map_err(|m| {
+                StoreError::Config(format!(
+                    "{}.{} must be {}",
+                    table.name, column.name, m.expected
+                ))
+            })
+        })
+        .collect()
 }
 
 /// Reads the first record of `table` owned by the user, in wire form.

@@ -9,8 +9,10 @@ mod postgres;
 pub mod record;
 pub mod sql;
 mod sqlite;
+mod sync;
 
 use app::model::{tables::table, ColumnKind};
+use app::sync::wire::{PullResponse, PushResponse};
 use async_trait::async_trait;
 use db::{SqlValue, Tx};
 use record::WireRecord;
@@ -29,6 +31,9 @@ pub enum StoreError {
     /// A uniqueness rule refused the write (e.g. an e-mail already registered).
     #[error("{0}")]
     Conflict(String),
+    /// The data belongs to another user.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("database error: {0}")]
     Other(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -111,6 +116,14 @@ pub trait Store: Send + Sync + 'static {
     /// The user's settings record in wire form.
     async fn user_settings(&self, user_id: &str) -> StoreResult<Option<WireRecord>>;
 
+    /// Applies a validated push in one transaction: all of it, or nothing on error.
+    async fn push(&self, user_id: &str, push: &crate::sync::ValidPush)
+        -> StoreResult<PushResponse>;
+
+    /// Reads the user's changes (or whole state) and the cursor from one snapshot.
+    async fn pull(&self, user_id: &str, query: crate::sync::PullQuery)
+        -> StoreResult<PullResponse>;
+
     /// The user's change log in order.
     async fn change_log(&self, user_id: &str) -> StoreResult<Vec<ChangeRow>>;
 
@@ -137,6 +150,8 @@ trait Backend: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     fn dialect(&self) -> Dialect;
     async fn begin(&self) -> Result<Box<dyn Tx>, sqlx::Error>;
+    /// A read-only transaction whose reads all see one snapshot.
+    async fn begin_snapshot(&self) -> Result<Box<dyn Tx>, sqlx::Error>;
     async fn close(&self);
 }
 
@@ -174,14 +189,16 @@ impl SqlStore {
         }
         let dialect = self.backend.dialect();
         let stamp = changes::stamp(tx, dialect, user_id).await?;
-        let settings = changes::default_settings(user_id, now);
         let settings_table = table("user_settings").expect("registry has user_settings");
+        let values =
+            changes::record_values(settings_table, &changes::default_settings(user_id, now))?;
         changes::write_record(
             tx,
             dialect,
             settings_table,
             user_id,
-            &settings,
+            user_id,
+            values,
             stamp,
             changes::ChangeType::Created,
         )
@@ -359,6 +376,30 @@ impl Store for SqlStore {
         let record = changes::read_record_of_user(&mut *tx, settings, user_id).await?;
         tx.commit().await?;
         Ok(record)
+    }
+
+    #[instrument(skip_all)]
+    async fn push(
+        &self,
+        user_id: &str,
+        push: &crate::sync::ValidPush,
+    ) -> StoreResult<PushResponse> {
+        let mut tx = self.backend.begin().await?;
+        let response = sync::push(&mut *tx, self.backend.dialect(), user_id, push).await?;
+        tx.commit().await?;
+        Ok(response)
+    }
+
+    #[instrument(skip_all)]
+    async fn pull(
+        &self,
+        user_id: &str,
+        query: crate::sync::PullQuery,
+    ) -> StoreResult<PullResponse> {
+        let mut tx = self.backend.begin_snapshot().await?;
+        let response = sync::pull(&mut *tx, user_id, query).await?;
+        tx.commit().await?;
+        Ok(response)
     }
 
     #[instrument(skip_all)]

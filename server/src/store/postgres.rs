@@ -42,6 +42,16 @@ impl Backend for Postgres {
         Ok(Box::new(self.pool.begin().await?))
     }
 
+    async fn begin_snapshot(&self) -> Result<Box<dyn Tx>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        // Read committed would give each statement its own snapshot; the cursor and the
+        // changes must come from the same one (DESIGN.md §4).
+        sqlx::query("set transaction isolation level repeatable read, read only")
+            .execute(&mut *tx)
+            .await?;
+        Ok(Box::new(tx))
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

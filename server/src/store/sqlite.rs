@@ -59,6 +59,11 @@ impl Backend for Sqlite {
         Ok(Box::new(self.pool.begin().await?))
     }
 
+    async fn begin_snapshot(&self) -> Result<Box<dyn Tx>, sqlx::Error> {
+        // In WAL mode a transaction's first read fixes its snapshot until it ends.
+        Ok(Box::new(self.pool.begin().await?))
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

@@ -18,6 +18,15 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// The same database again, e.g. for a second server instance; the first keeps it alive.
+    pub fn share(&self) -> Self {
+        Self {
+            url: self.url.clone(),
+            backend: self.backend,
+            _dir: None,
+        }
+    }
+
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}/test.db", dir.path().display());
@@ -121,6 +130,34 @@ impl TestApp {
             req = req.header(*k, *v);
         }
         self.call(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// Pushes changes as a WatermelonDB client does.
+    pub async fn push(
+        &self,
+        token: &str,
+        last_pulled_at: i64,
+        changes: serde_json::Value,
+    ) -> Response {
+        self.post_json(
+            "/api/sync/push-changes",
+            serde_json::json!({ "lastPulledAt": last_pulled_at, "changes": changes }),
+            &[("x-jwt-token", token)],
+        )
+        .await
+    }
+
+    /// Pulls since `last_pulled_at` (`None` = first pull) and returns the body.
+    pub async fn pull(&self, token: &str, last_pulled_at: Option<i64>) -> serde_json::Value {
+        let since = last_pulled_at.map_or("null".to_owned(), |n| n.to_string());
+        let res = self
+            .get(
+                &format!("/api/sync/pull-changes?lastPulledAt={since}&schemaVersion=1"),
+                &[("x-jwt-token", token)],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        res.json()
     }
 
     /// Signs up through the JSON API and returns (token, user id).

@@ -1,0 +1,3 @@
+//! The sync protocol as both ends see it (WatermelonDB's pull/push wire format).
+
+pub mod wire;

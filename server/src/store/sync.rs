@@ -1,0 +1,476 @@
+//! Push and pull (DESIGN.md §4), written once for both backends.
+
+use super::changes::{self, log_change, record_json, write_record, ChangeType};
+use super::db::{Db, SqlRow, SqlValue};
+use super::record::WireRecord;
+use super::sql::{quote, Dialect};
+use super::{StoreError, StoreResult};
+use crate::sync::{PullQuery, ValidPush};
+use app::model::{tables::table, ColumnKind, RecordId, TableDef, TABLES};
+use app::sync::wire::{PullResponse, PushResponse, TableChanges};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Largest `in (…)` list per query; well under both backends' parameter limits.
+const CHUNK: usize = 500;
+
+/// A stored row as push needs it.
+struct Current {
+    user_id: String,
+    changed_at: i64,
+    values: Vec<SqlValue>,
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn columns_sql(table: &TableDef) -> String {
+    table
+        .columns
+        .iter()
+        .map(|c| quote(c.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads the pushed ids' current rows, whoever owns them.
+async fn current_rows(
+    db: &mut dyn Db,
+    table: &TableDef,
+    ids: &[&RecordId],
+) -> StoreResult<HashMap<String, Current>> {
+    let mut kinds = vec![ColumnKind::Text, ColumnKind::Text, ColumnKind::Int];
+    kinds.extend(table.columns.iter().map(|c| c.kind));
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let sql = format!(
+            "select \"id\", \"user_id\", \"server_changed_at\", {} from {} where \"id\" in ({})",
+            columns_sql(table),
+            quote(table.name),
+            placeholders(1, chunk.len())
+        );
+        let args = chunk.iter().map(|id| SqlValue::text(id.as_str())).collect();
+        for row in db.fetch(&sql, args, &kinds).await? {
+            let mut it = row.into_iter();
+            let id = it.next().and_then(SqlValue::into_text).unwrap_or_default();
+            let user_id = it.next().and_then(SqlValue::into_text).unwrap_or_default();
+            let changed_at = it.next().and_then(SqlValue::into_int).unwrap_or_default();
+            out.insert(
+                id,
+                Current {
+                    user_id,
+                    changed_at,
+                    values: it.collect(),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Of `ids`, those the user deleted on the server after `since`.
+async fn deleted_since(
+    db: &mut dyn Db,
+    user_id: &str,
+    table: &TableDef,
+    ids: &[&str],
+    since: i64,
+) -> StoreResult<HashSet<String>> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let sql = format!(
+            "select record_id from changes where user_id = $1 and table_name = $2 \
+             and \"timestamp\" > $3 and change_type = 'deleted' and record_id in ({})",
+            placeholders(4, chunk.len())
+        );
+        let mut args = vec![
+            SqlValue::text(user_id),
+            SqlValue::text(table.name),
+            SqlValue::int(since),
+        ];
+        args.extend(chunk.iter().map(|id| SqlValue::text(*id)));
+        for row in db.fetch(&sql, args, &[ColumnKind::Text]).await? {
+            if let Some(id) = row.into_iter().next().and_then(SqlValue::into_text) {
+                out.insert(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Of `ids`, those that exist as the user's rows of `table`.
+async fn existing_ids(
+    db: &mut dyn Db,
+    user_id: &str,
+    table: &TableDef,
+    ids: &[&str],
+) -> StoreResult<HashSet<String>> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let sql = format!(
+            "select \"id\" from {} where \"user_id\" = $1 and \"id\" in ({})",
+            quote(table.name),
+            placeholders(2, chunk.len())
+        );
+        let mut args = vec![SqlValue::text(user_id)];
+        args.extend(chunk.iter().map(|id| SqlValue::text(*id)));
+        for row in db.fetch(&sql, args, &[ColumnKind::Text]).await? {
+            if let Some(id) = row.into_iter().next().and_then(SqlValue::into_text) {
+                out.insert(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn text_at(values: &[Option<SqlValue>], pos: usize) -> Option<&str> {
+    match values.get(pos) {
+        Some(Some(SqlValue::Text(Some(s)))) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+/// Applies a validated push in the caller's transaction; on any error the caller rolls
+/// back, so nothing is half-written.
+pub async fn push(
+    db: &mut dyn Db,
+    dialect: Dialect,
+    user_id: &str,
+    push: &ValidPush,
+) -> StoreResult<PushResponse> {
+    let mut response = PushResponse::default();
+    if push.is_empty() {
+        return Ok(response);
+    }
+    // Locks the user's row first: pushes of one user run one at a time.
+    let stamp = changes::stamp(db, dialect, user_id).await?;
+    let since = push.last_pulled_at;
+
+    // Read what is there, refuse other users' records and conflicts before writing anything.
+    let mut current: HashMap<&str, HashMap<String, Current>> = HashMap::new();
+    for tp in &push.tables {
+        let ids: Vec<&RecordId> = tp
+            .upserts
+            .iter()
+            .map(|u| &u.id)
+            .chain(&tp.deletes)
+            .collect();
+        let rows = current_rows(db, tp.table, &ids).await?;
+        if let Some((id, _)) = rows.iter().find(|(_, row)| row.user_id != user_id) {
+            return Err(StoreError::Forbidden(format!(
+                "{} {id} belongs to another user",
+                tp.table.name
+            )));
+        }
+        for upsert in &tp.upserts {
+            if let Some(row) = rows.get(upsert.id.as_str()) {
+                let equal = upsert
+                    .values
+                    .iter()
+                    .zip(&row.values)
+                    .all(|(pushed, stored)| pushed.as_ref().is_none_or(|p| p == stored));
+                if row.changed_at > since && !equal {
+                    return Err(conflict(tp.table, upsert.id.as_str()));
+                }
+            }
+        }
+        for id in &tp.deletes {
+            if rows
+                .get(id.as_str())
+                .is_some_and(|row| row.changed_at > since)
+            {
+                return Err(conflict(tp.table, id.as_str()));
+            }
+        }
+        let missing: Vec<&str> = tp
+            .upserts
+            .iter()
+            .map(|u| u.id.as_str())
+            .filter(|id| !rows.contains_key(*id))
+            .collect();
+        if let Some(id) = deleted_since(db, user_id, tp.table, &missing, since)
+            .await?
+            .into_iter()
+            .next()
+        {
+            return Err(conflict(tp.table, &id));
+        }
+        current.insert(tp.table.name, rows);
+    }
+
+    // Creates and updates, parents first; a child whose parent is missing is skipped.
+    for tp in &push.tables {
+        let rows = current.get(tp.table.name).expect("read above");
+        let mut present_parents: Vec<HashSet<String>> = Vec::new();
+        for parent in tp.table.parents {
+            let pos = tp
+                .table
+                .columns
+                .iter()
+                .position(|c| c.name == parent.column)
+                .expect("registry");
+            let wanted: Vec<&str> = tp
+                .upserts
+                .iter()
+                .filter_map(|u| text_at(&u.values, pos))
+                .collect();
+            let parent_table = table(parent.table).expect("registry");
+            present_parents.push(existing_ids(db, user_id, parent_table, &wanted).await?);
+        }
+        for upsert in &tp.upserts {
+            let orphan = tp
+                .table
+                .parents
+                .iter()
+                .zip(&present_parents)
+                .any(|(parent, present)| {
+                    let pos = tp
+                        .table
+                        .columns
+                        .iter()
+                        .position(|c| c.name == parent.column)
+                        .expect("registry");
+                    text_at(&upsert.values, pos).is_none_or(|pid| !present.contains(pid))
+                });
+            if orphan {
+                response
+                    .experimental_rejected_ids
+                    .entry(tp.table.name.to_owned())
+                    .or_default()
+                    .push(upsert.id.to_string());
+                continue;
+            }
+            let existing = rows.get(upsert.id.as_str());
+            let values: Vec<SqlValue> = match existing {
+                Some(row) => upsert
+                    .values
+                    .iter()
+                    .zip(&row.values)
+                    .map(|(pushed, stored)| pushed.clone().unwrap_or_else(|| stored.clone()))
+                    .collect(),
+                None => upsert
+                    .values
+                    .iter()
+                    .zip(tp.table.columns)
+                    .map(|(pushed, column)| pushed.clone().unwrap_or_else(|| null_of(column.kind)))
+                    .collect(),
+            };
+            let change = if existing.is_some() {
+                ChangeType::Updated
+            } else {
+                ChangeType::Created
+            };
+            write_record(
+                db,
+                dialect,
+                tp.table,
+                user_id,
+                upsert.id.as_str(),
+                values,
+                stamp,
+                change,
+            )
+            .await?;
+        }
+    }
+
+    // Deletes, children first; each cascaded child gets its own `deleted` change.
+    for tp in push.tables.iter().rev() {
+        for id in &tp.deletes {
+            delete_cascade(db, dialect, user_id, tp.table, id.as_str(), stamp).await?;
+        }
+    }
+    Ok(response)
+}
+
+fn conflict(table: &TableDef, id: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "{} {id} changed on the server after lastPulledAt; pull, then push again",
+        table.name
+    ))
+}
+
+fn null_of(kind: ColumnKind) -> SqlValue {
+    match kind {
+        ColumnKind::Text => SqlValue::Text(None),
+        ColumnKind::Int => SqlValue::Int(None),
+        ColumnKind::Real => SqlValue::Real(None),
+        ColumnKind::Bool => SqlValue::Bool(None),
+    }
+}
+
+/// Deletes a record and, first, everything under it. Missing records are ignored.
+async fn delete_cascade(
+    db: &mut dyn Db,
+    dialect: Dialect,
+    user_id: &str,
+    table: &'static TableDef,
+    id: &str,
+    stamp: i64,
+) -> StoreResult<()> {
+    let mut kinds = vec![ColumnKind::Text];
+    kinds.extend(table.columns.iter().map(|c| c.kind));
+    let row = db
+        .fetch_optional(
+            &format!(
+                "select \"id\", {} from {} where \"id\" = $1 and \"user_id\" = $2",
+                columns_sql(table),
+                quote(table.name)
+            ),
+            vec![SqlValue::text(id), SqlValue::text(user_id)],
+            &kinds,
+        )
+        .await?;
+    let Some(row) = row else { return Ok(()) };
+    for (child, parent) in table.children() {
+        let child_ids = db
+            .fetch(
+                &format!(
+                    "select \"id\" from {} where \"user_id\" = $1 and {} = $2",
+                    quote(child.name),
+                    quote(parent.column)
+                ),
+                vec![SqlValue::text(user_id), SqlValue::text(id)],
+                &[ColumnKind::Text],
+            )
+            .await?;
+        for child_id in child_ids
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_text))
+        {
+            Box::pin(delete_cascade(
+                db, dialect, user_id, child, &child_id, stamp,
+            ))
+            .await?;
+        }
+    }
+    db.execute(
+        &format!(
+            "delete from {} where \"id\" = $1 and \"user_id\" = $2",
+            quote(table.name)
+        ),
+        vec![SqlValue::text(id), SqlValue::text(user_id)],
+    )
+    .await?;
+    let last_state = record_json(table, id, row.into_iter().skip(1).collect());
+    log_change(
+        db,
+        dialect,
+        table,
+        user_id,
+        id,
+        &last_state,
+        stamp,
+        ChangeType::Deleted,
+    )
+    .await
+}
+
+/// Reads a pull in the caller's (snapshot) transaction.
+pub async fn pull(db: &mut dyn Db, user_id: &str, query: PullQuery) -> StoreResult<PullResponse> {
+    let cursor = db
+        .fetch_optional(
+            "select last_change_at from user_profile where id = $1",
+            vec![SqlValue::text(user_id)],
+            &[ColumnKind::Int],
+        )
+        .await?
+        .and_then(|row| row.into_iter().next())
+        .and_then(SqlValue::into_int)
+        .unwrap_or(0)
+        .max(1);
+    let version = query.schema_version;
+    let known: Vec<&'static TableDef> = TABLES.iter().filter(|t| t.since <= version).collect();
+    let mut changes: BTreeMap<String, TableChanges> = known
+        .iter()
+        .map(|t| (t.name.to_owned(), TableChanges::default()))
+        .collect();
+
+    match query.last_pulled_at {
+        None => {
+            for t in &known {
+                let columns: Vec<_> = t.columns_for(version).collect();
+                let mut kinds = vec![ColumnKind::Text];
+                kinds.extend(columns.iter().map(|c| c.kind));
+                let list = columns.iter().map(|c| quote(c.name)).collect::<Vec<_>>();
+                let sql = format!(
+                    "select \"id\"{}{} from {} where \"user_id\" = $1 order by \"id\"",
+                    if list.is_empty() { "" } else { ", " },
+                    list.join(", "),
+                    quote(t.name)
+                );
+                let rows: Vec<SqlRow> = db
+                    .fetch(&sql, vec![SqlValue::text(user_id)], &kinds)
+                    .await?;
+                let entry = changes.get_mut(t.name).expect("known table");
+                entry.created = rows
+                    .into_iter()
+                    .map(|row| {
+                        let mut it = row.into_iter();
+                        let id = it.next().and_then(SqlValue::into_text).unwrap_or_default();
+                        let mut record = WireRecord::new();
+                        record.insert("id".into(), id.into());
+                        for (c, v) in columns.iter().zip(it) {
+                            record.insert(c.name.into(), super::record::to_json(v));
+                        }
+                        record
+                    })
+                    .collect();
+            }
+        }
+        Some(since) => {
+            let rows = db
+                .fetch(
+                    "select table_name, record_id, change_type, changes_text from (\
+                     select id, table_name, record_id, change_type, cast(changes as text) as changes_text \
+                     from changes where user_id = $1 and \"timestamp\" > $2 and \"timestamp\" <= $3) c \
+                     order by id",
+                    vec![SqlValue::text(user_id), SqlValue::int(since), SqlValue::int(cursor)],
+                    &[ColumnKind::Text; 4],
+                )
+                .await?;
+            // The latest change of each record decides; order of first appearance is kept.
+            let mut latest: HashMap<(String, String), (usize, String, String)> = HashMap::new();
+            for (i, row) in rows.into_iter().enumerate() {
+                let mut it = row.into_iter().map(|v| v.into_text().unwrap_or_default());
+                let (t, id, kind, json) = (
+                    it.next().unwrap_or_default(),
+                    it.next().unwrap_or_default(),
+                    it.next().unwrap_or_default(),
+                    it.next().unwrap_or_default(),
+                );
+                let first = latest.get(&(t.clone(), id.clone())).map_or(i, |e| e.0);
+                latest.insert((t, id), (first, kind, json));
+            }
+            let mut ordered: Vec<_> = latest.into_iter().collect();
+            ordered.sort_by_key(|(_, (first, _, _))| *first);
+            for ((t, id), (_, kind, json)) in ordered {
+                let (Some(def), Some(entry)) = (table(&t), changes.get_mut(&t)) else {
+                    continue; // a table this client's version does not know
+                };
+                if kind == "deleted" {
+                    entry.deleted.push(id);
+                    continue;
+                }
+                let stored: WireRecord = serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Other(sqlx::Error::Decode(Box::new(e))))?;
+                let mut record = WireRecord::new();
+                record.insert("id".into(), id.into());
+                for c in def.columns_for(version) {
+                    record.insert(
+                        c.name.into(),
+                        stored.get(c.name).cloned().unwrap_or_default(),
+                    );
+                }
+                entry.updated.push(record);
+            }
+        }
+    }
+    Ok(PullResponse {
+        changes,
+        timestamp: cursor,
+    })
+}

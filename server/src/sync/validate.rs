@@ -1,0 +1,325 @@
+//! Turns a push body into typed, registry-checked changes before anything touches the
+//! database, so a malformed push is refused whole with a message naming the table, the
+//! record and the field.
+
+use crate::store::db::SqlValue;
+use crate::store::record::to_sql;
+use app::model::{tables::table, RecordId, TableDef, SCHEMA_VERSION, TABLES};
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// A push that passed validation.
+#[derive(Debug)]
+pub struct ValidPush {
+    /// The client's cursor; 0 when it never pulled.
+    pub last_pulled_at: i64,
+    /// Tables with changes, in registry (parents-first) order.
+    pub tables: Vec<TablePush>,
+}
+
+impl ValidPush {
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+}
+
+#[derive(Debug)]
+pub struct TablePush {
+    pub table: &'static TableDef,
+    pub upserts: Vec<Upsert>,
+    pub deletes: Vec<RecordId>,
+}
+
+/// A created or updated record. `values` follows `table.columns`; `None` means the client
+/// did not send that column (an older schema), so the server keeps what it has.
+#[derive(Debug, Clone)]
+pub struct Upsert {
+    pub id: RecordId,
+    pub values: Vec<Option<SqlValue>>,
+}
+
+/// Bookkeeping columns of WatermelonDB records, never stored.
+const IGNORED: &[&str] = &["id", "_status", "_changed"];
+
+pub fn parse_push(body: &Value, version: u32) -> Result<ValidPush, String> {
+    let body = body
+        .as_object()
+        .ok_or("the request body must be a JSON object with lastPulledAt and changes")?;
+    let last_pulled_at = match body.get("lastPulledAt") {
+        None | Some(Value::Null) => 0,
+        Some(v) => v
+            .as_i64()
+            .filter(|n| *n >= 0)
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| *f >= 0.0 && f.fract() == 0.0)
+                    .map(|f| f as i64)
+            })
+            .ok_or("lastPulledAt must be a number of milliseconds or null")?,
+    };
+    let changes = body
+        .get("changes")
+        .and_then(Value::as_object)
+        .ok_or("changes must be an object of tables")?;
+
+    let mut tables = Vec::new();
+    for (name, entry) in changes {
+        let def = table(name)
+            .filter(|t| t.since <= version)
+            .ok_or_else(|| format!("changes.{name}: unknown table"))?;
+        let entry = entry.as_object().ok_or_else(|| {
+            format!("changes.{name} must be an object with created, updated and deleted")
+        })?;
+        let mut push = TablePush {
+            table: def,
+            upserts: Vec::new(),
+            deletes: Vec::new(),
+        };
+        let mut seen = HashSet::new();
+        for (list, records) in entry {
+            let path = format!("changes.{name}.{list}");
+            let records = match records {
+                Value::Null => continue,
+                Value::Array(items) => items,
+                _ => return Err(format!("{path} must be an array")),
+            };
+            match list.as_str() {
+                "created" | "updated" => {
+                    for (i, record) in records.iter().enumerate() {
+                        let upsert = parse_record(def, version, &format!("{path}[{i}]"), record)?;
+                        if !seen.insert(upsert.id.clone()) {
+                            return Err(format!("{path}[{i}]: id {} appears twice", upsert.id));
+                        }
+                        push.upserts.push(upsert);
+                    }
+                }
+                "deleted" => {
+                    for (i, id) in records.iter().enumerate() {
+                        let id = parse_id(&format!("{path}[{i}]"), id)?;
+                        if !seen.insert(id.clone()) {
+                            return Err(format!("{path}[{i}]: id {id} appears twice"));
+                        }
+                        push.deletes.push(id);
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "changes.{name}.{other}: expected created, updated or deleted"
+                    ))
+                }
+            }
+        }
+        if !push.upserts.is_empty() || !push.deletes.is_empty() {
+            tables.push(push);
+        }
+    }
+    tables.sort_by_key(|p| TABLES.iter().position(|t| t.name == p.table.name));
+    Ok(ValidPush {
+        last_pulled_at,
+        tables,
+    })
+}
+
+fn parse_id(path: &str, value: &Value) -> Result<RecordId, String> {
+    let s = value
+        .as_str()
+        .ok_or_else(|| format!("{path}: the id must be a string"))?;
+    RecordId::parse(s).map_err(|e| format!("{path}: {s:?} is not a valid id ({e})"))
+}
+
+fn parse_record(
+    def: &TableDef,
+    version: u32,
+    path: &str,
+    record: &Value,
+) -> Result<Upsert, String> {
+    let fields = record
+        .as_object()
+        .ok_or_else(|| format!("{path} must be a record object"))?;
+    let id = parse_id(
+        &format!("{path}.id"),
+        fields.get("id").unwrap_or(&Value::Null),
+    )?;
+    let mut values = vec![None; def.columns.len()];
+    for (key, value) in fields {
+        if IGNORED.contains(&key.as_str()) {
+            continue;
+        }
+        // Unknown columns (a newer client's, or a typo) are dropped, as WatermelonDB does.
+        let Some(pos) = def
+            .columns
+            .iter()
+            .position(|c| c.name == key && c.since <= version)
+        else {
+            continue;
+        };
+        let column = &def.columns[pos];
+        let value = to_sql(column.kind, value)
+            .map_err(|m| format!("{path} (id {id}): {} must be {}", column.name, m.expected))?;
+        values[pos] = Some(value);
+    }
+    for parent in def.parents {
+        let pos = def.columns.iter().position(|c| c.name == parent.column);
+        let present = pos.is_some_and(|p| matches!(&values[p], Some(SqlValue::Text(Some(_)))));
+        if !present {
+            return Err(format!(
+                "{path} (id {id}): {} must name its parent in {}",
+                parent.column, parent.table
+            ));
+        }
+    }
+    Ok(Upsert { id, values })
+}
+
+/// Query parameters of a pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PullQuery {
+    /// `None` for a first pull (absent, `0`, `null` or `"null"`).
+    pub last_pulled_at: Option<i64>,
+    pub schema_version: u32,
+}
+
+pub fn parse_pull_query(
+    last_pulled_at: Option<&str>,
+    schema_version: Option<&str>,
+) -> Result<PullQuery, String> {
+    let last_pulled_at =
+        match last_pulled_at.map(str::trim) {
+            None | Some("" | "0" | "null" | "undefined") => None,
+            Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                format!("lastPulledAt must be a number of milliseconds, not {s:?}")
+            })?)
+            .filter(|n| *n > 0),
+        };
+    let schema_version = parse_schema_version(schema_version)?;
+    Ok(PullQuery {
+        last_pulled_at,
+        schema_version,
+    })
+}
+
+/// A missing version means the first one; a newer one than ours is refused.
+pub fn parse_schema_version(raw: Option<&str>) -> Result<u32, String> {
+    let version = match raw.map(str::trim) {
+        None | Some("" | "null") => 1,
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|v| *v >= 1)
+            .ok_or_else(|| format!("schemaVersion must be a positive integer, not {s:?}"))?,
+    };
+    if version > SCHEMA_VERSION {
+        return Err(format!(
+            "schemaVersion {version} is newer than this server's {SCHEMA_VERSION}; update the server"
+        ));
+    }
+    Ok(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(body: Value) -> String {
+        parse_push(&body, SCHEMA_VERSION).unwrap_err()
+    }
+
+    #[test]
+    fn accepts_a_watermelon_push_and_orders_tables_parents_first() {
+        let push = parse_push(
+            &json!({
+                "lastPulledAt": 1700000000000_i64,
+                "changes": {
+                    "workout_exercise": { "created": [{ "id": "we1", "workout_id": "w1", "order": 1, "_status": "created", "_changed": "" }], "updated": [], "deleted": [] },
+                    "workouts": { "created": [{ "id": "w1", "title": "Push day", "unknown_col": 3 }], "updated": [], "deleted": ["w0"] },
+                }
+            }),
+            SCHEMA_VERSION,
+        )
+        .unwrap();
+        assert_eq!(push.last_pulled_at, 1700000000000);
+        let names: Vec<_> = push.tables.iter().map(|t| t.table.name).collect();
+        assert_eq!(names, ["workouts", "workout_exercise"]);
+        let w = &push.tables[0].upserts[0];
+        assert_eq!(w.values[0], Some(SqlValue::text("Push day")));
+        assert_eq!(w.values[1], None, "notes was not sent");
+        assert_eq!(push.tables[0].deletes[0].as_str(), "w0");
+    }
+
+    #[test]
+    fn refusals_say_what_and_where() {
+        let cases = [
+            (json!([]), "JSON object"),
+            (json!({ "changes": 3 }), "changes must be an object"),
+            (
+                json!({ "lastPulledAt": "yesterday", "changes": {} }),
+                "lastPulledAt",
+            ),
+            (
+                json!({ "changes": { "nope": {} } }),
+                "changes.nope: unknown table",
+            ),
+            (
+                json!({ "changes": { "routines": { "created": {} } } }),
+                "changes.routines.created must be an array",
+            ),
+            (
+                json!({ "changes": { "routines": { "created": [{ "title": "x" }] } } }),
+                "changes.routines.created[0].id",
+            ),
+            (
+                json!({ "changes": { "routines": { "created": [{ "id": "a b" }] } } }),
+                "not a valid id",
+            ),
+            (
+                json!({ "changes": { "routines": { "updated": [{ "id": "r1", "title": 5 }] } } }),
+                "changes.routines.updated[0] (id r1): title must be a string or null",
+            ),
+            (
+                json!({ "changes": { "log_exercise_sets": { "created": [{ "id": "s1", "log_exercise_id": "le", "reps": 8.5 }] } } }),
+                "reps must be an integer",
+            ),
+            (
+                json!({ "changes": { "routines": { "deleted": [7] } } }),
+                "changes.routines.deleted[0]: the id must be a string",
+            ),
+            (
+                json!({ "changes": { "routines": { "removed": [] } } }),
+                "expected created, updated or deleted",
+            ),
+            (
+                json!({ "changes": { "workout_exercise": { "created": [{ "id": "we" }] } } }),
+                "workout_id must name its parent",
+            ),
+            (
+                json!({ "changes": { "routines": { "created": [{ "id": "r" }], "deleted": ["r"] } } }),
+                "appears twice",
+            ),
+        ];
+        for (body, needle) in cases {
+            let message = err(body.clone());
+            assert!(message.contains(needle), "{body}: {message}");
+        }
+    }
+
+    #[test]
+    fn pull_query_forms() {
+        for first in [None, Some("0"), Some("null"), Some("")] {
+            assert_eq!(
+                parse_pull_query(first, Some("1")).unwrap().last_pulled_at,
+                None
+            );
+        }
+        assert_eq!(
+            parse_pull_query(Some("42"), None).unwrap().last_pulled_at,
+            Some(42)
+        );
+        assert!(parse_pull_query(Some("-1"), None).is_err());
+        assert!(parse_pull_query(Some("abc"), None).is_err());
+        assert!(parse_pull_query(None, Some("2"))
+            .unwrap_err()
+            .contains("newer"));
+        assert!(parse_pull_query(None, Some("0")).is_err());
+    }
+}

@@ -1,0 +1,516 @@
+//! The sync contract (DESIGN.md §4), rule by rule, on SQLite and PostgreSQL. Each case
+//! checks the response and what the database holds afterwards (tables through a first
+//! pull, and the change log).
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{TestApp, TestDb};
+use serde_json::{json, Value};
+
+on_both_backends!(
+    first_pull_returns_current_state_as_created,
+    every_table_round_trips_exactly,
+    created_updated_deleted_edge_rules,
+    conflicts_refuse_the_whole_push,
+    deleting_a_parent_deletes_its_children,
+    orphans_are_rejected_and_the_rest_is_written,
+    another_users_records_are_out_of_reach,
+    malformed_pushes_write_nothing,
+    incremental_pull_collapses_per_record,
+);
+
+async fn user(app: &TestApp, name: &str) -> String {
+    app.sign_up(&format!("{name}@example.com"), "long-enough-password")
+        .await
+        .0
+}
+
+/// The user's whole state, as a first pull reports it.
+async fn state(app: &TestApp, token: &str) -> Value {
+    app.pull(token, None).await["changes"].clone()
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    let mut v: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_str()
+                .map_or_else(|| r["id"].as_str().unwrap().to_owned(), str::to_owned)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+async fn first_pull_returns_current_state_as_created(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let token = user(&app, "ann").await;
+    for since in [
+        "",
+        "lastPulledAt=0&",
+        "lastPulledAt=null&",
+        "lastPulledAt=&",
+    ] {
+        let res = app
+            .get(
+                &format!("/api/sync/pull-changes?{since}schemaVersion=1"),
+                &[("x-jwt-token", &token)],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{since}");
+        let body = res.json();
+        assert!(body["timestamp"].as_i64().unwrap() >= 1);
+        let settings = &body["changes"]["user_settings"];
+        assert_eq!(settings["created"].as_array().unwrap().len(), 1, "{since}");
+        assert_eq!(settings["updated"], json!([]));
+        assert_eq!(settings["deleted"], json!([]));
+        assert_eq!(body["changes"]["routines"]["created"], json!([]));
+        assert_eq!(
+            body["changes"].as_object().unwrap().len(),
+            app::model::TABLES.len()
+        );
+    }
+    let res = app
+        .get(
+            "/api/sync/pull-changes?lastPulledAt=null&schemaVersion=2",
+            &[("x-jwt-token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.text().contains("schemaVersion 2"));
+    let res = app
+        .get(
+            "/api/sync/pull-changes?lastPulledAt=soon",
+            &[("x-jwt-token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    let res = app.get("/api/sync/pull-changes", &[]).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+}
+
+fn sample() -> Value {
+    json!({
+        "routines": { "created": [{ "id": "r1", "title": "PPL", "description": "", "order": 1.5, "default_routine": true, "created_at": 1700000000000_i64, "updated_at": 1700000000001_i64, "_status": "created", "_changed": "" }] },
+        "workouts": { "created": [{ "id": "w1", "title": "Push", "notes": null, "order": 0, "estimated_duration": 60, "created_at": 1, "updated_at": 2 }] },
+        "routine_workouts": { "created": [{ "id": "rw1", "routine_id": "r1", "workout_id": "w1", "order": 0 }] },
+        "workout_exercise": { "created": [{ "id": "we1", "workout_id": "w1", "exercise_id": "barbell-bench-press", "order": 0, "rest_time": 120, "notes": "pause", "is_saved": true, "superset_group": null }] },
+        "workout_exercise_sets": { "created": [{ "id": "wes1", "workout_exercise_id": "we1", "order": 0, "set_type": "warmup", "reps": 5, "weight": 60, "duration": null, "distance": null, "rest_time": 90, "rpe": 7.5, "notes": "" }] },
+        "logs": { "created": [{ "id": "l1", "workout_id": "w1", "workout_title": "Push", "notes": "good", "session_date": 1700000000000_i64, "duration": 3600, "is_imported": false, "imported_at": null, "created_at": 3, "updated_at": 4 }] },
+        "log_exercise": { "created": [{ "id": "le1", "log_id": "l1", "exercise_id": "custom-1", "order": 0, "notes": null, "superset_group": 1 }] },
+        "log_exercise_sets": { "created": [{ "id": "les1", "log_exercise_id": "le1", "order": 0, "set_type": "normal", "reps": 8, "weight": 102.5, "duration": null, "distance": null, "rpe": null, "completed": true, "notes": null }] },
+        "custom_exercises": { "created": [{ "id": "custom-1", "name": "Zercher squat", "category": "legs", "equipment": "barbell", "primary_muscle": "quads", "created_at": 5, "updated_at": 6 }] },
+        "user_settings": { "updated": [] },
+    })
+}
+
+fn without_bookkeeping(mut record: Value) -> Value {
+    let map = record.as_object_mut().unwrap();
+    map.remove("_status");
+    map.remove("_changed");
+    record
+}
+
+async fn every_table_round_trips_exactly(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let token = user(&app, "ann").await;
+    let before = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let res = app.push(&token, before, sample()).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    assert_eq!(res.json(), json!({}));
+
+    // Another device's first pull: every record exactly as pushed, bookkeeping dropped.
+    let pulled = app.pull(&token, None).await;
+    assert!(pulled["timestamp"].as_i64().unwrap() > before);
+    for (table, changes) in sample().as_object().unwrap() {
+        for record in changes["created"].as_array().into_iter().flatten() {
+            let got = pulled["changes"][table]["created"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["id"] == record["id"])
+                .unwrap_or_else(|| panic!("{table} {} missing", record["id"]))
+                .clone();
+            assert_eq!(got, without_bookkeeping(record.clone()), "{table}");
+        }
+    }
+    // An incremental pull reports them as updated (sendCreatedAsUpdated), never created.
+    let inc = app.pull(&token, Some(before)).await;
+    assert_eq!(ids(&inc["changes"]["routines"]["updated"]), ["r1"]);
+    assert_eq!(inc["changes"]["routines"]["created"], json!([]));
+    assert_eq!(inc["timestamp"], pulled["timestamp"]);
+    // Pulling from the newest cursor brings nothing.
+    let none = app
+        .pull(&token, Some(pulled["timestamp"].as_i64().unwrap()))
+        .await;
+    assert!(none["changes"]
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|t| t["updated"] == json!([]) && t["deleted"] == json!([])));
+
+    // The log holds one `created` change per record, all with the same server stamp.
+    let user_id = app
+        .get("/api/auth/me", &[("x-jwt-token", &token)])
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let log = app.store().change_log(&user_id).await.unwrap();
+    let pushed: Vec<_> = log
+        .iter()
+        .filter(|c| c.table_name != "user_settings")
+        .collect();
+    assert_eq!(pushed.len(), 9);
+    assert!(pushed
+        .iter()
+        .all(|c| c.change_type == "created" && c.timestamp == pushed[0].timestamp));
+    assert_eq!(pushed[0].changes["title"], "PPL");
+    assert!(pushed[0].changes.get("_status").is_none());
+}
+
+async fn created_updated_deleted_edge_rules(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let token = user(&app, "ann").await;
+    let t0 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let res = app
+        .push(
+            &token,
+            t0,
+            json!({ "routines": { "created": [{ "id": "r1", "title": "A" }] } }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let t1 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+
+    // created of an existing id updates it; updated of a missing id creates it;
+    // deleted of a missing id is ignored.
+    let res = app
+        .push(
+            &token,
+            t1,
+            json!({ "routines": {
+            "created": [{ "id": "r1", "title": "B" }],
+            "updated": [{ "id": "r2", "title": "C" }],
+            "deleted": ["never-existed"],
+        } }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let routines = state(&app, &token).await["routines"]["created"].clone();
+    assert_eq!(ids(&routines), ["r1", "r2"]);
+    assert_eq!(
+        routines
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "r1")
+            .unwrap()["title"],
+        "B"
+    );
+    let user_id = app
+        .get("/api/auth/me", &[("x-jwt-token", &token)])
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let kinds: Vec<_> = app
+        .store()
+        .change_log(&user_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.table_name == "routines")
+        .map(|c| (c.record_id, c.change_type))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("r1".into(), "created".into()),
+            ("r1".into(), "updated".into()),
+            ("r2".into(), "created".into())
+        ]
+    );
+
+    // A column the client does not send keeps its value; unknown columns are dropped.
+    let t2 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let res = app
+        .push(&token, t2, json!({ "routines": { "updated": [{ "id": "r2", "description": "new", "colour": "red" }] } }))
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let r2 = state(&app, &token).await["routines"]["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "r2")
+        .unwrap()
+        .clone();
+    assert_eq!(r2["title"], "C");
+    assert_eq!(r2["description"], "new");
+    assert!(r2.get("colour").is_none());
+}
+
+async fn conflicts_refuse_the_whole_push(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let token = user(&app, "ann").await;
+    let t0 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    app.push(&token, t0, json!({ "routines": { "created": [{ "id": "r1", "title": "A" }, { "id": "r2", "title": "X" }] } })).await;
+    let base = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    // Device A changes r1 after device B's last pull.
+    let res = app
+        .push(
+            &token,
+            base,
+            json!({ "routines": { "updated": [{ "id": "r1", "title": "from A" }] } }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let after_a = app.pull(&token, None).await;
+
+    // Device B, still at `base`, pushes r1 and a new record: 409, and nothing is written.
+    let res = app
+        .push(&token, base, json!({ "routines": { "updated": [{ "id": "r1", "title": "from B" }], "created": [{ "id": "r3", "title": "new" }] } }))
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text());
+    assert!(res.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("routines r1"));
+    assert_eq!(app.pull(&token, None).await, after_a, "nothing written");
+
+    // Pushing what the server already has is not a conflict.
+    let res = app
+        .push(
+            &token,
+            base,
+            json!({ "routines": { "updated": [{ "id": "r1", "title": "from A" }] } }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    // Deleting a record changed since the client's pull is a conflict too.
+    let res = app
+        .push(&token, base, json!({ "routines": { "deleted": ["r1"] } }))
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    // So is updating a record the server deleted since.
+    let now = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    assert_eq!(
+        app.push(&token, now, json!({ "routines": { "deleted": ["r2"] } }))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let res = app
+        .push(
+            &token,
+            now,
+            json!({ "routines": { "updated": [{ "id": "r2", "title": "zombie" }] } }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    // After pulling, the same push goes through.
+    let latest = app.pull(&token, Some(now)).await;
+    assert_eq!(ids(&latest["changes"]["routines"]["deleted"]), ["r2"]);
+    let res = app
+        .push(
+            &token,
+            latest["timestamp"].as_i64().unwrap(),
+            json!({ "routines": { "updated": [{ "id": "r1", "title": "from B" }] } }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+}
+
+async fn deleting_a_parent_deletes_its_children(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let token = user(&app, "ann").await;
+    let t0 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let mut changes = sample();
+    changes["workout_exercise_sets"]["created"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "id": "wes2", "workout_exercise_id": "we1", "reps": 3 }));
+    assert_eq!(app.push(&token, t0, changes).await.status, StatusCode::OK);
+    let t1 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+
+    let res = app
+        .push(&token, t1, json!({ "workouts": { "deleted": ["w1"] } }))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let inc = app.pull(&token, Some(t1)).await["changes"].clone();
+    assert_eq!(ids(&inc["workouts"]["deleted"]), ["w1"]);
+    assert_eq!(ids(&inc["workout_exercise"]["deleted"]), ["we1"]);
+    assert_eq!(
+        ids(&inc["workout_exercise_sets"]["deleted"]),
+        ["wes1", "wes2"]
+    );
+    assert_eq!(ids(&inc["routine_workouts"]["deleted"]), ["rw1"]);
+    let now = state(&app, &token).await;
+    for t in [
+        "workouts",
+        "workout_exercise",
+        "workout_exercise_sets",
+        "routine_workouts",
+    ] {
+        assert_eq!(now[t]["created"], json!([]), "{t}");
+    }
+    // History is not a child of its template: the log survives with its loose reference.
+    assert_eq!(now["logs"]["created"][0]["workout_id"], "w1");
+    assert_eq!(ids(&now["routines"]["created"]), ["r1"]);
+}
+
+async fn orphans_are_rejected_and_the_rest_is_written(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let token = user(&app, "ann").await;
+    let t0 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let res = app
+        .push(&token, t0, json!({
+            "routines": { "created": [{ "id": "r1", "title": "kept" }] },
+            "workout_exercise": { "created": [{ "id": "we-orphan", "workout_id": "ghost" }] },
+            "workout_exercise_sets": { "created": [{ "id": "set-of-orphan", "workout_exercise_id": "we-orphan" }] },
+        }))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    assert_eq!(
+        res.json(),
+        json!({ "experimentalRejectedIds": {
+            "workout_exercise": ["we-orphan"],
+            "workout_exercise_sets": ["set-of-orphan"],
+        } })
+    );
+    let now = state(&app, &token).await;
+    assert_eq!(ids(&now["routines"]["created"]), ["r1"]);
+    assert_eq!(now["workout_exercise"]["created"], json!([]));
+    assert_eq!(now["workout_exercise_sets"]["created"], json!([]));
+}
+
+async fn another_users_records_are_out_of_reach(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let ann = user(&app, "ann").await;
+    let bob = user(&app, "bob").await;
+    let t0 = app.pull(&ann, None).await["timestamp"].as_i64().unwrap();
+    assert_eq!(app.push(&ann, t0, sample()).await.status, StatusCode::OK);
+    let ann_state = state(&app, &ann).await;
+
+    // Bob sees nothing of Ann's.
+    let bob_state = state(&app, &bob).await;
+    for (table, changes) in bob_state.as_object().unwrap() {
+        if table != "user_settings" {
+            assert_eq!(changes["created"], json!([]), "{table}");
+        }
+    }
+    assert_eq!(
+        app.pull(&bob, Some(1)).await["changes"]["routines"]["updated"],
+        json!([])
+    );
+
+    // Bob can neither create over, update nor delete Ann's records.
+    let bt = app.pull(&bob, None).await["timestamp"].as_i64().unwrap();
+    let attempts = [
+        json!({ "routines": { "created": [{ "id": "r1", "title": "mine now" }] } }),
+        json!({ "routines": { "updated": [{ "id": "r1", "title": "mine now" }] } }),
+        json!({ "routines": { "deleted": ["r1"] } }),
+        json!({ "workout_exercise_sets": { "updated": [{ "id": "wes1", "workout_exercise_id": "we1", "reps": 99 }] } }),
+        // Pointing a new child at Ann's parent does not attach it there either.
+    ];
+    for attempt in attempts {
+        let res = app.push(&bob, bt, attempt.clone()).await;
+        assert_eq!(
+            res.status,
+            StatusCode::FORBIDDEN,
+            "{attempt}: {}",
+            res.text()
+        );
+    }
+    let res = app
+        .push(
+            &bob,
+            bt,
+            json!({ "workout_exercise": { "created": [{ "id": "bob-we", "workout_id": "w1" }] } }),
+        )
+        .await;
+    assert_eq!(
+        res.json()["experimentalRejectedIds"]["workout_exercise"],
+        json!(["bob-we"])
+    );
+    assert_eq!(
+        state(&app, &ann).await,
+        ann_state,
+        "Ann's data is untouched"
+    );
+}
+
+async fn malformed_pushes_write_nothing(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let token = user(&app, "ann").await;
+    let before = state(&app, &token).await;
+    let good = json!({ "id": "r-good", "title": "valid" });
+    let cases = [
+        (
+            json!({ "routines": { "created": [good.clone()] }, "nope": { "created": [] } }),
+            "changes.nope: unknown table",
+        ),
+        (
+            json!({ "routines": { "created": [good.clone()] }, "logs": { "created": [{ "id": "l1", "duration": "1h" }] } }),
+            "changes.logs.created[0] (id l1): duration must be an integer",
+        ),
+        (
+            json!({ "routines": { "created": [good.clone(), { "id": "bad id!" }] } }),
+            "changes.routines.created[1].id",
+        ),
+        (
+            json!({ "routines": { "created": [good.clone()], "deleted": "r1" } }),
+            "changes.routines.deleted must be an array",
+        ),
+    ];
+    for (changes, needle) in cases {
+        let res = app.push(&token, 1, changes.clone()).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{changes}");
+        let message = res.json()["message"].as_str().unwrap().to_owned();
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+    let res = app
+        .call(
+            axum::http::Request::post("/api/sync/push-changes")
+                .header("content-type", "application/json")
+                .header("x-jwt-token", &token)
+                .body(axum::body::Body::from(
+                    "{\"lastPulledAt\": 1, \"changes\": {",
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    let big = json!({ "routines": { "created": [{ "id": "r", "description": "x".repeat(2 * 1024 * 1024) }] } });
+    assert_eq!(
+        app.push(&token, 1, big).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(state(&app, &token).await, before, "nothing was written");
+}
+
+async fn incremental_pull_collapses_per_record(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let token = user(&app, "ann").await;
+    let t0 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let mut cursor = t0;
+    let steps = [
+        json!({ "routines": { "created": [{ "id": "kept", "title": "v1" }, { "id": "gone", "title": "x" }] } }),
+        json!({ "routines": { "updated": [{ "id": "kept", "title": "v2" }] } }),
+        json!({ "routines": { "updated": [{ "id": "kept", "title": "v3" }], "deleted": ["gone"] } }),
+    ];
+    for step in steps {
+        assert_eq!(app.push(&token, cursor, step).await.status, StatusCode::OK);
+        cursor = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    }
+    let inc = app.pull(&token, Some(t0)).await["changes"]["routines"].clone();
+    assert_eq!(inc["created"], json!([]));
+    assert_eq!(inc["updated"].as_array().unwrap().len(), 1);
+    assert_eq!(inc["updated"][0]["title"], "v3");
+    assert_eq!(inc["deleted"], json!(["gone"]));
+}
