@@ -72,7 +72,9 @@ async fn run(db: TestDb) {
                         .map(|k| json!({ "id": format!("p{p}-n{n}-k{k}"), "title": "race" }))
                         .collect();
                     let server = &servers[(p + n) % 2];
-                    let res = server.push(&token, 0, json!({ "routines": { "created": records } })).await;
+                    let res = server
+                        .push(&token, 0, json!({ "routines": { "created": records } }))
+                        .await;
                     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
                     pushed.extend(records.iter().map(|r| r["id"].as_str().unwrap().to_owned()));
                 }
@@ -89,6 +91,10 @@ async fn run(db: TestDb) {
     let (seen, rounds) = puller.await.unwrap();
     assert_eq!(committed.len(), PUSHERS * PUSHES_EACH * RECORDS_PER_PUSH);
     let missed: Vec<_> = committed.difference(&seen).collect();
-    assert!(missed.is_empty(), "puller missed {} records: {missed:?}", missed.len());
+    assert!(
+        missed.is_empty(),
+        "puller missed {} records: {missed:?}",
+        missed.len()
+    );
     assert!(rounds > 2, "the puller ran concurrently ({rounds} rounds)");
 }

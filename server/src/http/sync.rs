@@ -4,19 +4,46 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, AppJson};
 use crate::state::AppState;
 use crate::sync::validate::{parse_pull_query, parse_push, parse_schema_version};
-use app::model::SCHEMA_VERSION;
+use app::model::{ColumnKind, SCHEMA_VERSION, TABLES};
 use app::sync::wire::{PullResponse, PushResponse};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/sync/pull-changes", get(pull))
         .route("/api/sync/push-changes", post(push))
+        .route("/api/sync/schema", get(schema))
+}
+
+/// The synced schema in WatermelonDB's `appSchema` terms, generated from the registry, so
+/// clients (and the compatibility test) build their local schema from the one definition.
+async fn schema() -> Json<Value> {
+    let tables: Vec<Value> = TABLES
+        .iter()
+        .map(|t| {
+            let columns: Vec<Value> = t
+                .columns
+                .iter()
+                .map(|c| {
+                    let kind = match c.kind {
+                        ColumnKind::Text => "string",
+                        ColumnKind::Int | ColumnKind::Real => "number",
+                        ColumnKind::Bool => "boolean",
+                    };
+                    // WatermelonDB manages these two itself and insists they are numbers.
+                    let managed = matches!(c.name, "created_at" | "updated_at");
+                    json!({ "name": c.name, "type": kind, "isOptional": !managed })
+                })
+                .collect();
+            json!({ "name": t.name, "columns": columns })
+        })
+        .collect();
+    Json(json!({ "version": SCHEMA_VERSION, "tables": tables }))
 }
 
 /// Query parameters as WatermelonDB clients send them (strings: `"null"` is common).

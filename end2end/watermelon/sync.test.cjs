@@ -1,0 +1,219 @@
+// Compatibility with the mobile apps: two real WatermelonDB clients (LokiJS adapter, in
+// memory) sync through the server's endpoints and must end identical to each other and to
+// the server. Run with `node --test`; it starts the release server itself.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const { mkdtempSync } = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const { Database, Model, appSchema, tableSchema } = require('@nozbe/watermelondb');
+const LokiJSAdapter = require('@nozbe/watermelondb/adapters/lokijs').default;
+const { synchronize } = require('@nozbe/watermelondb/sync');
+require('@nozbe/watermelondb/utils/common/logger').default.silence();
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PORT = Number(process.env.EZLIFT_WATERMELON_PORT ?? 3200);
+const BASE = `http://127.0.0.1:${PORT}`;
+let server;
+let serverLog = '';
+
+async function waitForHealth() {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${BASE}/healthz`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not start:\n${serverLog}`);
+}
+
+before(async () => {
+  const databaseUrl =
+    process.env.EZLIFT_WATERMELON_DATABASE_URL ??
+    `sqlite://${mkdtempSync(path.join(os.tmpdir(), 'ezlift-wm-'))}/wm.db`;
+  server = spawn(path.join(ROOT, 'target', 'release', 'server'), [], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
+      LEPTOS_SITE_ROOT: 'target/site',
+      LEPTOS_OUTPUT_NAME: 'ezlift',
+      LEPTOS_ENV: 'PROD',
+      RUST_LOG: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  await waitForHealth();
+});
+
+after(() => server?.kill('SIGTERM'));
+
+async function api(method, url, token, body) {
+  const res = await fetch(`${BASE}${url}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { 'x-jwt-token': token } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    const err = new Error(`${method} ${url} → ${res.status}: ${text}`);
+    err.status = res.status;
+    throw err;
+  }
+  return text ? JSON.parse(text) : {};
+}
+
+/** A device: a WatermelonDB database whose schema comes from the server's registry. */
+async function device(name, schemaJson) {
+  const schema = appSchema({
+    version: schemaJson.version,
+    tables: schemaJson.tables.map((t) => tableSchema({ name: t.name, columns: t.columns })),
+  });
+  const modelClasses = schemaJson.tables.map((t) => {
+    const cls = class extends Model {};
+    cls.table = t.name;
+    return cls;
+  });
+  const adapter = new LokiJSAdapter({ schema, useWebWorker: false, useIncrementalIndexedDB: false, dbName: `${name}-${Date.now()}` });
+  return new Database({ adapter, modelClasses });
+}
+
+function sync(database, token, log = {}) {
+  return synchronize({
+    database,
+    sendCreatedAsUpdated: true,
+    pullChanges: async ({ lastPulledAt, schemaVersion }) =>
+      api('GET', `/api/sync/pull-changes?lastPulledAt=${lastPulledAt ?? 'null'}&schemaVersion=${schemaVersion}`, token),
+    pushChanges: async ({ changes, lastPulledAt }) => {
+      const res = await api('POST', '/api/sync/push-changes', token, { changes, lastPulledAt });
+      log.rejected = res.experimentalRejectedIds;
+      return res;
+    },
+  });
+}
+
+async function create(db, table, raw) {
+  await db.write(() =>
+    db.get(table).create((rec) => {
+      rec._raw.id = raw.id;
+      for (const [k, v] of Object.entries(raw)) if (k !== 'id') rec._setRaw(k, v);
+    }),
+  );
+}
+
+async function update(db, table, id, fields) {
+  await db.write(async () => {
+    const rec = await db.get(table).find(id);
+    await rec.update((r) => {
+      for (const [k, v] of Object.entries(fields)) r._setRaw(k, v);
+    });
+  });
+}
+
+async function remove(db, table, id) {
+  await db.write(async () => (await db.get(table).find(id)).markAsDeleted());
+}
+
+/** Every table's records, sorted, without WatermelonDB's bookkeeping; asserts all synced. */
+async function dump(db, tables) {
+  const out = {};
+  for (const t of tables) {
+    const rows = await db.get(t).query().fetch();
+    out[t] = rows
+      .map((r) => {
+        assert.equal(r._raw._status, 'synced', `${t} ${r.id} is ${r._raw._status}`);
+        const { _status, _changed, ...rest } = r._raw;
+        return rest;
+      })
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+  return out;
+}
+
+async function serverState(token, tables) {
+  const { changes } = await api('GET', '/api/sync/pull-changes?lastPulledAt=null&schemaVersion=1', token);
+  const out = {};
+  for (const t of tables) out[t] = [...changes[t].created].sort((a, b) => a.id.localeCompare(b.id));
+  return out;
+}
+
+test('two WatermelonDB clients converge with each other and the server', async () => {
+  const schemaJson = await api('GET', '/api/sync/schema');
+  const tables = schemaJson.tables.map((t) => t.name);
+  const email = `wm-${Date.now()}@example.com`;
+  const { token } = await api('POST', '/api/auth/signup', null, { email, password: 'watermelon-sync' });
+  const a = await device('a', schemaJson);
+  const b = await device('b', schemaJson);
+
+  // Device A builds something in every table, then syncs; B receives it all.
+  const now = Date.now();
+  await create(a, 'routines', { id: 'routineAAAAAAAAA', title: 'Upper/Lower', description: '', order: 0, default_routine: true, created_at: now, updated_at: now });
+  await create(a, 'workouts', { id: 'workoutAAAAAAAAA', title: 'Upper', notes: 'heavy', order: 0, estimated_duration: 70, created_at: now, updated_at: now });
+  await create(a, 'workouts', { id: 'workoutBBBBBBBBB', title: 'Lower', order: 1, created_at: now, updated_at: now });
+  await create(a, 'routine_workouts', { id: 'rwAAAAAAAAAAAAAA', routine_id: 'routineAAAAAAAAA', workout_id: 'workoutAAAAAAAAA', order: 0 });
+  await create(a, 'routine_workouts', { id: 'rwBBBBBBBBBBBBBB', routine_id: 'routineAAAAAAAAA', workout_id: 'workoutBBBBBBBBB', order: 1 });
+  await create(a, 'workout_exercise', { id: 'weAAAAAAAAAAAAAA', workout_id: 'workoutAAAAAAAAA', exercise_id: 'barbell-bench-press', order: 0, rest_time: 180, is_saved: true });
+  await create(a, 'workout_exercise', { id: 'weBBBBBBBBBBBBBB', workout_id: 'workoutBBBBBBBBB', exercise_id: 'barbell-back-squat', order: 0, rest_time: 240, is_saved: true });
+  await create(a, 'workout_exercise_sets', { id: 'setAAAAAAAAAAAAA', workout_exercise_id: 'weAAAAAAAAAAAAAA', order: 0, set_type: 'normal', reps: 5, weight: 100 });
+  await create(a, 'workout_exercise_sets', { id: 'setBBBBBBBBBBBBB', workout_exercise_id: 'weBBBBBBBBBBBBBB', order: 0, set_type: 'normal', reps: 5, weight: 140 });
+  await create(a, 'logs', { id: 'logAAAAAAAAAAAAA', workout_id: 'workoutAAAAAAAAA', workout_title: 'Upper', session_date: now, duration: 3900, is_imported: false, created_at: now, updated_at: now });
+  await create(a, 'log_exercise', { id: 'leAAAAAAAAAAAAAA', log_id: 'logAAAAAAAAAAAAA', exercise_id: 'barbell-bench-press', order: 0 });
+  await create(a, 'log_exercise_sets', { id: 'lesAAAAAAAAAAAAA', log_exercise_id: 'leAAAAAAAAAAAAAA', order: 0, set_type: 'normal', reps: 5, weight: 102.5, rpe: 8.5, completed: true });
+  await create(a, 'custom_exercises', { id: 'customAAAAAAAAAA', name: 'Belt squat march', category: 'legs', equipment: 'machine', primary_muscle: 'quads', created_at: now, updated_at: now });
+  await sync(a, token);
+  await sync(b, token);
+  assert.deepEqual(await dump(b, tables), await dump(a, tables));
+  const settings = (await dump(b, tables)).user_settings;
+  assert.equal(settings.length, 1, 'default settings reached the device');
+
+  // Both devices edit one set, different columns; each keeps its own and gets the other's.
+  await update(a, 'workout_exercise_sets', 'setAAAAAAAAAAAAA', { weight: 105 });
+  await update(b, 'workout_exercise_sets', 'setAAAAAAAAAAAAA', { reps: 6 });
+  await update(b, 'routines', 'routineAAAAAAAAA', { title: 'Upper/Lower 4x' });
+  await update(a, 'user_settings', settings[0].id, { weight_unit: 'lb' });
+  await sync(a, token);
+  await sync(b, token);
+  await sync(a, token);
+  const set = (await dump(a, tables)).workout_exercise_sets.find((s) => s.id === 'setAAAAAAAAAAAAA');
+  assert.equal(set.weight, 105);
+  assert.equal(set.reps, 6);
+
+  // A parent delete on B: the server deletes the children and both devices follow.
+  await remove(b, 'workouts', 'workoutBBBBBBBBB');
+  await remove(b, 'logs', 'logAAAAAAAAAAAAA');
+  await sync(b, token);
+  await sync(a, token);
+  await sync(b, token);
+
+  const finalA = await dump(a, tables);
+  const finalB = await dump(b, tables);
+  assert.deepEqual(finalB, finalA);
+  assert.deepEqual(finalA, await serverState(token, tables));
+  assert.deepEqual(finalA.workouts.map((w) => w.id), ['workoutAAAAAAAAA']);
+  assert.deepEqual(finalA.workout_exercise.map((w) => w.id), ['weAAAAAAAAAAAAAA']);
+  assert.deepEqual(finalA.routine_workouts.map((w) => w.id), ['rwAAAAAAAAAAAAAA']);
+  assert.deepEqual(finalA.workout_exercise_sets.map((s) => s.id), ['setAAAAAAAAAAAAA']);
+  assert.deepEqual(finalA.logs, []);
+  assert.deepEqual(finalA.log_exercise, []);
+  assert.deepEqual(finalA.log_exercise_sets, []);
+  assert.equal(finalA.routines[0].title, 'Upper/Lower 4x');
+  assert.equal(finalA.user_settings[0].weight_unit, 'lb');
+  assert.equal(finalA.custom_exercises.length, 1);
+});
+
+test('an orphan is rejected and stays pending on the device', async () => {
+  const schemaJson = await api('GET', '/api/sync/schema');
+  const { token } = await api('POST', '/api/auth/signup', null, { email: `wm-orphan-${Date.now()}@example.com`, password: 'watermelon-sync' });
+  const a = await device('orphan', schemaJson);
+  await create(a, 'workout_exercise', { id: 'weORPHANAAAAAAAA', workout_id: 'noSuchWorkout000', order: 0 });
+  const log = {};
+  await sync(a, token, log);
+  assert.deepEqual(log.rejected, { workout_exercise: ['weORPHANAAAAAAAA'] });
+  const rec = await a.get('workout_exercise').find('weORPHANAAAAAAAA');
+  assert.equal(rec._raw._status, 'created', 'rejected records stay pending');
+});
