@@ -1,0 +1,409 @@
+//! Sync benchmarks on PostgreSQL (`./dev bench`). Prints a markdown table.
+//!
+//! Runs the real server on a loopback port against a fresh database and talks HTTP to it:
+//! W1, one heavy user (1,000 sessions × 6 exercises × 4 sets plus templates), for the
+//! initial pull against a plain SELECT + serde_json of the same rows; W2, a fleet of 1,000
+//! users with 2 million change-log rows (then 5× that), for incremental pulls; and pushes of
+//! one logged session, alone and from 16 users at once.
+
+use app::model::{ColumnKind, TABLES};
+use serde_json::{json, Map, Value};
+use sqlx::{Connection, Row};
+use std::time::{Duration, Instant};
+
+type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    async fn signup(&self, email: &str) -> Res<String> {
+        let body: Value = self
+            .http
+            .post(format!("{}/api/auth/signup", self.base))
+            .json(&json!({ "email": email, "password": "benchmark-password" }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(body["token"].as_str().unwrap_or_default().to_owned())
+    }
+
+    async fn push(&self, token: &str, last_pulled_at: i64, changes: &Value) -> Res<()> {
+        self.http
+            .post(format!("{}/api/sync/push-changes", self.base))
+            .header("x-jwt-token", token)
+            .json(&json!({ "lastPulledAt": last_pulled_at, "changes": changes }))
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(())
+    }
+
+    /// Returns (cursor, body bytes).
+    async fn pull(&self, token: &str, since: Option<i64>) -> Res<(i64, usize)> {
+        let since = since.map_or("null".to_owned(), |s| s.to_string());
+        let bytes = self
+            .http
+            .get(format!(
+                "{}/api/sync/pull-changes?lastPulledAt={since}&schemaVersion=1",
+                self.base
+            ))
+            .header("x-jwt-token", token)
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        let body: Value = serde_json::from_slice(&bytes)?;
+        Ok((body["timestamp"].as_i64().unwrap_or_default(), bytes.len()))
+    }
+}
+
+fn session(tag: &str, n: usize) -> Value {
+    let log_id = format!("{tag}-log-{n}");
+    let mut exercises = Vec::new();
+    let mut sets = Vec::new();
+    for e in 0..6 {
+        let le = format!("{log_id}-e{e}");
+        exercises.push(json!({ "id": le, "log_id": log_id, "exercise_id": "barbell-bench-press", "order": e, "notes": null, "superset_group": null }));
+        for s in 0..4 {
+            sets.push(json!({ "id": format!("{le}-s{s}"), "log_exercise_id": le, "order": s, "set_type": "normal", "reps": 5 + s, "weight": 100.0 + 2.5 * s as f64, "duration": null, "distance": null, "rpe": 8, "completed": true, "notes": null }));
+        }
+    }
+    json!({
+        "logs": { "created": [{ "id": log_id, "workout_id": null, "workout_title": "Bench day", "notes": "", "session_date": 1_700_000_000_000_i64 + n as i64 * 86_400_000, "duration": 3600, "is_imported": false, "imported_at": null, "created_at": 1, "updated_at": 1 }] },
+        "log_exercise": { "created": exercises },
+        "log_exercise_sets": { "created": sets },
+    })
+}
+
+fn merge(into: &mut Value, from: Value) {
+    for (table, changes) in from.as_object().cloned().unwrap_or_default() {
+        let entry = into[&table]["created"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let mut all = entry;
+        all.extend(changes["created"].as_array().cloned().unwrap_or_default());
+        into[&table] = json!({ "created": all });
+    }
+}
+
+fn templates() -> Value {
+    let mut routines = Vec::new();
+    let mut workouts = Vec::new();
+    let mut links = Vec::new();
+    let mut exercises = Vec::new();
+    let mut sets = Vec::new();
+    for r in 0..3 {
+        routines.push(json!({ "id": format!("r{r}"), "title": format!("Routine {r}"), "order": r, "default_routine": r == 0 }));
+    }
+    for w in 0..20 {
+        let wid = format!("w{w}");
+        workouts.push(json!({ "id": wid, "title": format!("Workout {w}"), "order": w, "estimated_duration": 60 }));
+        links.push(json!({ "id": format!("rw{w}"), "routine_id": format!("r{}", w % 3), "workout_id": wid, "order": w }));
+        for e in 0..5 {
+            let we = format!("{wid}-e{e}");
+            exercises.push(json!({ "id": we, "workout_id": wid, "exercise_id": "barbell-back-squat", "order": e, "rest_time": 120, "is_saved": true }));
+            for s in 0..3 {
+                sets.push(json!({ "id": format!("{we}-s{s}"), "workout_exercise_id": we, "order": s, "set_type": "normal", "reps": 8, "weight": 60 }));
+            }
+        }
+    }
+    json!({
+        "routines": { "created": routines }, "workouts": { "created": workouts },
+        "routine_workouts": { "created": links }, "workout_exercise": { "created": exercises },
+        "workout_exercise_sets": { "created": sets },
+    })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// The baseline: the same rows with a plain SELECT per table, serialised by serde_json.
+async fn plain_select(conn: &mut sqlx::PgConnection, user_id: &str) -> Res<(Duration, usize)> {
+    let started = Instant::now();
+    let mut out = Map::new();
+    for t in TABLES {
+        let cols: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| format!("\"{}\"", c.name))
+            .collect();
+        let sql = format!(
+            "select id, {} from \"{}\" where user_id = $1",
+            cols.join(", "),
+            t.name
+        );
+        let rows = sqlx::query(&sql)
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut list = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut rec = Map::new();
+            rec.insert("id".into(), Value::String(row.try_get(0)?));
+            for (i, c) in t.columns.iter().enumerate() {
+                let v = match c.kind {
+                    ColumnKind::Text => row.try_get::<Option<String>, _>(i + 1)?.map(Value::String),
+                    ColumnKind::Int => row.try_get::<Option<i64>, _>(i + 1)?.map(Value::from),
+                    ColumnKind::Real => row.try_get::<Option<f64>, _>(i + 1)?.map(Value::from),
+                    ColumnKind::Bool => row.try_get::<Option<bool>, _>(i + 1)?.map(Value::Bool),
+                };
+                rec.insert(c.name.into(), v.unwrap_or(Value::Null));
+            }
+            list.push(Value::Object(rec));
+        }
+        out.insert(t.name.into(), Value::Array(list));
+    }
+    let bytes = serde_json::to_vec(&out)?;
+    Ok((started.elapsed(), bytes.len()))
+}
+
+/// Appends `rows` filler changes spread over the fleet (straight SQL: this measures the
+/// log's size, not how it was written).
+async fn grow_log(conn: &mut sqlx::PgConnection, from: i64, rows: i64) -> Res<()> {
+    sqlx::query(
+        "insert into changes (table_name, record_id, change_type, changes, user_id, \"timestamp\") \
+         select 'routines', 'filler-' || g, 'updated', '{\"id\":\"filler\",\"title\":\"x\"}'::jsonb, \
+                'fleet-' || (g % 1000), 1000 + g \
+         from generate_series($1::bigint, $2::bigint) g",
+    )
+    .bind(from)
+    .bind(from + rows - 1)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("analyze changes").execute(&mut *conn).await?;
+    Ok(())
+}
+
+async fn incremental(
+    client: &Client,
+    token: &str,
+    base: i64,
+    rounds: usize,
+) -> Res<(Duration, Duration)> {
+    let mut times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        client.pull(token, Some(base)).await?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    Ok((percentile(&times, 0.5), percentile(&times, 0.99)))
+}
+
+#[tokio::main]
+async fn main() -> Res<()> {
+    let admin = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("ezlift_bench_{}", std::process::id());
+    let mut admin_conn = sqlx::PgConnection::connect(&admin).await?;
+    sqlx::query(&format!("create database \"{name}\""))
+        .execute(&mut admin_conn)
+        .await?;
+    let url = format!(
+        "{}/{name}",
+        admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b)
+    );
+    let result = run(&url).await;
+    drop(admin_conn);
+    let mut admin_conn = sqlx::PgConnection::connect(&admin).await?;
+    sqlx::query(&format!("drop database if exists \"{name}\" with (force)"))
+        .execute(&mut admin_conn)
+        .await?;
+    result
+}
+
+async fn run(url: &str) -> Res<()> {
+    let config = server::config::Config::from_lookup(|k| match k {
+        "DATABASE_URL" => Some(url.to_owned()),
+        _ => None,
+    })?;
+    let (router, _state) = server::build(config, server::leptos_options()?).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let client = Client {
+        http: reqwest::Client::new(),
+        base,
+    };
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    let mut rows: Vec<(String, String)> = Vec::new();
+
+    // W1: one heavy user.
+    eprintln!("generating W1 (31k records) …");
+    let heavy = client.signup("heavy@example.com").await?;
+    client.push(&heavy, 0, &templates()).await?;
+    for batch in 0..20 {
+        let mut changes = json!({});
+        for n in batch * 50..(batch + 1) * 50 {
+            merge(&mut changes, session("w1", n));
+        }
+        client.push(&heavy, 0, &changes).await?;
+    }
+    let heavy_id: String =
+        sqlx::query_scalar("select user_id from local_account where email = 'heavy@example.com'")
+            .fetch_one(&mut conn)
+            .await?;
+    let records: i64 = {
+        let mut n = 0;
+        for t in TABLES {
+            n += sqlx::query_scalar::<_, i64>(&format!(
+                "select count(*) from \"{}\" where user_id = $1",
+                t.name
+            ))
+            .bind(&heavy_id)
+            .fetch_one(&mut conn)
+            .await?;
+        }
+        n
+    };
+    let mut pulls = Vec::new();
+    let mut plains = Vec::new();
+    let (mut pull_bytes, mut plain_bytes) = (0, 0);
+    for _ in 0..5 {
+        let t = Instant::now();
+        pull_bytes = client.pull(&heavy, None).await?.1;
+        pulls.push(t.elapsed());
+        let (d, b) = plain_select(&mut conn, &heavy_id).await?;
+        plains.push(d);
+        plain_bytes = b;
+    }
+    pulls.sort();
+    plains.sort();
+    let (pull, plain) = (percentile(&pulls, 0.5), percentile(&plains, 0.5));
+    rows.push((
+        format!("W1 initial pull, {records} records (median of 5)"),
+        format!("{} , {:.1} MB", ms(pull), pull_bytes as f64 / 1e6),
+    ));
+    rows.push((
+        "W1 plain SELECT + serde_json, same rows".into(),
+        format!("{} , {:.1} MB", ms(plain), plain_bytes as f64 / 1e6),
+    ));
+    rows.push((
+        "W1 ratio pull / plain (goal ≤ 1.5×)".into(),
+        format!("{:.2}×", pull.as_secs_f64() / plain.as_secs_f64()),
+    ));
+
+    // W2: the fleet.
+    eprintln!("generating W2 (1,000 users, 2M change rows) …");
+    let fleet = client.signup("fleet@example.com").await?;
+    let fleet_id: String =
+        sqlx::query_scalar("select user_id from local_account where email = 'fleet@example.com'")
+            .fetch_one(&mut conn)
+            .await?;
+    sqlx::query("insert into user_profile (id, created_at, last_change_at) select 'fleet-' || g, 0, 0 from generate_series(1, 999) g")
+        .execute(&mut conn)
+        .await?;
+    sqlx::query(
+        "insert into user_profile (id, created_at, last_change_at) values ('fleet-0', 0, 0)",
+    )
+    .execute(&mut conn)
+    .await?;
+    let log_rows = 2_000_000;
+    grow_log(&mut conn, 1, log_rows).await?;
+    // The measured user has its share of the log too.
+    sqlx::query(
+        "insert into changes (table_name, record_id, change_type, changes, user_id, \"timestamp\") \
+         select 'routines', 'old-' || g, 'updated', '{\"id\":\"old\"}'::jsonb, $1, 1000 + g from generate_series(1, 2000) g",
+    )
+    .bind(&fleet_id)
+    .execute(&mut conn)
+    .await?;
+    let (base_cursor, _) = client.pull(&fleet, None).await?;
+    for i in 0..10 {
+        client
+            .push(&fleet, 0, &json!({ "routines": { "created": [{ "id": format!("ten-{i}"), "title": "new" }] } }))
+            .await?;
+    }
+    let (p50, p99) = incremental(&client, &fleet, base_cursor, 300).await?;
+    let total: i64 = sqlx::query_scalar("select count(*) from changes")
+        .fetch_one(&mut conn)
+        .await?;
+    rows.push((
+        format!("W2 incremental pull of 10 changes, log {total} rows: p50 / p99 (goal p99 ≤ 5 ms)"),
+        format!("{} / {}", ms(p50), ms(p99)),
+    ));
+    eprintln!("growing the log 5× …");
+    grow_log(&mut conn, log_rows + 1, 4 * log_rows).await?;
+    let (q50, q99) = incremental(&client, &fleet, base_cursor, 300).await?;
+    let total: i64 = sqlx::query_scalar("select count(*) from changes")
+        .fetch_one(&mut conn)
+        .await?;
+    rows.push((
+        format!("W2 same pull, log {total} rows: p50 / p99"),
+        format!("{} / {}", ms(q50), ms(q99)),
+    ));
+    rows.push((
+        "W2 slowdown at 5× log, p50 (goal ≤ 1.2×)".into(),
+        format!("{:.2}×", q50.as_secs_f64() / p50.as_secs_f64()),
+    ));
+
+    // Pushes of one logged session (31 records).
+    eprintln!("pushing sessions …");
+    let solo = client.signup("solo@example.com").await?;
+    let mut times = Vec::new();
+    for n in 0..200 {
+        let changes = session("solo", n);
+        let t = Instant::now();
+        client.push(&solo, 0, &changes).await?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    rows.push((
+        "push of one session (31 records), 1 client: p50 / p99 (goal p50 ≤ 10 ms)".into(),
+        format!(
+            "{} / {}",
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.99))
+        ),
+    ));
+    let mut tokens = Vec::new();
+    for u in 0..16 {
+        tokens.push(client.signup(&format!("c{u}@example.com")).await?);
+    }
+    let per_client = 40;
+    let started = Instant::now();
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(u, token)| {
+            let client = Client {
+                http: client.http.clone(),
+                base: client.base.clone(),
+            };
+            tokio::spawn(async move {
+                for n in 0..per_client {
+                    client
+                        .push(&token, 0, &session(&format!("c{u}"), n))
+                        .await?;
+                }
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await??;
+    }
+    let rate = (16 * per_client) as f64 / started.elapsed().as_secs_f64();
+    rows.push((
+        "pushes/s, 16 concurrent clients (different users)".into(),
+        format!("{rate:.0} pushes/s ({:.0} records/s)", rate * 31.0),
+    ));
+
+    println!("| measurement | result |\n|---|---|");
+    for (k, v) in rows {
+        println!("| {k} | {v} |");
+    }
+    Ok(())
+}
