@@ -82,6 +82,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict(msg) => Self::Conflict(msg),
             StoreError::Forbidden(msg) => Self::Forbidden(msg),
+            StoreError::Invalid(msg) => Self::BadRequest(msg),
             other => Self::Internal(other.to_string()),
         }
     }

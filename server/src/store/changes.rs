@@ -57,8 +57,57 @@ pub fn default_settings(user_id: &str, now: i64) -> WireRecord {
     map
 }
 
-/// Writes one record (values in registry column order, already validated) and logs the
-/// change with the full record as it now stands.
+/// Most rows one multi-row statement carries: about 17 columns each stays well under
+/// both backends' limits on bound parameters.
+const ROWS_PER_STATEMENT: usize = 200;
+
+/// One record to write: id, values in registry column order (validated), change kind.
+pub struct RecordWrite {
+    pub id: String,
+    pub values: Vec<SqlValue>,
+    pub change: ChangeType,
+}
+
+/// Writes records of one table and logs each change with the full record as it now
+/// stands, a few statements for the whole batch.
+pub async fn write_records(
+    db: &mut dyn Db,
+    dialect: Dialect,
+    table: &TableDef,
+    user_id: &str,
+    records: Vec<RecordWrite>,
+    stamp: i64,
+) -> StoreResult<()> {
+    for chunk in records.chunks(ROWS_PER_STATEMENT) {
+        let mut args = Vec::with_capacity(chunk.len() * (table.columns.len() + 3));
+        let mut log = Vec::with_capacity(chunk.len());
+        for r in chunk {
+            debug_assert_eq!(r.values.len(), table.columns.len());
+            log.push((
+                r.id.as_str(),
+                r.change,
+                record_json(table, &r.id, r.values.clone()),
+            ));
+            args.push(SqlValue::text(&r.id));
+            args.push(SqlValue::text(user_id));
+            args.extend(r.values.iter().cloned());
+            args.push(SqlValue::int(stamp));
+        }
+        let written = db
+            .execute(&sql::upsert_records(table, chunk.len()), args)
+            .await?;
+        if written != chunk.len() as u64 {
+            return Err(StoreError::Forbidden(format!(
+                "a {} record belongs to another user",
+                table.name
+            )));
+        }
+        log_changes(db, dialect, table, user_id, &log, stamp).await?;
+    }
+    Ok(())
+}
+
+/// Writes one record and logs it.
 #[allow(clippy::too_many_arguments)]
 pub async fn write_record(
     db: &mut dyn Db,
@@ -70,47 +119,37 @@ pub async fn write_record(
     stamp: i64,
     change: ChangeType,
 ) -> StoreResult<()> {
-    debug_assert_eq!(values.len(), table.columns.len());
-    let logged = record_json(table, id, values.clone());
-    let mut args = Vec::with_capacity(values.len() + 3);
-    args.push(SqlValue::text(id));
-    args.push(SqlValue::text(user_id));
-    args.extend(values);
-    args.push(SqlValue::int(stamp));
-    let written = db.execute(&sql::upsert_record(table), args).await?;
-    if written != 1 {
-        return Err(StoreError::Forbidden(format!(
-            "{} {id} belongs to another user",
-            table.name
-        )));
-    }
-    log_change(db, dialect, table, user_id, id, &logged, stamp, change).await
+    let record = RecordWrite {
+        id: id.to_owned(),
+        values,
+        change,
+    };
+    write_records(db, dialect, table, user_id, vec![record], stamp).await
 }
 
-/// Appends one entry to the change log.
-#[allow(clippy::too_many_arguments)]
-pub async fn log_change(
+/// Appends entries for one table to the change log in one statement.
+pub async fn log_changes(
     db: &mut dyn Db,
     dialect: Dialect,
     table: &TableDef,
     user_id: &str,
-    id: &str,
-    record: &WireRecord,
+    entries: &[(&str, ChangeType, WireRecord)],
     stamp: i64,
-    change: ChangeType,
 ) -> StoreResult<()> {
-    db.execute(
-        &sql::append_change(dialect),
-        vec![
-            SqlValue::text(table.name),
-            SqlValue::text(id),
-            SqlValue::text(change.as_str()),
-            SqlValue::text(Value::Object(record.clone()).to_string()),
-            SqlValue::text(user_id),
-            SqlValue::int(stamp),
-        ],
-    )
-    .await?;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut args = Vec::with_capacity(entries.len() * 6);
+    for (id, change, record) in entries {
+        args.push(SqlValue::text(table.name));
+        args.push(SqlValue::text(*id));
+        args.push(SqlValue::text(change.as_str()));
+        args.push(SqlValue::text(Value::Object(record.clone()).to_string()));
+        args.push(SqlValue::text(user_id));
+        args.push(SqlValue::int(stamp));
+    }
+    db.execute(&sql::append_changes(dialect, entries.len()), args)
+        .await?;
     Ok(())
 }
 

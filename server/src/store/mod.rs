@@ -31,6 +31,9 @@ pub enum StoreError {
     /// A uniqueness rule refused the write (e.g. an e-mail already registered).
     #[error("{0}")]
     Conflict(String),
+    /// The request breaks a rule of the data (answered as a bad request).
+    #[error("{0}")]
+    Invalid(String),
     /// The data belongs to another user.
     #[error("{0}")]
     Forbidden(String),
@@ -43,7 +46,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    fn is_unique_violation(err: &sqlx::Error) -> bool {
+    pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
         matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
     }
 }

@@ -53,35 +53,60 @@ pub fn stamp(dialect: Dialect) -> String {
     )
 }
 
-/// Inserts or replaces one synced record. Arguments: `id`, `user_id`, the table's columns
-/// in registry order, then `server_changed_at`. The `where` keeps a row owned by another
-/// user untouched (zero rows affected) even if an ownership check upstream were missed.
-pub fn upsert_record(table: &TableDef) -> String {
+/// Inserts or replaces `rows` synced records in one statement. Arguments per row: `id`,
+/// `user_id`, the table's columns in registry order, then `server_changed_at`. The `where`
+/// keeps a row owned by another user untouched (it is not counted as written) even if an
+/// ownership check upstream were missed.
+pub fn upsert_records(table: &TableDef, rows: usize) -> String {
     let mut names = vec![quote("id"), quote("user_id")];
     names.extend(table.columns.iter().map(|c| quote(c.name)));
     names.push(quote("server_changed_at"));
-    let params: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
     let updates: Vec<String> = names[2..]
         .iter()
         .map(|n| format!("{n} = excluded.{n}"))
         .collect();
     let t = quote(table.name);
     format!(
-        "insert into {t} ({}) values ({}) on conflict (\"id\") do update set {} \
+        "insert into {t} ({}) values {} on conflict (\"id\") do update set {} \
          where {t}.\"user_id\" = excluded.\"user_id\"",
         names.join(", "),
-        params.join(", "),
+        value_groups(rows, names.len()),
         updates.join(", "),
     )
 }
 
-/// Appends one entry to the change log. Arguments: table name, record id, change type,
-/// the record as JSON text, user id, stamp.
-pub fn append_change(dialect: Dialect) -> String {
+/// `($1, $2), ($3, $4)` for 2 rows of 2 values.
+fn value_groups(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let params: Vec<String> = (1..=width).map(|i| format!("${}", r * width + i)).collect();
+            format!("({})", params.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Appends `rows` entries to the change log. Arguments per row: table name, record id,
+/// change type, the record as JSON text, user id, stamp.
+pub fn append_changes(dialect: Dialect, rows: usize) -> String {
+    let groups: Vec<String> = (0..rows)
+        .map(|r| {
+            let p = |i: usize| r * 6 + i;
+            format!(
+                "(${}, ${}, ${}, {}, ${}, ${})",
+                p(1),
+                p(2),
+                p(3),
+                dialect.json_param(p(4)),
+                p(5),
+                p(6)
+            )
+        })
+        .collect();
     format!(
         "insert into \"changes\" (\"table_name\", \"record_id\", \"change_type\", \"changes\", \
-         \"user_id\", \"timestamp\") values ($1, $2, $3, {}, $5, $6)",
-        dialect.json_param(4)
+         \"user_id\", \"timestamp\") values {}",
+        groups.join(", ")
     )
 }
 
@@ -99,7 +124,7 @@ mod tests {
     #[test]
     fn upsert_golden() {
         assert_eq!(
-            upsert_record(table("routine_workouts").unwrap()),
+            upsert_records(table("routine_workouts").unwrap(), 1),
             "insert into \"routine_workouts\" (\"id\", \"user_id\", \"routine_id\", \"workout_id\", \
              \"order\", \"server_changed_at\") values ($1, $2, $3, $4, $5, $6) on conflict (\"id\") \
              do update set \"routine_id\" = excluded.\"routine_id\", \"workout_id\" = \
@@ -122,10 +147,19 @@ mod tests {
     #[test]
     fn append_change_golden() {
         assert_eq!(
-            append_change(Dialect::Postgres),
+            append_changes(Dialect::Postgres, 1),
             "insert into \"changes\" (\"table_name\", \"record_id\", \"change_type\", \"changes\", \
              \"user_id\", \"timestamp\") values ($1, $2, $3, cast($4 as jsonb), $5, $6)"
         );
-        assert!(append_change(Dialect::Sqlite).contains("values ($1, $2, $3, $4, $5, $6)"));
+        assert!(append_changes(Dialect::Sqlite, 1).contains("values ($1, $2, $3, $4, $5, $6)"));
+        assert!(append_changes(Dialect::Postgres, 2)
+            .ends_with("($7, $8, $9, cast($10 as jsonb), $11, $12)"));
+    }
+
+    #[test]
+    fn multi_row_upsert_numbers_every_row() {
+        let sql = upsert_records(table("routine_workouts").unwrap(), 2);
+        assert!(sql
+            .contains("values ($1, $2, $3, $4, $5, $6), ($7, $8, $9, $10, $11, $12) on conflict"));
     }
 }

@@ -1,6 +1,6 @@
 //! Push and pull (DESIGN.md §4), written once for both backends.
 
-use super::changes::{self, log_change, record_json, write_record, ChangeType};
+use super::changes::{self, log_changes, record_json, write_records, ChangeType, RecordWrite};
 use super::db::{Db, SqlRow, SqlValue};
 use super::record::WireRecord;
 use super::sql::{quote, Dialect};
@@ -220,6 +220,7 @@ pub async fn push(
             let parent_table = table(parent.table).expect("registry");
             present_parents.push(existing_ids(db, user_id, parent_table, &wanted).await?);
         }
+        let mut writes: Vec<RecordWrite> = Vec::with_capacity(tp.upserts.len());
         for upsert in &tp.upserts {
             let orphan = tp
                 .table
@@ -263,18 +264,13 @@ pub async fn push(
             } else {
                 ChangeType::Created
             };
-            write_record(
-                db,
-                dialect,
-                tp.table,
-                user_id,
-                upsert.id.as_str(),
+            writes.push(RecordWrite {
+                id: upsert.id.to_string(),
                 values,
-                stamp,
                 change,
-            )
-            .await?;
+            });
         }
+        write_records(db, dialect, tp.table, user_id, writes, stamp).await?;
     }
 
     // Deletes, children first; each cascaded child gets its own `deleted` change.
@@ -356,17 +352,8 @@ async fn delete_cascade(
     )
     .await?;
     let last_state = record_json(table, id, row.into_iter().skip(1).collect());
-    log_change(
-        db,
-        dialect,
-        table,
-        user_id,
-        id,
-        &last_state,
-        stamp,
-        ChangeType::Deleted,
-    )
-    .await
+    let entry = [(id, ChangeType::Deleted, last_state)];
+    log_changes(db, dialect, table, user_id, &entry, stamp).await
 }
 
 /// Reads a pull in the caller's (snapshot) transaction.
