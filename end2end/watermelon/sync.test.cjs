@@ -171,6 +171,51 @@ test('two WatermelonDB clients converge with each other and the server', async (
   const settings = (await dump(b, tables)).user_settings;
   assert.equal(settings.length, 1, 'default settings reached the device');
 
+  // B edits a column in every table; A receives every edit.
+  const edits = {
+    user_settings: [settings[0].id, { default_rest_seconds: 150 }],
+    routines: ['routineAAAAAAAAA', { description: 'four days' }],
+    workouts: ['workoutAAAAAAAAA', { estimated_duration: 75 }],
+    routine_workouts: ['rwAAAAAAAAAAAAAA', { order: 2 }],
+    workout_exercise: ['weAAAAAAAAAAAAAA', { notes: 'touch chest' }],
+    workout_exercise_sets: ['setBBBBBBBBBBBBB', { rpe: 9 }],
+    logs: ['logAAAAAAAAAAAAA', { notes: 'felt strong' }],
+    log_exercise: ['leAAAAAAAAAAAAAA', { superset_group: 2 }],
+    log_exercise_sets: ['lesAAAAAAAAAAAAA', { completed: false }],
+    custom_exercises: ['customAAAAAAAAAA', { equipment: 'other' }],
+  };
+  assert.deepEqual(Object.keys(edits).sort(), [...tables].sort(), 'an edit for every table');
+  for (const [t, [id, fields]] of Object.entries(edits)) await update(b, t, id, fields);
+  await sync(b, token);
+  await sync(a, token);
+  const edited = await dump(a, tables);
+  for (const [t, [id, fields]] of Object.entries(edits)) {
+    const rec = edited[t].find((r) => r.id === id);
+    for (const [k, v] of Object.entries(fields)) assert.equal(rec[k], v, `${t}.${k} reached A`);
+  }
+
+  // A creates a record in every table (but the one-per-user settings) and B deletes each.
+  const victims = [
+    ['routines', { id: 'routineVICTIM000', title: 'gone' }],
+    ['workouts', { id: 'workoutVICTIM000', title: 'gone' }],
+    ['routine_workouts', { id: 'rwVICTIM00000000', routine_id: 'routineAAAAAAAAA', workout_id: 'workoutAAAAAAAAA', order: 9 }],
+    ['workout_exercise', { id: 'weVICTIM00000000', workout_id: 'workoutAAAAAAAAA', order: 9 }],
+    ['workout_exercise_sets', { id: 'setVICTIM0000000', workout_exercise_id: 'weAAAAAAAAAAAAAA', order: 9 }],
+    ['logs', { id: 'logVICTIM0000000', workout_title: 'gone' }],
+    ['log_exercise', { id: 'leVICTIM00000000', log_id: 'logAAAAAAAAAAAAA', order: 9 }],
+    ['log_exercise_sets', { id: 'lesVICTIM0000000', log_exercise_id: 'leAAAAAAAAAAAAAA', order: 9 }],
+    ['custom_exercises', { id: 'customVICTIM0000', name: 'gone' }],
+  ];
+  for (const [t, raw] of victims) await create(a, t, raw);
+  await sync(a, token);
+  await sync(b, token);
+  for (const [t, raw] of [...victims].reverse()) await remove(b, t, raw.id);
+  await sync(b, token);
+  await sync(a, token);
+  for (const [t, raw] of victims) {
+    assert.ok(!(await dump(a, tables))[t].some((r) => r.id === raw.id), `${t} victim deleted on A`);
+  }
+
   // Both devices edit one set, different columns; each keeps its own and gets the other's.
   await update(a, 'workout_exercise_sets', 'setAAAAAAAAAAAAA', { weight: 105 });
   await update(b, 'workout_exercise_sets', 'setAAAAAAAAAAAAA', { reps: 6 });
@@ -204,6 +249,7 @@ test('two WatermelonDB clients converge with each other and the server', async (
   assert.equal(finalA.routines[0].title, 'Upper/Lower 4x');
   assert.equal(finalA.user_settings[0].weight_unit, 'lb');
   assert.equal(finalA.custom_exercises.length, 1);
+  assert.equal(finalA.user_settings[0].default_rest_seconds, 150);
 });
 
 test('an orphan is rejected and stays pending on the device', async () => {
