@@ -26,9 +26,16 @@ async fn user(app: &TestApp, name: &str) -> String {
         .0
 }
 
-/// The user's whole state, as a first pull reports it.
+/// The user's whole state, as a first pull reports it (records sorted by id: a pull
+/// promises no order).
 async fn state(app: &TestApp, token: &str) -> Value {
-    app.pull(token, None).await["changes"].clone()
+    let mut changes = app.pull(token, None).await["changes"].clone();
+    for table in changes.as_object_mut().unwrap().values_mut() {
+        if let Some(list) = table["created"].as_array_mut() {
+            list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        }
+    }
+    changes
 }
 
 fn ids(list: &Value) -> Vec<String> {
@@ -270,7 +277,7 @@ async fn conflicts_refuse_the_whole_push(db: TestDb) {
         )
         .await;
     assert_eq!(res.status, StatusCode::OK);
-    let after_a = app.pull(&token, None).await;
+    let after_a = state(&app, &token).await;
 
     // Device B, still at `base`, pushes r1 and a new record: 409, and nothing is written.
     let res = app
@@ -281,7 +288,7 @@ async fn conflicts_refuse_the_whole_push(db: TestDb) {
         .as_str()
         .unwrap()
         .contains("routines r1"));
-    assert_eq!(app.pull(&token, None).await, after_a, "nothing written");
+    assert_eq!(state(&app, &token).await, after_a, "nothing written");
 
     // Pushing what the server already has is not a conflict.
     let res = app

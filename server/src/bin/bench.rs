@@ -300,6 +300,10 @@ async fn run(url: &str) -> Res<()> {
         format!("{:.2}×", pull.as_secs_f64() / plain.as_secs_f64()),
     ));
 
+    if std::env::var("EZLIFT_BENCH_W1_ONLY").is_ok_and(|v| v == "1") {
+        return print(rows);
+    }
+
     // W2: the fleet.
     eprintln!("generating W2 (1,000 users, 2M change rows) …");
     let fleet = client.signup("fleet@example.com").await?;
@@ -406,6 +410,10 @@ async fn run(url: &str) -> Res<()> {
         format!("{rate:.0} pushes/s ({:.0} records/s)", rate * 31.0),
     ));
 
+    print(rows)
+}
+
+fn print(rows: Vec<(String, String)>) -> Res<()> {
     println!("| measurement | result |\n|---|---|");
     for (k, v) in rows {
         println!("| {k} | {v} |");

@@ -384,7 +384,7 @@ pub async fn pull(db: &mut dyn Db, user_id: &str, query: PullQuery) -> StoreResu
                 kinds.extend(columns.iter().map(|c| c.kind));
                 let list = columns.iter().map(|c| quote(c.name)).collect::<Vec<_>>();
                 let sql = format!(
-                    "select \"id\"{}{} from {} where \"user_id\" = $1 order by \"id\"",
+                    "select \"id\"{}{} from {} where \"user_id\" = $1",
                     if list.is_empty() { "" } else { ", " },
                     list.join(", "),
                     quote(t.name)
