@@ -1,0 +1,193 @@
+//! A record in a client's replica, with WatermelonDB's bookkeeping, and the rules for
+//! changing it: local edits, remote changes arriving by pull, and the end of a push.
+
+use super::wire::WireRecord;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// WatermelonDB's `_status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Synced,
+    Created,
+    Updated,
+    /// A tombstone: deleted locally, waiting to be pushed.
+    Deleted,
+}
+
+/// A replica record: the raw columns (with `id`), its status and the locally changed
+/// columns (WatermelonDB's `_changed`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocalRecord {
+    pub raw: WireRecord,
+    pub status: Status,
+    pub changed: BTreeSet<String>,
+}
+
+impl LocalRecord {
+    pub fn id(&self) -> &str {
+        self.raw
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// A record the user just created on this device.
+    pub fn created(raw: WireRecord) -> Self {
+        Self {
+            raw,
+            status: Status::Created,
+            changed: BTreeSet::new(),
+        }
+    }
+
+    /// A record as the server sent it.
+    pub fn synced(raw: WireRecord) -> Self {
+        Self {
+            raw,
+            status: Status::Synced,
+            changed: BTreeSet::new(),
+        }
+    }
+
+    /// A local edit: the columns are remembered as changed so a later pull keeps them.
+    pub fn update(&mut self, fields: &WireRecord) {
+        for (column, value) in fields {
+            if column == "id" {
+                continue;
+            }
+            self.raw.insert(column.clone(), value.clone());
+            if self.status != Status::Created {
+                self.changed.insert(column.clone());
+            }
+        }
+        if self.status == Status::Synced {
+            self.status = Status::Updated;
+        }
+    }
+
+    /// A local delete. Returns `false` when the record never reached the server and can
+    /// simply disappear; otherwise it becomes a tombstone to push.
+    pub fn mark_deleted(&mut self) -> bool {
+        if self.status == Status::Created {
+            return false;
+        }
+        self.status = Status::Deleted;
+        true
+    }
+}
+
+/// What a pulled record does to the local one (`None` when there is none): the record to
+/// keep, or `None` to keep nothing new.
+///
+/// The server wins every column the device has not changed; columns changed here win; a
+/// local tombstone ignores the remote record (its delete is still to be pushed).
+pub fn merge_remote(local: Option<&LocalRecord>, remote: &WireRecord) -> Option<LocalRecord> {
+    match local {
+        None => Some(LocalRecord::synced(remote.clone())),
+        Some(l) if l.status == Status::Deleted => None,
+        Some(l) if l.status == Status::Synced => Some(LocalRecord::synced(remote.clone())),
+        Some(l) => {
+            let mut raw = remote.clone();
+            for column in &l.changed {
+                if let Some(v) = l.raw.get(column) {
+                    raw.insert(column.clone(), v.clone());
+                }
+            }
+            if l.status == Status::Created {
+                // Created here and known there: our whole record is what we meant.
+                for (column, v) in &l.raw {
+                    raw.insert(column.clone(), v.clone());
+                }
+            }
+            Some(LocalRecord {
+                raw,
+                status: Status::Updated,
+                changed: if l.status == Status::Created {
+                    l.raw.keys().filter(|k| *k != "id").cloned().collect()
+                } else {
+                    l.changed.clone()
+                },
+            })
+        }
+    }
+}
+
+/// After a successful push: what becomes of a record that was pushed as `sent`, given
+/// what the replica holds now. `None` removes it (a pushed tombstone).
+pub fn after_push(sent: &LocalRecord, now: &LocalRecord) -> Option<LocalRecord> {
+    if now != sent {
+        // Edited during the push: stays pending with its changes, to go next time.
+        return Some(now.clone());
+    }
+    match sent.status {
+        Status::Deleted => None,
+        _ => Some(LocalRecord::synced(now.raw.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rec(v: Value) -> WireRecord {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn local_edits_track_changed_columns() {
+        let mut r = LocalRecord::synced(rec(json!({ "id": "s", "reps": 5, "weight": 100 })));
+        r.update(&rec(json!({ "reps": 6 })));
+        assert_eq!(r.status, Status::Updated);
+        assert_eq!(r.changed.iter().collect::<Vec<_>>(), ["reps"]);
+        let mut c = LocalRecord::created(rec(json!({ "id": "n" })));
+        c.update(&rec(json!({ "reps": 1 })));
+        assert_eq!(c.status, Status::Created);
+        assert!(!c.mark_deleted(), "a never-synced record just disappears");
+        assert!(r.mark_deleted());
+        assert_eq!(r.status, Status::Deleted);
+    }
+
+    #[test]
+    fn pull_merges_per_column() {
+        let mut local = LocalRecord::synced(rec(json!({ "id": "s", "reps": 5, "weight": 100 })));
+        local.update(&rec(json!({ "reps": 6 })));
+        let remote = rec(json!({ "id": "s", "reps": 5, "weight": 105 }));
+        let merged = merge_remote(Some(&local), &remote).unwrap();
+        assert_eq!(
+            merged.raw,
+            rec(json!({ "id": "s", "reps": 6, "weight": 105 }))
+        );
+        assert_eq!(merged.status, Status::Updated);
+        // A synced record simply takes the server's version.
+        let synced = LocalRecord::synced(rec(json!({ "id": "s", "reps": 1 })));
+        assert_eq!(
+            merge_remote(Some(&synced), &remote).unwrap(),
+            LocalRecord::synced(remote.clone())
+        );
+        // A tombstone ignores it; nothing local takes it as is.
+        let mut gone = synced.clone();
+        gone.mark_deleted();
+        assert_eq!(merge_remote(Some(&gone), &remote), None);
+        assert_eq!(
+            merge_remote(None, &remote),
+            Some(LocalRecord::synced(remote))
+        );
+    }
+
+    #[test]
+    fn push_completion_keeps_records_edited_meanwhile() {
+        let mut sent = LocalRecord::synced(rec(json!({ "id": "s", "reps": 5 })));
+        sent.update(&rec(json!({ "reps": 6 })));
+        assert_eq!(after_push(&sent, &sent).unwrap().status, Status::Synced);
+        let mut now = sent.clone();
+        now.update(&rec(json!({ "reps": 7 })));
+        assert_eq!(after_push(&sent, &now), Some(now.clone()));
+        let mut tomb = sent.clone();
+        tomb.mark_deleted();
+        assert_eq!(after_push(&tomb, &tomb), None);
+    }
+}

@@ -1,0 +1,291 @@
+//! The client sync engine (app::sync) against the real server over HTTP: devices edit
+//! offline and converge, columns merge, remote deletes win, edits made during a push are
+//! kept, and a 409 is recovered from.
+
+mod common;
+
+use app::sync::engine::{synchronize, Remote, RemoteError};
+use app::sync::memory::MemoryStore;
+use app::sync::record::Status;
+use app::sync::wire::{PullResponse, PushRequest, PushResponse, WireRecord};
+use async_trait::async_trait;
+use common::{TestApp, TestDb};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+
+type Hook<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+
+/// The two endpoints over real HTTP, with optional one-shot hooks to interleave devices.
+struct HttpRemote<'a> {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    after_pull: RefCell<Option<Hook<'a>>>,
+    before_push: RefCell<Option<Box<dyn FnOnce() + 'a>>>,
+}
+
+impl<'a> HttpRemote<'a> {
+    fn new(base: &str, token: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            token: token.to_owned(),
+            after_pull: RefCell::new(None),
+            before_push: RefCell::new(None),
+        }
+    }
+}
+
+async fn decode<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Result<T, RemoteError> {
+    match res.status().as_u16() {
+        200..=299 => res
+            .json()
+            .await
+            .map_err(|e| RemoteError::Unavailable(e.to_string())),
+        401 => Err(RemoteError::Unauthorized),
+        409 => Err(RemoteError::Conflict),
+        400..=499 => Err(RemoteError::Refused(res.text().await.unwrap_or_default())),
+        _ => Err(RemoteError::Unavailable(res.status().to_string())),
+    }
+}
+
+#[async_trait(?Send)]
+impl Remote for HttpRemote<'_> {
+    async fn pull(&self, since: Option<i64>) -> Result<PullResponse, RemoteError> {
+        let since = since.map_or("null".to_owned(), |s| s.to_string());
+        let res = self
+            .http
+            .get(format!(
+                "{}/api/sync/pull-changes?lastPulledAt={since}&schemaVersion=1",
+                self.base
+            ))
+            .header("x-jwt-token", &self.token)
+            .send()
+            .await
+            .map_err(|e| RemoteError::Unavailable(e.to_string()))?;
+        let pulled = decode(res).await?;
+        let hook = self.after_pull.borrow_mut().take();
+        if let Some(hook) = hook {
+            hook.await;
+        }
+        Ok(pulled)
+    }
+
+    async fn push(&self, request: &PushRequest) -> Result<PushResponse, RemoteError> {
+        let hook = self.before_push.borrow_mut().take();
+        if let Some(hook) = hook {
+            hook();
+        }
+        let res = self
+            .http
+            .post(format!("{}/api/sync/push-changes", self.base))
+            .header("x-jwt-token", &self.token)
+            .json(request)
+            .send()
+            .await
+            .map_err(|e| RemoteError::Unavailable(e.to_string()))?;
+        decode(res).await
+    }
+}
+
+fn raw(v: Value) -> WireRecord {
+    v.as_object().unwrap().clone()
+}
+
+/// A real server on a loopback port, and a signed-up user's token.
+async fn serve(db: TestDb) -> (String, String, TestApp) {
+    let app = TestApp::new(db, &[]).await;
+    let (token, _) = app
+        .sign_up("devices@example.com", "long-enough-password")
+        .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (base, token, app)
+}
+
+/// Both replicas hold the same live records, all synced, and so does the server.
+async fn assert_converged(app: &TestApp, token: &str, devices: &[&MemoryStore]) {
+    let server = app.pull(token, None).await;
+    for table in app::model::TABLES {
+        let mut expected: Vec<Value> = server["changes"][table.name]["created"]
+            .as_array()
+            .unwrap()
+            .clone();
+        expected.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        for (n, device) in devices.iter().enumerate() {
+            let records = device.records(table.name);
+            assert!(
+                records.iter().all(|r| r.status == Status::Synced),
+                "device {n} has pending {}",
+                table.name
+            );
+            let got: Vec<Value> = records.into_iter().map(|r| Value::Object(r.raw)).collect();
+            assert_eq!(got, expected, "device {n}, table {}", table.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn devices_edit_offline_and_converge() {
+    let (base, token, app) = serve(TestDb::sqlite()).await;
+    let (a, b) = (MemoryStore::default(), MemoryStore::default());
+    let (ra, rb) = (
+        HttpRemote::new(&base, &token),
+        HttpRemote::new(&base, &token),
+    );
+
+    a.create(
+        "routines",
+        raw(json!({ "id": "r1", "title": "PPL", "order": 0 })),
+    );
+    a.create("workouts", raw(json!({ "id": "w1", "title": "Push" })));
+    a.create(
+        "workout_exercise",
+        raw(json!({ "id": "we1", "workout_id": "w1", "exercise_id": "barbell-bench-press" })),
+    );
+    let report = synchronize(&a, &ra).await.unwrap();
+    assert_eq!(report.pushed, 3);
+    synchronize(&b, &rb).await.unwrap();
+    assert_eq!(b.get("workouts", "w1").unwrap().raw["title"], "Push");
+
+    // Offline on both: each edits, creates and deletes, then they sync in turn.
+    a.update("workouts", "w1", raw(json!({ "title": "Push A" })));
+    a.create("routines", raw(json!({ "id": "r2", "title": "From A" })));
+    b.create("routines", raw(json!({ "id": "r3", "title": "From B" })));
+    b.delete("workout_exercise", "we1");
+    for _ in 0..2 {
+        synchronize(&a, &ra).await.unwrap();
+        synchronize(&b, &rb).await.unwrap();
+    }
+    assert_converged(&app, &token, &[&a, &b]).await;
+    assert_eq!(a.records("routines").len(), 3);
+    assert!(a.get("workout_exercise", "we1").is_none());
+}
+
+#[tokio::test]
+async fn columns_merge_and_remote_deletes_win() {
+    let (base, token, app) = serve(TestDb::sqlite()).await;
+    let (a, b) = (MemoryStore::default(), MemoryStore::default());
+    let (ra, rb) = (
+        HttpRemote::new(&base, &token),
+        HttpRemote::new(&base, &token),
+    );
+    a.create("workouts", raw(json!({ "id": "w1", "title": "Legs" })));
+    a.create(
+        "workout_exercise",
+        raw(json!({ "id": "we1", "workout_id": "w1" })),
+    );
+    a.create(
+        "workout_exercise_sets",
+        raw(json!({ "id": "s1", "workout_exercise_id": "we1", "reps": 5, "weight": 100 })),
+    );
+    a.create("routines", raw(json!({ "id": "r1", "title": "Doomed" })));
+    synchronize(&a, &ra).await.unwrap();
+    synchronize(&b, &rb).await.unwrap();
+
+    // A changes the weight, B the reps of the same set; A deletes a routine B edits.
+    a.update("workout_exercise_sets", "s1", raw(json!({ "weight": 105 })));
+    b.update("workout_exercise_sets", "s1", raw(json!({ "reps": 6 })));
+    a.delete("routines", "r1");
+    b.update("routines", "r1", raw(json!({ "title": "Edited on B" })));
+    synchronize(&a, &ra).await.unwrap();
+    synchronize(&b, &rb).await.unwrap();
+    synchronize(&a, &ra).await.unwrap();
+
+    for device in [&a, &b] {
+        let set = device.get("workout_exercise_sets", "s1").unwrap();
+        assert_eq!(
+            (set.raw["weight"].clone(), set.raw["reps"].clone()),
+            (json!(105), json!(6))
+        );
+        assert!(
+            device.get("routines", "r1").is_none(),
+            "the remote delete wins"
+        );
+    }
+    assert_converged(&app, &token, &[&a, &b]).await;
+}
+
+#[tokio::test]
+async fn an_edit_made_during_a_push_is_not_lost() {
+    let (base, token, app) = serve(TestDb::sqlite()).await;
+    let a = MemoryStore::default();
+    let ra = HttpRemote::new(&base, &token);
+    a.create("routines", raw(json!({ "id": "r1", "title": "v1" })));
+    synchronize(&a, &ra).await.unwrap();
+
+    a.update("routines", "r1", raw(json!({ "title": "v2" })));
+    *ra.before_push.borrow_mut() = Some(Box::new(|| {
+        a.update(
+            "routines",
+            "r1",
+            raw(json!({ "title": "v3, typed during the push" })),
+        );
+    }));
+    synchronize(&a, &ra).await.unwrap();
+    let r1 = a.get("routines", "r1").unwrap();
+    assert_eq!(r1.status, Status::Updated, "still pending");
+    assert_eq!(r1.raw["title"], "v3, typed during the push");
+
+    synchronize(&a, &ra).await.unwrap();
+    assert_converged(&app, &token, &[&a]).await;
+    assert_eq!(
+        a.get("routines", "r1").unwrap().raw["title"],
+        "v3, typed during the push"
+    );
+}
+
+#[tokio::test]
+async fn a_conflict_is_pulled_and_pushed_again() {
+    let (base, token, app) = serve(TestDb::sqlite()).await;
+    let (a, b) = (MemoryStore::default(), MemoryStore::default());
+    let (ra, rb) = (
+        HttpRemote::new(&base, &token),
+        HttpRemote::new(&base, &token),
+    );
+    a.create(
+        "routines",
+        raw(json!({ "id": "r1", "title": "base", "description": "" })),
+    );
+    synchronize(&a, &ra).await.unwrap();
+    synchronize(&b, &rb).await.unwrap();
+
+    // B edits the description; between B's pull and B's push, A pushes a new title.
+    b.update("routines", "r1", raw(json!({ "description": "from B" })));
+    a.update("routines", "r1", raw(json!({ "title": "from A" })));
+    *rb.after_pull.borrow_mut() = Some(Box::pin(async {
+        synchronize(&a, &ra).await.unwrap();
+    }));
+    let report = synchronize(&b, &rb).await.unwrap();
+    assert_eq!(report.attempts, 2, "the first push met a 409");
+    synchronize(&a, &ra).await.unwrap();
+    for device in [&a, &b] {
+        let r1 = device.get("routines", "r1").unwrap();
+        assert_eq!(
+            (r1.raw["title"].clone(), r1.raw["description"].clone()),
+            (json!("from A"), json!("from B"))
+        );
+    }
+    assert_converged(&app, &token, &[&a, &b]).await;
+}
+
+#[tokio::test]
+async fn rejected_records_stay_pending() {
+    let (base, token, _app) = serve(TestDb::sqlite()).await;
+    let a = MemoryStore::default();
+    let ra = HttpRemote::new(&base, &token);
+    a.create(
+        "workout_exercise",
+        raw(json!({ "id": "orphan", "workout_id": "missing" })),
+    );
+    let report = synchronize(&a, &ra).await.unwrap();
+    assert_eq!(report.rejected, 1);
+    assert_eq!(
+        a.get("workout_exercise", "orphan").unwrap().status,
+        Status::Created
+    );
+}
