@@ -26,6 +26,11 @@ async fn user(app: &TestApp, name: &str) -> String {
         .0
 }
 
+/// The user's current sync cursor, as a first pull reports it.
+async fn cursor(app: &TestApp, token: &str) -> i64 {
+    app.pull(token, None).await["timestamp"].as_i64().unwrap()
+}
+
 /// The user's whole state, as a first pull reports it (records sorted by id: a pull
 /// promises no order).
 async fn state(app: &TestApp, token: &str) -> Value {
@@ -124,7 +129,7 @@ fn without_bookkeeping(mut record: Value) -> Value {
 async fn every_table_round_trips_exactly(db: TestDb) {
     let app = TestApp::new(db, &[]).await;
     let token = user(&app, "ann").await;
-    let before = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let before = cursor(&app, &token).await;
     let res = app.push(&token, before, sample()).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     assert_eq!(res.json(), json!({}));
@@ -183,7 +188,7 @@ async fn every_table_round_trips_exactly(db: TestDb) {
 async fn created_updated_deleted_edge_rules(db: TestDb) {
     let app = TestApp::new(db, &[]).await;
     let token = user(&app, "ann").await;
-    let t0 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let t0 = cursor(&app, &token).await;
     let res = app
         .push(
             &token,
@@ -192,7 +197,7 @@ async fn created_updated_deleted_edge_rules(db: TestDb) {
         )
         .await;
     assert_eq!(res.status, StatusCode::OK);
-    let t1 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let t1 = cursor(&app, &token).await;
 
     // created of an existing id updates it; updated of a missing id creates it;
     // deleted of a missing id is ignored.
@@ -245,7 +250,7 @@ async fn created_updated_deleted_edge_rules(db: TestDb) {
     );
 
     // A column the client does not send keeps its value; unknown columns are dropped.
-    let t2 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let t2 = cursor(&app, &token).await;
     let res = app
         .push(&token, t2, json!({ "routines": { "updated": [{ "id": "r2", "description": "new", "colour": "red" }] } }))
         .await;
@@ -265,9 +270,9 @@ async fn created_updated_deleted_edge_rules(db: TestDb) {
 async fn conflicts_refuse_the_whole_push(db: TestDb) {
     let app = TestApp::new(db, &[]).await;
     let token = user(&app, "ann").await;
-    let t0 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let t0 = cursor(&app, &token).await;
     app.push(&token, t0, json!({ "routines": { "created": [{ "id": "r1", "title": "A" }, { "id": "r2", "title": "X" }] } })).await;
-    let base = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let base = cursor(&app, &token).await;
     // Device A changes r1 after device B's last pull.
     let res = app
         .push(
@@ -305,7 +310,7 @@ async fn conflicts_refuse_the_whole_push(db: TestDb) {
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     // So is updating a record the server deleted since.
-    let now = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let now = cursor(&app, &token).await;
     assert_eq!(
         app.push(&token, now, json!({ "routines": { "deleted": ["r2"] } }))
             .await
@@ -336,14 +341,14 @@ async fn conflicts_refuse_the_whole_push(db: TestDb) {
 async fn deleting_a_parent_deletes_its_children(db: TestDb) {
     let app = TestApp::new(db, &[]).await;
     let token = user(&app, "ann").await;
-    let t0 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let t0 = cursor(&app, &token).await;
     let mut changes = sample();
     changes["workout_exercise_sets"]["created"]
         .as_array_mut()
         .unwrap()
         .push(json!({ "id": "wes2", "workout_exercise_id": "we1", "reps": 3 }));
     assert_eq!(app.push(&token, t0, changes).await.status, StatusCode::OK);
-    let t1 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let t1 = cursor(&app, &token).await;
 
     let res = app
         .push(&token, t1, json!({ "workouts": { "deleted": ["w1"] } }))
@@ -374,7 +379,7 @@ async fn deleting_a_parent_deletes_its_children(db: TestDb) {
 async fn orphans_are_rejected_and_the_rest_is_written(db: TestDb) {
     let app = TestApp::new(db, &[]).await;
     let token = user(&app, "ann").await;
-    let t0 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let t0 = cursor(&app, &token).await;
     let res = app
         .push(&token, t0, json!({
             "routines": { "created": [{ "id": "r1", "title": "kept" }] },
@@ -400,7 +405,7 @@ async fn another_users_records_are_out_of_reach(db: TestDb) {
     let app = TestApp::new(db, &[]).await;
     let ann = user(&app, "ann").await;
     let bob = user(&app, "bob").await;
-    let t0 = app.pull(&ann, None).await["timestamp"].as_i64().unwrap();
+    let t0 = cursor(&app, &ann).await;
     assert_eq!(app.push(&ann, t0, sample()).await.status, StatusCode::OK);
     let ann_state = state(&app, &ann).await;
 
@@ -417,7 +422,7 @@ async fn another_users_records_are_out_of_reach(db: TestDb) {
     );
 
     // Bob can neither create over, update nor delete Ann's records.
-    let bt = app.pull(&bob, None).await["timestamp"].as_i64().unwrap();
+    let bt = cursor(&app, &bob).await;
     let attempts = [
         json!({ "routines": { "created": [{ "id": "r1", "title": "mine now" }] } }),
         json!({ "routines": { "updated": [{ "id": "r1", "title": "mine now" }] } }),
@@ -504,16 +509,16 @@ async fn malformed_pushes_write_nothing(db: TestDb) {
 async fn incremental_pull_collapses_per_record(db: TestDb) {
     let app = TestApp::new(db, &[]).await;
     let token = user(&app, "ann").await;
-    let t0 = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
-    let mut cursor = t0;
+    let t0 = cursor(&app, &token).await;
+    let mut at = t0;
     let steps = [
         json!({ "routines": { "created": [{ "id": "kept", "title": "v1" }, { "id": "gone", "title": "x" }] } }),
         json!({ "routines": { "updated": [{ "id": "kept", "title": "v2" }] } }),
         json!({ "routines": { "updated": [{ "id": "kept", "title": "v3" }], "deleted": ["gone"] } }),
     ];
     for step in steps {
-        assert_eq!(app.push(&token, cursor, step).await.status, StatusCode::OK);
-        cursor = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+        assert_eq!(app.push(&token, at, step).await.status, StatusCode::OK);
+        at = cursor(&app, &token).await;
     }
     let inc = app.pull(&token, Some(t0)).await["changes"]["routines"].clone();
     assert_eq!(inc["created"], json!([]));

@@ -67,11 +67,23 @@ pub trait Db: Send {
         Ok(self.fetch(sql, args, kinds).await?.into_iter().next())
     }
 
+    /// The first column of the first row, if there is a row.
+    async fn fetch_value(
+        &mut self,
+        sql: &str,
+        args: Vec<SqlValue>,
+        kind: ColumnKind,
+    ) -> Result<Option<SqlValue>, sqlx::Error> {
+        Ok(self
+            .fetch_optional(sql, args, &[kind])
+            .await?
+            .and_then(|row| row.into_iter().next()))
+    }
+
     /// The first column of the first row, as an integer.
     async fn fetch_int(&mut self, sql: &str, args: Vec<SqlValue>) -> Result<i64, sqlx::Error> {
-        self.fetch_optional(sql, args, &[ColumnKind::Int])
+        self.fetch_value(sql, args, ColumnKind::Int)
             .await?
-            .and_then(|row| row.into_iter().next())
             .and_then(SqlValue::into_int)
             .ok_or(sqlx::Error::RowNotFound)
     }

@@ -298,13 +298,12 @@ impl Store for SqlStore {
         )
         .await?;
         let value = tx
-            .fetch_optional(
+            .fetch_value(
                 "select value from server_secret where name = $1",
                 vec![SqlValue::text(name)],
-                &[ColumnKind::Text],
+                ColumnKind::Text,
             )
             .await?
-            .and_then(|row| row.into_iter().next())
             .and_then(SqlValue::into_text)
             .ok_or(StoreError::NotFound)?;
         tx.commit().await?;

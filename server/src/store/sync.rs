@@ -71,6 +71,26 @@ async fn current_rows(
     Ok(out)
 }
 
+/// Runs a one-text-column query per chunk of `ids` and collects the answers. `sql` gets
+/// the placeholder list for the chunk, numbered after the `leading` arguments.
+async fn id_set(
+    db: &mut dyn Db,
+    leading: Vec<SqlValue>,
+    ids: &[&str],
+    sql: impl Fn(&str) -> String,
+) -> StoreResult<HashSet<String>> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let query = sql(&placeholders(leading.len() + 1, chunk.len()));
+        let mut args = leading.clone();
+        args.extend(chunk.iter().map(|id| SqlValue::text(*id)));
+        for row in db.fetch(&query, args, &[ColumnKind::Text]).await? {
+            out.extend(row.into_iter().next().and_then(SqlValue::into_text));
+        }
+    }
+    Ok(out)
+}
+
 /// Of `ids`, those the user deleted on the server after `since`.
 async fn deleted_since(
     db: &mut dyn Db,
@@ -79,26 +99,18 @@ async fn deleted_since(
     ids: &[&str],
     since: i64,
 ) -> StoreResult<HashSet<String>> {
-    let mut out = HashSet::new();
-    for chunk in ids.chunks(CHUNK) {
-        let sql = format!(
+    let leading = vec![
+        SqlValue::text(user_id),
+        SqlValue::text(table.name),
+        SqlValue::int(since),
+    ];
+    id_set(db, leading, ids, |list| {
+        format!(
             "select record_id from changes where user_id = $1 and table_name = $2 \
-             and \"timestamp\" > $3 and change_type = 'deleted' and record_id in ({})",
-            placeholders(4, chunk.len())
-        );
-        let mut args = vec![
-            SqlValue::text(user_id),
-            SqlValue::text(table.name),
-            SqlValue::int(since),
-        ];
-        args.extend(chunk.iter().map(|id| SqlValue::text(*id)));
-        for row in db.fetch(&sql, args, &[ColumnKind::Text]).await? {
-            if let Some(id) = row.into_iter().next().and_then(SqlValue::into_text) {
-                out.insert(id);
-            }
-        }
-    }
-    Ok(out)
+             and \"timestamp\" > $3 and change_type = 'deleted' and record_id in ({list})"
+        )
+    })
+    .await
 }
 
 /// Of `ids`, those that exist as the user's rows of `table`.
@@ -108,22 +120,13 @@ async fn existing_ids(
     table: &TableDef,
     ids: &[&str],
 ) -> StoreResult<HashSet<String>> {
-    let mut out = HashSet::new();
-    for chunk in ids.chunks(CHUNK) {
-        let sql = format!(
-            "select \"id\" from {} where \"user_id\" = $1 and \"id\" in ({})",
-            quote(table.name),
-            placeholders(2, chunk.len())
-        );
-        let mut args = vec![SqlValue::text(user_id)];
-        args.extend(chunk.iter().map(|id| SqlValue::text(*id)));
-        for row in db.fetch(&sql, args, &[ColumnKind::Text]).await? {
-            if let Some(id) = row.into_iter().next().and_then(SqlValue::into_text) {
-                out.insert(id);
-            }
-        }
-    }
-    Ok(out)
+    id_set(db, vec![SqlValue::text(user_id)], ids, |list| {
+        format!(
+            "select \"id\" from {} where \"user_id\" = $1 and \"id\" in ({list})",
+            quote(table.name)
+        )
+    })
+    .await
 }
 
 fn text_at(values: &[Option<SqlValue>], pos: usize) -> Option<&str> {
@@ -204,7 +207,8 @@ pub async fn push(
     // Creates and updates, parents first; a child whose parent is missing is skipped.
     for tp in &push.tables {
         let rows = current.get(tp.table.name).expect("read above");
-        let mut present_parents: Vec<HashSet<String>> = Vec::new();
+        // Each parent column's position and the parent ids that exist for this push.
+        let mut parents: Vec<(usize, HashSet<String>)> = Vec::new();
         for parent in tp.table.parents {
             let pos = tp
                 .table
@@ -218,24 +222,13 @@ pub async fn push(
                 .filter_map(|u| text_at(&u.values, pos))
                 .collect();
             let parent_table = table(parent.table).expect("registry");
-            present_parents.push(existing_ids(db, user_id, parent_table, &wanted).await?);
+            parents.push((pos, existing_ids(db, user_id, parent_table, &wanted).await?));
         }
         let mut writes: Vec<RecordWrite> = Vec::with_capacity(tp.upserts.len());
         for upsert in &tp.upserts {
-            let orphan = tp
-                .table
-                .parents
-                .iter()
-                .zip(&present_parents)
-                .any(|(parent, present)| {
-                    let pos = tp
-                        .table
-                        .columns
-                        .iter()
-                        .position(|c| c.name == parent.column)
-                        .expect("registry");
-                    text_at(&upsert.values, pos).is_none_or(|pid| !present.contains(pid))
-                });
+            let orphan = parents.iter().any(|(pos, present)| {
+                text_at(&upsert.values, *pos).is_none_or(|pid| !present.contains(pid))
+            });
             if orphan {
                 response
                     .experimental_rejected_ids
@@ -359,13 +352,12 @@ async fn delete_cascade(
 /// Reads a pull in the caller's (snapshot) transaction.
 pub async fn pull(db: &mut dyn Db, user_id: &str, query: PullQuery) -> StoreResult<PullResponse> {
     let cursor = db
-        .fetch_optional(
+        .fetch_value(
             "select last_change_at from user_profile where id = $1",
             vec![SqlValue::text(user_id)],
-            &[ColumnKind::Int],
+            ColumnKind::Int,
         )
         .await?
-        .and_then(|row| row.into_iter().next())
         .and_then(SqlValue::into_int)
         .unwrap_or(0)
         .max(1);
