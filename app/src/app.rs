@@ -1,12 +1,13 @@
 //! The document shell, the layout and the routes.
 
-use crate::pages::{auth, dashboard, placeholder};
+use crate::pages::{auth, dashboard, placeholder, programs};
+use crate::replica::{provide_replica, use_replica, SyncIndicator};
 use crate::session::{get_session, use_session, SessionResource};
 use crate::theme::{ThemeToggle, THEME_BOOT_SCRIPT};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::{SsrMode, StaticSegment};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -38,6 +39,9 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let session: SessionResource = Resource::new_blocking(|| (), |_| get_session());
     provide_context(session);
+    let user_id =
+        Signal::derive(move || session.get().and_then(Result::ok).flatten().map(|u| u.id));
+    provide_replica(user_id);
 
     view! {
         <Stylesheet id="leptos" href="/pkg/ezlift.css" />
@@ -47,7 +51,12 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=|| view! { <placeholder::NotFound /> }>
                     <Route path=StaticSegment("") view=dashboard::Dashboard ssr=SsrMode::Async />
-                    <Route path=StaticSegment("programs") view=placeholder::Programs ssr=SsrMode::Async />
+                    <Route path=StaticSegment("programs") view=programs::ProgramsPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("programs"), StaticSegment("workouts"), ParamSegment("id"))
+                        view=programs::WorkoutPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("workout") view=placeholder::Workout ssr=SsrMode::Async />
                     <Route path=StaticSegment("history") view=placeholder::History ssr=SsrMode::Async />
                     <Route path=StaticSegment("import") view=placeholder::Import ssr=SsrMode::Async />
@@ -72,6 +81,7 @@ const NAV: &[(&str, &str)] = &[
 #[component]
 fn Header() -> impl IntoView {
     let session = use_session();
+    let replica = use_replica();
     view! {
         <header class="topbar">
             <a class="brand" href="/">
@@ -90,11 +100,16 @@ fn Header() -> impl IntoView {
                                     })
                                     .collect_view()}
                             </nav>
+                            <SyncIndicator />
                             <div class="account">
                                 <span class="user" data-testid="current-user">
                                     {user.label()}
                                 </span>
-                                <form method="post" action="/auth/logout">
+                                <form
+                                    method="post"
+                                    action="/auth/logout"
+                                    on:submit=move |_| replica.close()
+                                >
                                     <button type="submit" class="link-button">
                                         "Sign out"
                                     </button>

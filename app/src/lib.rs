@@ -5,7 +5,11 @@
 
 pub mod app;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod page_data;
 pub mod pages;
+pub mod programs;
+pub mod replica;
 pub mod session;
 pub mod sync;
 pub mod theme;

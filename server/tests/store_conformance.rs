@@ -15,7 +15,61 @@ on_both_backends!(
     exercise_library_round_trips,
     schema_has_every_registry_column,
     change_log_is_append_only,
+    records_are_the_users_live_rows,
 );
+
+/// What server-rendered pages read: only the user's own rows, only live ones, only the
+/// tables asked for.
+async fn records_are_the_users_live_rows(db: TestDb) {
+    let store = store::connect(&db.url).await.unwrap();
+    for (user, title) in [("user-a", "A's"), ("user-b", "B's")] {
+        store.ensure_user(user, None).await.unwrap();
+        let push = server::sync::parse_push(
+            &serde_json::json!({
+                "lastPulledAt": null,
+                "changes": { "routines": { "created": [
+                    { "id": format!("{user}-keep"), "title": title, "order": 1.5 },
+                    { "id": format!("{user}-gone"), "title": "gone", "order": 2 },
+                ] } },
+            }),
+            1,
+        )
+        .unwrap();
+        store.push(user, &push).await.unwrap();
+    }
+    let cursor = store
+        .pull(
+            "user-a",
+            server::sync::PullQuery {
+                last_pulled_at: None,
+                schema_version: 1,
+            },
+        )
+        .await
+        .unwrap()
+        .timestamp;
+    let delete = server::sync::parse_push(
+        &serde_json::json!({
+            "lastPulledAt": cursor,
+            "changes": { "routines": { "deleted": ["user-a-gone"] } },
+        }),
+        1,
+    )
+    .unwrap();
+    store.push("user-a", &delete).await.unwrap();
+
+    let tables = store
+        .records("user-a", &["routines", "workouts", "nope"])
+        .await
+        .unwrap();
+    assert_eq!(tables.keys().collect::<Vec<_>>(), ["routines", "workouts"]);
+    let routines = &tables["routines"];
+    assert_eq!(routines.len(), 1);
+    assert_eq!(routines[0]["id"], "user-a-keep");
+    assert_eq!(routines[0]["title"], "A's");
+    assert_eq!(routines[0]["order"], 1.5);
+    assert!(tables["workouts"].is_empty());
+}
 
 async fn new_user_gets_profile_and_default_settings_through_the_change_log(db: TestDb) {
     let store = store::connect(&db.url).await.unwrap();

@@ -3,3 +3,4 @@
 pub mod auth;
 pub mod dashboard;
 pub mod placeholder;
+pub mod programs;

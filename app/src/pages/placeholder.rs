@@ -16,16 +16,6 @@ fn Planned(title: &'static str, what: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn Programs() -> impl IntoView {
-    view! {
-        <Planned
-            title="Programs"
-            what="Build routines from workouts, exercises and sets, and reorder them."
-        />
-    }
-}
-
-#[component]
 pub fn Workout() -> impl IntoView {
     view! {
         <Planned

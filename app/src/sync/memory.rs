@@ -4,6 +4,7 @@
 use super::engine::{apply_pull_to, finish_push_on, LocalStore, TableRecord};
 use super::record::{LocalRecord, Status};
 use super::wire::{PullResponse, WireRecord};
+use crate::replica::{apply_ops_to, Op};
 use async_trait::async_trait;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -21,40 +22,33 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
-    pub fn create(&self, table: &str, raw: WireRecord) {
-        let id = raw
-            .get("id")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned();
-        self.inner
-            .borrow_mut()
-            .tables
-            .entry(table.to_owned())
-            .or_default()
-            .insert(id, LocalRecord::created(raw));
+    /// Applies local edits, with the same cascade rules as the browser replica.
+    pub fn apply(&self, ops: &[Op]) {
+        apply_ops_to(&mut self.inner.borrow_mut().tables, ops);
+    }
+
+    pub fn create(&self, table: &'static str, raw: WireRecord) {
+        self.apply(&[Op::Create { table, raw }]);
     }
 
     /// Returns whether the record existed (and was not deleted).
-    pub fn update(&self, table: &str, id: &str, fields: WireRecord) -> bool {
-        let mut inner = self.inner.borrow_mut();
-        match inner.tables.get_mut(table).and_then(|t| t.get_mut(id)) {
-            Some(r) if r.status != Status::Deleted => {
-                r.update(&fields);
-                true
-            }
-            _ => false,
-        }
+    pub fn update(&self, table: &'static str, id: &str, fields: WireRecord) -> bool {
+        let live = self
+            .get(table, id)
+            .is_some_and(|r| r.status != Status::Deleted);
+        self.apply(&[Op::Update {
+            table,
+            id: id.to_owned(),
+            fields,
+        }]);
+        live
     }
 
-    pub fn delete(&self, table: &str, id: &str) {
-        let mut inner = self.inner.borrow_mut();
-        if let Some(records) = inner.tables.get_mut(table) {
-            let keep = records.get_mut(id).is_some_and(LocalRecord::mark_deleted);
-            if !keep {
-                records.remove(id);
-            }
-        }
+    pub fn delete(&self, table: &'static str, id: &str) {
+        self.apply(&[Op::Delete {
+            table,
+            id: id.to_owned(),
+        }]);
     }
 
     pub fn get(&self, table: &str, id: &str) -> Option<LocalRecord> {

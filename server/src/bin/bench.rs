@@ -207,8 +207,32 @@ async fn incremental(
     Ok((percentile(&times, 0.5), percentile(&times, 0.99)))
 }
 
+/// Fills a user's account with W1 over HTTP.
+async fn seed_w1(client: &Client, token: &str) -> Res<()> {
+    client.push(token, 0, &templates()).await?;
+    for batch in 0..20 {
+        let mut changes = json!({});
+        for n in batch * 50..(batch + 1) * 50 {
+            merge(&mut changes, session("w1", n));
+        }
+        client.push(token, 0, &changes).await?;
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Res<()> {
+    // `bench seed-w1 <base url> <token>`: W1 for the browser replica benchmark.
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, mode, base, token] = args.as_slice() {
+        if mode == "seed-w1" {
+            let client = Client {
+                http: reqwest::Client::new(),
+                base: base.clone(),
+            };
+            return seed_w1(&client, token).await;
+        }
+    }
     let admin = std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("ezlift_bench_{}", std::process::id());
@@ -248,14 +272,7 @@ async fn run(url: &str) -> Res<()> {
     // W1: one heavy user.
     eprintln!("generating W1 (31k records) …");
     let heavy = client.signup("heavy@example.com").await?;
-    client.push(&heavy, 0, &templates()).await?;
-    for batch in 0..20 {
-        let mut changes = json!({});
-        for n in batch * 50..(batch + 1) * 50 {
-            merge(&mut changes, session("w1", n));
-        }
-        client.push(&heavy, 0, &changes).await?;
-    }
+    seed_w1(&client, &heavy).await?;
     let heavy_id: String =
         sqlx::query_scalar("select user_id from local_account where email = 'heavy@example.com'")
             .fetch_one(&mut conn)

@@ -3,6 +3,7 @@
 mod accounts;
 mod exercises;
 mod health;
+mod page_data;
 mod pages;
 mod sync;
 
@@ -16,14 +17,13 @@ use tower_http::trace::TraceLayer;
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
+    let page_data: app::page_data::SharedPageData =
+        std::sync::Arc::new(page_data::StorePageData::new(&state));
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,
             routes,
-            {
-                let state = state.clone();
-                move || leptos::prelude::provide_context(state.store.backend())
-            },
+            move || leptos::prelude::provide_context(page_data.clone()),
             {
                 let options = state.leptos_options.clone();
                 move || app::shell(options.clone())

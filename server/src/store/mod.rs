@@ -11,13 +11,14 @@ pub mod sql;
 mod sqlite;
 mod sync;
 
-use app::model::{tables::table, ColumnKind};
+use app::model::{tables::table, ColumnKind, SCHEMA_VERSION};
 use app::sync::wire::{PullResponse, PushResponse};
 use async_trait::async_trait;
 use db::{SqlValue, Tx};
 use record::WireRecord;
 use serde::Serialize;
 use sql::Dialect;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tracing::instrument;
 
@@ -126,6 +127,13 @@ pub trait Store: Send + Sync + 'static {
     /// Reads the user's changes (or whole state) and the cursor from one snapshot.
     async fn pull(&self, user_id: &str, query: crate::sync::PullQuery)
         -> StoreResult<PullResponse>;
+
+    /// The user's live records of some tables, read in one snapshot (server rendering).
+    async fn records(
+        &self,
+        user_id: &str,
+        tables: &[&str],
+    ) -> StoreResult<BTreeMap<String, Vec<WireRecord>>>;
 
     /// The user's change log in order.
     async fn change_log(&self, user_id: &str) -> StoreResult<Vec<ChangeRow>>;
@@ -402,6 +410,22 @@ impl Store for SqlStore {
         let response = sync::pull(&mut *tx, user_id, query).await?;
         tx.commit().await?;
         Ok(response)
+    }
+
+    #[instrument(skip_all)]
+    async fn records(
+        &self,
+        user_id: &str,
+        tables: &[&str],
+    ) -> StoreResult<BTreeMap<String, Vec<WireRecord>>> {
+        let mut tx = self.backend.begin_snapshot().await?;
+        let mut out = BTreeMap::new();
+        for def in tables.iter().filter_map(|name| table(name)) {
+            let rows = sync::live_records(&mut *tx, user_id, def, SCHEMA_VERSION).await?;
+            out.insert(def.name.to_owned(), rows);
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 
     #[instrument(skip_all)]

@@ -350,6 +350,42 @@ async fn delete_cascade(
 }
 
 /// Reads a pull in the caller's (snapshot) transaction.
+/// Every record of `table` the user owns, with the columns `version` knows: an initial
+/// pull's content for that table, and what server-rendered pages read.
+pub async fn live_records(
+    db: &mut dyn Db,
+    user_id: &str,
+    t: &TableDef,
+    version: u32,
+) -> StoreResult<Vec<WireRecord>> {
+    let columns: Vec<_> = t.columns_for(version).collect();
+    let mut kinds = vec![ColumnKind::Text];
+    kinds.extend(columns.iter().map(|c| c.kind));
+    let list = columns.iter().map(|c| quote(c.name)).collect::<Vec<_>>();
+    let sql = format!(
+        "select \"id\"{}{} from {} where \"user_id\" = $1",
+        if list.is_empty() { "" } else { ", " },
+        list.join(", "),
+        quote(t.name)
+    );
+    let rows: Vec<SqlRow> = db
+        .fetch(&sql, vec![SqlValue::text(user_id)], &kinds)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut it = row.into_iter();
+            let id = it.next().and_then(SqlValue::into_text).unwrap_or_default();
+            let mut record = WireRecord::new();
+            record.insert("id".into(), id.into());
+            for (c, v) in columns.iter().zip(it) {
+                record.insert(c.name.into(), super::record::to_json(v));
+            }
+            record
+        })
+        .collect())
+}
+
 pub async fn pull(db: &mut dyn Db, user_id: &str, query: PullQuery) -> StoreResult<PullResponse> {
     let cursor = db
         .fetch_value(
@@ -371,33 +407,8 @@ pub async fn pull(db: &mut dyn Db, user_id: &str, query: PullQuery) -> StoreResu
     match query.last_pulled_at {
         None => {
             for t in &known {
-                let columns: Vec<_> = t.columns_for(version).collect();
-                let mut kinds = vec![ColumnKind::Text];
-                kinds.extend(columns.iter().map(|c| c.kind));
-                let list = columns.iter().map(|c| quote(c.name)).collect::<Vec<_>>();
-                let sql = format!(
-                    "select \"id\"{}{} from {} where \"user_id\" = $1",
-                    if list.is_empty() { "" } else { ", " },
-                    list.join(", "),
-                    quote(t.name)
-                );
-                let rows: Vec<SqlRow> = db
-                    .fetch(&sql, vec![SqlValue::text(user_id)], &kinds)
-                    .await?;
                 let entry = changes.get_mut(t.name).expect("known table");
-                entry.created = rows
-                    .into_iter()
-                    .map(|row| {
-                        let mut it = row.into_iter();
-                        let id = it.next().and_then(SqlValue::into_text).unwrap_or_default();
-                        let mut record = WireRecord::new();
-                        record.insert("id".into(), id.into());
-                        for (c, v) in columns.iter().zip(it) {
-                            record.insert(c.name.into(), super::record::to_json(v));
-                        }
-                        record
-                    })
-                    .collect();
+                entry.created = live_records(db, user_id, t, version).await?;
             }
         }
         Some(since) => {

@@ -1,0 +1,288 @@
+//! `/programs/workouts/:id` — one workout: title, notes, estimated duration, its
+//! exercises (rest, notes, superset group) and their sets.
+
+use super::library::ExercisePicker;
+use super::routines::confirm;
+use super::{parse_number, show_number, use_builder, WithProgram};
+use crate::programs::{self as p, SetType, TemplateSet};
+use crate::replica::new_id;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use serde_json::{json, Value};
+
+#[component]
+pub fn WorkoutPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    view! {
+        <Title text="Workout · Programs · EzLift" />
+        <p class="crumbs"><a href="/programs">"← Programs"</a></p>
+        <WithProgram>
+            {move || view! { <WorkoutEditor id=id() /> }}
+        </WithProgram>
+    }
+}
+
+#[component]
+fn WorkoutEditor(id: String) -> impl IntoView {
+    let b = use_builder();
+    let wid = StoredValue::new(id.clone());
+    let workout = Memo::new(move |_| b.program.with(|p| p.workout(&wid.get_value()).cloned()));
+    let exists = move || workout.with(Option::is_some);
+    let title = move || workout.with(|w| w.as_ref().map(|w| w.title.clone()).unwrap_or_default());
+    let notes = move || workout.with(|w| w.as_ref().map(|w| w.notes.clone()).unwrap_or_default());
+    let duration = move || {
+        workout.with(|w| {
+            show_number(
+                w.as_ref()
+                    .and_then(|w| w.estimated_duration)
+                    .map(|d| d as f64),
+            )
+        })
+    };
+    let disabled = move || !b.editable.get();
+    let save = move |value: Value| {
+        b.act(|_, now| vec![p::edit("workouts", &wid.get_value(), value, now)]);
+    };
+    let on_title = move |ev| {
+        let v = event_target_value(&ev).trim().to_owned();
+        if !v.is_empty() {
+            save(json!({ "title": v }));
+        }
+    };
+    let on_notes = move |ev| save(json!({ "notes": event_target_value(&ev) }));
+    let on_duration = move |ev| {
+        if let Ok(v) = parse_number(&event_target_value(&ev)) {
+            save(json!({ "estimated_duration": v.map(|v| v.round() as i64) }));
+        }
+    };
+    let navigate = use_navigate();
+    let remove = move |_| {
+        if confirm(&format!(
+            "Delete the workout “{}” with its exercises and sets?",
+            title()
+        )) {
+            b.act(|_, _| p::delete("workouts", &wid.get_value()));
+            navigate("/programs", Default::default());
+        }
+    };
+    let exercise_ids = move || {
+        workout.with(|w| {
+            w.as_ref()
+                .map(|w| w.exercises.iter().map(|e| e.id.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <Show
+            when=exists
+            fallback=|| view! { <p class="empty card" data-testid="workout-missing">"This workout does not exist (any more)."</p> }
+        >
+            <h1 data-testid="workout-heading">{title}</h1>
+            <section class="card fields workout-fields">
+                <label for="workout-title">"Title"</label>
+                <input id="workout-title" type="text" data-testid="workout-title" value=title prop:value=title disabled=disabled on:change=on_title />
+                <label for="workout-notes">"Notes"</label>
+                <textarea id="workout-notes" rows="2" prop:value=notes disabled=disabled on:change=on_notes>{notes}</textarea>
+                <label for="workout-duration">"Estimated duration (min)"</label>
+                <input id="workout-duration" type="text" inputmode="numeric" value=duration prop:value=duration disabled=disabled on:change=on_duration />
+                <div class="actions">
+                    <button type="button" class="danger" disabled=disabled on:click=remove.clone()>"Delete workout"</button>
+                </div>
+            </section>
+            <ol class="exercises" data-testid="exercises">
+                <For each=exercise_ids key=|id| id.clone() let:planned_id>
+                    <ExerciseCard planned_id />
+                </For>
+            </ol>
+            <ExercisePicker workout_id=wid.get_value() />
+        </Show>
+    }
+}
+
+#[component]
+fn ExerciseCard(planned_id: String) -> impl IntoView {
+    let b = use_builder();
+    let pid = StoredValue::new(planned_id.clone());
+    let planned = Memo::new(move |_| {
+        b.program
+            .with(|p| p.planned(&pid.get_value()).map(|(_, e)| e.clone()))
+    });
+    let name = move || {
+        planned.with(|e| {
+            e.as_ref()
+                .map(|e| b.name_of(&e.exercise_id))
+                .unwrap_or_default()
+        })
+    };
+    let rest = move || {
+        planned.with(|e| show_number(e.as_ref().and_then(|e| e.rest_time).map(|v| v as f64)))
+    };
+    let group = move || {
+        planned.with(|e| show_number(e.as_ref().and_then(|e| e.superset_group).map(|v| v as f64)))
+    };
+    let notes = move || planned.with(|e| e.as_ref().map(|e| e.notes.clone()).unwrap_or_default());
+    let disabled = move || !b.editable.get();
+    let save = move |value: Value| {
+        b.act(|_, now| vec![p::edit("workout_exercise", &pid.get_value(), value, now)])
+    };
+    let whole = move |column: &'static str| {
+        move |ev| {
+            if let Ok(v) = parse_number(&event_target_value(&ev)) {
+                save(json!({ column: v.map(|v| v.round() as i64) }));
+            }
+        }
+    };
+    let up = move |_| b.act(|prog, _| p::move_exercise(prog, &pid.get_value(), -1));
+    let down = move |_| b.act(|prog, _| p::move_exercise(prog, &pid.get_value(), 1));
+    let remove = move |_| b.act(|_, _| p::delete("workout_exercise", &pid.get_value()));
+    let add_set = move |_| {
+        let id = new_id();
+        b.act(|prog, _| p::add_set(prog, &pid.get_value(), &id));
+    };
+    let set_ids = move || {
+        planned.with(|e| {
+            e.as_ref()
+                .map(|e| e.sets.iter().map(|s| s.id.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    let unit = move || {
+        b.program
+            .with(|p| (p.weight_unit.label(), p.distance_unit.label()))
+    };
+    let f = |what: &str| format!("{what}-{planned_id}");
+    view! {
+        <li class="card exercise" data-testid="exercise">
+            <div class="routine-head">
+                <h2 data-testid="exercise-name">{name}</h2>
+                <span class="actions" role="group" aria-label=move || format!("Exercise {}", name())>
+                    <button type="button" aria-label=move || format!("Move {} up", name()) disabled=disabled on:click=up>"↑"</button>
+                    <button type="button" aria-label=move || format!("Move {} down", name()) disabled=disabled on:click=down>"↓"</button>
+                    <button type="button" class="danger" aria-label=move || format!("Remove {}", name()) disabled=disabled on:click=remove>"Remove"</button>
+                </span>
+            </div>
+            <div class="inline-fields">
+                <label for=f("rest")>"Rest (s)"</label>
+                <input id=f("rest") type="text" inputmode="numeric" class="short" value=rest prop:value=rest disabled=disabled on:change=whole("rest_time") />
+                <label for=f("group")>"Superset group"</label>
+                <input id=f("group") type="text" inputmode="numeric" class="short" value=group prop:value=group disabled=disabled on:change=whole("superset_group") />
+            </div>
+            <label for=f("notes")>"Notes"</label>
+            <textarea id=f("notes") rows="1" prop:value=notes disabled=disabled on:change=move |ev| save(json!({ "notes": event_target_value(&ev) }))>{notes}</textarea>
+            <div class="table-wrap">
+                <table class="sets" data-testid="sets">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Set"</th>
+                            <th scope="col">"Type"</th>
+                            <th scope="col">"Reps"</th>
+                            <th scope="col">{move || format!("Weight ({})", unit().0)}</th>
+                            <th scope="col">"Time (s)"</th>
+                            <th scope="col">{move || format!("Distance ({})", unit().1)}</th>
+                            <th scope="col">"RPE"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=set_ids key=|id| id.clone() let:set_id>
+                            <SetRow set_id />
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+            <button type="button" data-testid="add-set" disabled=disabled on:click=add_set>"Add set"</button>
+        </li>
+    }
+}
+
+#[component]
+fn SetRow(set_id: String) -> impl IntoView {
+    let b = use_builder();
+    let sid = StoredValue::new(set_id.clone());
+    let found = Memo::new(move |_| {
+        b.program.with(|p| {
+            let (e, s) = p.set(&sid.get_value())?;
+            let number = e.sets.iter().position(|x| x.id == s.id)? + 1;
+            Some((number, s.clone()))
+        })
+    });
+    let number = move || found.with(|f| f.as_ref().map_or(0, |f| f.0));
+    let get = move |f: fn(&TemplateSet, &crate::programs::Program) -> Option<f64>| {
+        move || {
+            found.with(|x| {
+                show_number(
+                    x.as_ref()
+                        .and_then(|(_, s)| b.program.with_untracked(|p| f(s, p))),
+                )
+            })
+        }
+    };
+    let reps = get(|s, _| s.reps.map(|v| v as f64));
+    let weight = get(|s, p| s.weight.map(|kg| p.weight_unit.show(kg)));
+    let duration = get(|s, _| s.duration.map(|v| v as f64));
+    let distance = get(|s, p| s.distance.map(|m| p.distance_unit.show(m)));
+    let rpe = get(|s, _| s.rpe);
+    let set_type = move || found.with(|f| f.as_ref().map(|f| f.1.set_type).unwrap_or_default());
+    let disabled = move || !b.editable.get();
+    let save = move |value: Value| {
+        b.act(|_, now| {
+            vec![p::edit(
+                "workout_exercise_sets",
+                &sid.get_value(),
+                value,
+                now,
+            )]
+        })
+    };
+    // Each numeric column: how the typed value is stored.
+    let number_input =
+        move |column: &'static str, convert: fn(f64, &crate::programs::Program) -> Value| {
+            move |ev| {
+                if let Ok(v) = parse_number(&event_target_value(&ev)) {
+                    let stored =
+                        v.map_or(Value::Null, |v| b.program.with_untracked(|p| convert(v, p)));
+                    save(json!({ column: stored }));
+                }
+            }
+        };
+    let label = move |what: &str| format!("Set {} {what}", number());
+    let up = move |_| b.act(|prog, _| p::move_set(prog, &sid.get_value(), -1));
+    let down = move |_| b.act(|prog, _| p::move_set(prog, &sid.get_value(), 1));
+    let duplicate = move |_| {
+        let id = new_id();
+        b.act(|prog, _| p::duplicate_set(prog, &sid.get_value(), &id));
+    };
+    let remove = move |_| b.act(|_, _| p::delete("workout_exercise_sets", &sid.get_value()));
+    view! {
+        <tr data-testid="set">
+            <th scope="row">{number}</th>
+            <td>
+                <select aria-label=move || label("type") disabled=disabled data-testid="set-type"
+                    on:change=move |ev| save(json!({ "set_type": SetType::parse(&event_target_value(&ev)).as_str() }))>
+                    {SetType::ALL
+                        .into_iter()
+                        .map(|t| view! { <option value=t.as_str() selected=move || set_type() == t>{t.label()}</option> })
+                        .collect_view()}
+                </select>
+            </td>
+            <td><input type="text" inputmode="numeric" class="num" data-testid="set-reps" aria-label=move || label("reps") value=reps prop:value=reps disabled=disabled
+                on:change=number_input("reps", |v, _| json!(v.round() as i64)) /></td>
+            <td><input type="text" inputmode="decimal" class="num" data-testid="set-weight" aria-label=move || label("weight") value=weight prop:value=weight disabled=disabled
+                on:change=number_input("weight", |v, p| json!(p.weight_unit.to_kg(v))) /></td>
+            <td><input type="text" inputmode="numeric" class="num" aria-label=move || label("time in seconds") value=duration prop:value=duration disabled=disabled
+                on:change=number_input("duration", |v, _| json!(v.round() as i64)) /></td>
+            <td><input type="text" inputmode="decimal" class="num" aria-label=move || label("distance") value=distance prop:value=distance disabled=disabled
+                on:change=number_input("distance", |v, p| json!(p.distance_unit.to_m(v))) /></td>
+            <td><input type="text" inputmode="decimal" class="num" aria-label=move || label("RPE") value=rpe prop:value=rpe disabled=disabled
+                on:change=number_input("rpe", |v, _| json!(v.min(10.0))) /></td>
+            <td class="row-actions">
+                <button type="button" aria-label=move || format!("Move set {} up", number()) disabled=disabled on:click=up>"↑"</button>
+                <button type="button" aria-label=move || format!("Move set {} down", number()) disabled=disabled on:click=down>"↓"</button>
+                <button type="button" aria-label=move || format!("Duplicate set {}", number()) disabled=disabled on:click=duplicate>"Copy"</button>
+                <button type="button" class="danger" aria-label=move || format!("Delete set {}", number()) disabled=disabled on:click=remove>"✕"</button>
+            </td>
+        </tr>
+    }
+}

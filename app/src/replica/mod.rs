@@ -1,0 +1,174 @@
+//! The browser replica: what the pages see of it (signals that work in both the server
+//! and the browser build) and, behind `hydrate`, the IndexedDB store, the HTTP remote and
+//! the runtime that schedules syncs.
+//!
+//! Pages describe edits as [`Op`]s; the runtime commits them to IndexedDB in one
+//! transaction and only then reports them saved.
+
+mod ops;
+mod status;
+mod stored;
+
+#[cfg(feature = "hydrate")]
+mod idb_store;
+#[cfg(feature = "hydrate")]
+mod remote;
+#[cfg(feature = "hydrate")]
+mod runtime;
+
+pub use ops::{apply_ops_to, diff, touched, Diff, Op, Tables};
+pub use status::{SyncIndicator, SyncPhase, SyncStatus};
+pub use stored::{from_stored, to_stored};
+
+#[cfg(feature = "hydrate")]
+pub use idb_store::IdbStore;
+
+use crate::sync::wire::WireRecord;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The live records of some tables, by table name: what a page renders from, whether the
+/// server read them from the database or the browser from the replica.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub tables: BTreeMap<String, Vec<WireRecord>>,
+}
+
+impl Snapshot {
+    pub fn rows(&self, table: &str) -> &[WireRecord] {
+        self.tables.get(table).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// The page-facing handle of the replica, provided by the layout. On the server and until
+/// the replica is open it is inert: `ready` stays false and writes are not possible.
+#[derive(Clone, Copy)]
+pub struct ReplicaSlot {
+    pub status: RwSignal<SyncStatus>,
+    /// Bumped whenever the replica's data changed (a local write, a pull, another tab).
+    pub version: RwSignal<u64>,
+    /// The replica is open and has completed its first sync, so it is the source of truth.
+    pub ready: RwSignal<bool>,
+    #[cfg(feature = "hydrate")]
+    handle: StoredValue<Option<std::rc::Rc<runtime::Replica>>, LocalStorage>,
+}
+
+impl ReplicaSlot {
+    fn new() -> Self {
+        Self {
+            status: RwSignal::new(SyncStatus::default()),
+            version: RwSignal::new(0),
+            ready: RwSignal::new(false),
+            #[cfg(feature = "hydrate")]
+            handle: StoredValue::new_local(None),
+        }
+    }
+
+    /// Commits `ops` to the replica in one transaction; the status shows "saving" until
+    /// IndexedDB confirmed it, then a sync follows shortly.
+    pub fn write(&self, ops: Vec<Op>) {
+        #[cfg(feature = "hydrate")]
+        if let (false, Some(replica)) = (ops.is_empty(), self.handle.get_value()) {
+            leptos::task::spawn_local(async move { replica.write(ops).await });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ops;
+    }
+
+    /// The exercise library (cached in the replica for offline use).
+    #[cfg(feature = "hydrate")]
+    pub async fn exercises(&self) -> Vec<serde_json::Value> {
+        match self.handle.get_value() {
+            Some(replica) => replica.exercises().await,
+            None => Vec::new(),
+        }
+    }
+
+    /// Reads the live records of `tables` from the replica.
+    #[cfg(feature = "hydrate")]
+    pub async fn read(&self, tables: &[&str]) -> Option<Snapshot> {
+        let replica = self.handle.get_value()?;
+        replica.read(tables).await
+    }
+
+    /// Syncs now (the status control's retry and "sync now").
+    pub fn sync_now(&self) {
+        #[cfg(feature = "hydrate")]
+        if let Some(replica) = self.handle.get_value() {
+            replica.request_sync();
+        }
+    }
+
+    /// Closes the replica before the session ends, so nothing of this user stays open.
+    pub fn close(&self) {
+        #[cfg(feature = "hydrate")]
+        if let Some(replica) = self.handle.get_value() {
+            replica.close();
+            self.handle.set_value(None);
+            self.ready.set(false);
+        }
+    }
+}
+
+/// Creates the slot for the signed-in user and, in the browser, opens their replica.
+pub fn provide_replica(user_id: Signal<Option<String>>) -> ReplicaSlot {
+    let slot = ReplicaSlot::new();
+    provide_context(slot);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| register_service_worker());
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(user) = user_id.get() {
+            runtime::open(slot, user);
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = user_id;
+    slot
+}
+
+/// The worker that keeps the app shell for offline reloads (`public/sw.js`).
+#[cfg(feature = "hydrate")]
+fn register_service_worker() {
+    if let Some(window) = web_sys::window() {
+        let container = window.navigator().service_worker();
+        let _ = container.register("/sw.js");
+    }
+}
+
+pub fn use_replica() -> ReplicaSlot {
+    expect_context::<ReplicaSlot>()
+}
+
+/// A new record id: a UUID, as DESIGN.md asks of the web client.
+pub fn new_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+            return crypto.random_uuid();
+        }
+    }
+    fallback_id()
+}
+
+fn fallback_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("{:x}-{:x}", now_ms(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Milliseconds since the epoch, in either build.
+pub fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default()
+    }
+}

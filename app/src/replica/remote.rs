@@ -1,0 +1,99 @@
+//! The sync endpoints over `fetch`, authenticated by the session cookie. The server's
+//! same-origin check passes because the browser sends `Origin` with every push.
+
+use crate::model::tables::SCHEMA_VERSION;
+use crate::sync::engine::{Remote, RemoteError};
+use crate::sync::wire::{PullResponse, PushRequest, PushResponse};
+use async_trait::async_trait;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestCredentials, RequestInit, Response};
+
+pub struct FetchRemote;
+
+fn unavailable(e: JsValue) -> RemoteError {
+    RemoteError::Unavailable(
+        e.as_string()
+            .or_else(|| {
+                js_sys::Reflect::get(&e, &"message".into())
+                    .ok()?
+                    .as_string()
+            })
+            .unwrap_or_else(|| "network error".into()),
+    )
+}
+
+/// Sends a request and returns the body of a 2xx response.
+pub async fn send(method: &str, url: &str, body: Option<String>) -> Result<String, RemoteError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(RequestCredentials::SameOrigin);
+    if let Some(body) = &body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let request = Request::new_with_str_and_init(url, &init).map_err(unavailable)?;
+    request
+        .headers()
+        .set("accept", "application/json")
+        .map_err(unavailable)?;
+    if body.is_some() {
+        request
+            .headers()
+            .set("content-type", "application/json")
+            .map_err(unavailable)?;
+    }
+    let window = web_sys::window().ok_or_else(|| RemoteError::Unavailable("no window".into()))?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(unavailable)?
+        .unchecked_into();
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .map_err(unavailable)?
+            .as_string()
+            .unwrap_or_default(),
+        Err(e) => return Err(unavailable(e)),
+    };
+    match response.status() {
+        200..=299 => Ok(text),
+        409 => Err(RemoteError::Conflict),
+        401 => Err(RemoteError::Unauthorized),
+        400..=499 => Err(RemoteError::Refused(error_message(&text))),
+        status => Err(RemoteError::Unavailable(format!("HTTP {status}"))),
+    }
+}
+
+/// The `error` field of the server's JSON error body, or the body itself.
+fn error_message(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("message")?.as_str().map(str::to_owned))
+        .unwrap_or_else(|| body.chars().take(200).collect())
+}
+
+fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, RemoteError> {
+    serde_json::from_str(text)
+        .map_err(|e| RemoteError::Unavailable(format!("unreadable response: {e}")))
+}
+
+#[async_trait(?Send)]
+impl Remote for FetchRemote {
+    async fn pull(&self, last_pulled_at: Option<i64>) -> Result<PullResponse, RemoteError> {
+        let since = last_pulled_at.map_or_else(|| "null".to_owned(), |t| t.to_string());
+        let url =
+            format!("/api/sync/pull-changes?lastPulledAt={since}&schemaVersion={SCHEMA_VERSION}");
+        decode(&send("GET", &url, None).await?)
+    }
+
+    async fn push(&self, request: &PushRequest) -> Result<PushResponse, RemoteError> {
+        let body =
+            serde_json::to_string(request).map_err(|e| RemoteError::Refused(e.to_string()))?;
+        let url = format!("/api/sync/push-changes?schemaVersion={SCHEMA_VERSION}");
+        let text = send("POST", &url, Some(body)).await?;
+        if text.trim().is_empty() {
+            return Ok(PushResponse::default());
+        }
+        decode(&text)
+    }
+}

@@ -1,0 +1,64 @@
+// EzLift's service worker: keeps the app shell (pages, wasm, JS, CSS) so that a reload
+// without network still opens the app; the data then comes from the IndexedDB replica.
+//
+// Network first, always: online, every page and asset is fresh (a new deploy never meets
+// an old bundle); offline, the last copy answers. The sync API is never cached.
+const CACHE = 'ezlift-shell-v1';
+const SHELL = ['/pkg/ezlift.js', '/pkg/ezlift_bg.wasm', '/pkg/ezlift.css', '/favicon.svg'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+const OFFLINE_PAGE = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Offline · EzLift</title>
+<link rel="stylesheet" href="/pkg/ezlift.css"></head><body><main class="page">
+<h1>You are offline</h1><p>This page has not been opened on this device yet.
+<a href="/programs">Open your programs</a>, which work offline.</p></main></body></html>`;
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok && response.type === 'basic') {
+      await cache.put(request, response.clone());
+    }
+    return response;
+  } catch (error) {
+    const cached = await cache.match(request, { ignoreVary: true });
+    if (cached) return cached;
+    if (request.mode === 'navigate') {
+      return new Response(OFFLINE_PAGE, {
+        status: 503,
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+      });
+    }
+    throw error;
+  }
+}
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method === 'POST' && url.pathname === '/auth/logout') {
+    // The next user of this browser must not be shown this user's pages.
+    event.respondWith(caches.delete(CACHE).then(() => fetch(request)));
+    return;
+  }
+  if (request.method !== 'GET' || url.pathname.startsWith('/api/') || url.pathname.startsWith('/auth/')) {
+    return;
+  }
+  event.respondWith(networkFirst(request));
+});

@@ -1,0 +1,45 @@
+//! The database as server-rendered pages read it.
+
+use crate::state::AppState;
+use crate::store::Store;
+use app::page_data::PageData;
+use app::replica::Snapshot;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub struct StorePageData {
+    store: Arc<dyn Store>,
+    names: Arc<BTreeMap<String, String>>,
+}
+
+impl StorePageData {
+    pub fn new(state: &AppState) -> Self {
+        let rows: Vec<serde_json::Value> =
+            serde_json::from_slice(&state.catalogue.json).unwrap_or_default();
+        let names = rows
+            .iter()
+            .filter_map(|r| Some((r["id"].as_str()?.to_owned(), r["name"].as_str()?.to_owned())))
+            .collect();
+        Self {
+            store: state.store.clone(),
+            names: Arc::new(names),
+        }
+    }
+}
+
+#[async_trait]
+impl PageData for StorePageData {
+    async fn records(&self, user_id: &str, tables: &[&str]) -> Result<Snapshot, String> {
+        let tables = self
+            .store
+            .records(user_id, tables)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Snapshot { tables })
+    }
+
+    fn exercise_names(&self) -> Arc<BTreeMap<String, String>> {
+        self.names.clone()
+    }
+}
