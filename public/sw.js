@@ -4,7 +4,7 @@
 // Network first, always: online, every page and asset is fresh (a new deploy never meets
 // an old bundle); offline, the last copy answers. The sync API is never cached.
 const CACHE = 'ezlift-shell-v1';
-const SHELL = ['/pkg/ezlift.js', '/pkg/ezlift_bg.wasm', '/pkg/ezlift.css', '/favicon.svg'];
+const SHELL = ['/pkg/ezlift.js', '/pkg/ezlift.wasm', '/pkg/ezlift.css', '/favicon.svg'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -145,7 +145,7 @@ async function main() {
   }
   await browser.close();
 
-  const wasm = readFileSync(path.join(root, 'target/site/pkg/ezlift_bg.wasm'));
+  const wasm = readFileSync(path.join(root, 'target/site/pkg/ezlift.wasm'));
   const brotli = brotliCompressSync(wasm, {
     params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
   }).length;

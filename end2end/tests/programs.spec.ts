@@ -233,14 +233,14 @@ test('the builder edits every level and works at 375 px with the keyboard', asyn
 
   // A custom exercise, found by muscle next time.
   await page.getByText('Create a custom exercise').click();
-  await page.getByTestId('custom-name').fill('Landmine Press');
+  await page.getByTestId('custom-name').fill('Zercher Hold');
   await page.getByLabel('Primary muscle').fill('shoulders');
   await page.getByRole('button', { name: 'Create and add' }).click();
-  await expect(page.getByTestId('exercise-name')).toHaveText(['Back Squat (Barbell)', 'Landmine Press']);
-  await page.getByRole('button', { name: 'Move Landmine Press up' }).click();
-  await expect(page.getByTestId('exercise-name')).toHaveText(['Landmine Press', 'Back Squat (Barbell)']);
-  await page.getByTestId('exercise-search').fill('shoulders landmine');
-  await expect(page.getByRole('button', { name: 'Add Landmine Press' })).toBeVisible();
+  await expect(page.getByTestId('exercise-name')).toHaveText(['Back Squat (Barbell)', 'Zercher Hold']);
+  await page.getByRole('button', { name: 'Move Zercher Hold up' }).click();
+  await expect(page.getByTestId('exercise-name')).toHaveText(['Zercher Hold', 'Back Squat (Barbell)']);
+  await page.getByTestId('exercise-search').fill('shoulders zercher');
+  await expect(page.getByRole('button', { name: 'Add Zercher Hold' })).toBeVisible();
 
   // Keyboard only: focus the workout title, type, leave with Tab.
   await page.getByTestId('workout-title').focus();
@@ -270,6 +270,6 @@ test('the builder edits every level and works at 375 px with the keyboard', asyn
   const workouts = await serverRecords(context, 'workouts');
   expect(workouts).toEqual([]);
   const custom = await serverRecords(context, 'custom_exercises');
-  expect(custom.map((c) => c.name)).toEqual(['Landmine Press']);
+  expect(custom.map((c) => c.name)).toEqual(['Zercher Hold']);
   expect(errors).toEqual([]);
 });

@@ -230,12 +230,15 @@ impl Replica {
         }
         self.slot.status.update(|s| s.saving += 1);
         let result = self.store.write(&ops).await;
+        if result.is_ok() {
+            // Counted before "saving" ends, so the status never shows a stale "synced".
+            self.refresh_pending().await;
+        }
         self.slot.status.update(|s| s.saving -= 1);
         match result {
             Ok(()) => {
                 self.slot.version.update(|v| *v += 1);
                 self.broadcast("changed");
-                self.refresh_pending().await;
                 self.schedule_sync();
             }
             Err(e) => self

@@ -162,6 +162,16 @@ fn WithProgram(children: ChildrenFn) -> impl IntoView {
     }
 }
 
+/// A field's value as inputs show it, changing only when the value itself changes: an
+/// input is never rewritten (losing what is being typed) because another column of its
+/// record changed.
+pub fn field(
+    value: impl Fn() -> String + Send + Sync + 'static,
+) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let memo = Memo::new(move |_| value());
+    move || memo.get()
+}
+
 /// Text typed into a number field that is not a non-negative number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotANumber;

@@ -1,7 +1,7 @@
 //! The routine list: create, rename, describe, mark default, reorder and delete routines,
 //! and arrange each routine's workouts.
 
-use super::{use_builder, WithProgram};
+use super::{field, use_builder, WithProgram};
 use crate::programs::{self as p, Routine};
 use crate::replica::new_id;
 use leptos::prelude::*;
@@ -67,11 +67,11 @@ fn RoutineCard(id: String) -> impl IntoView {
     let b = use_builder();
     let rid = StoredValue::new(id.clone());
     let routine = Memo::new(move |_| b.program.with(|p| p.routine(&rid.get_value()).cloned()));
-    let field = move |f: fn(&Routine) -> String| {
+    let column = move |f: fn(&Routine) -> String| {
         move || routine.with(|r| r.as_ref().map(f).unwrap_or_default())
     };
-    let title = field(|r| r.title.clone());
-    let description = field(|r| r.description.clone());
+    let title = field(column(|r| r.title.clone()));
+    let description = field(column(|r| r.description.clone()));
     let is_default = move || routine.with(|r| r.as_ref().is_some_and(|r| r.default));
     let disabled = move || !b.editable.get();
 
@@ -133,16 +133,15 @@ fn RoutineCard(id: String) -> impl IntoView {
                     on:change=on_title
                 />
                 <label for=desc_id.clone()>"Description"</label>
-                <textarea
+                <input
                     id=desc_id
-                    rows="2"
+                    type="text"
                     data-testid="routine-description"
+                    value=description
                     prop:value=description
                     disabled=disabled
                     on:change=on_description
-                >
-                    {description}
-                </textarea>
+                />
             </div>
             <div class="actions" role="group" aria-label=move || format!("Routine {}", title())>
                 <button type="button" disabled=move || disabled() || is_default() on:click=make_default>

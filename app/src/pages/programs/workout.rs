@@ -3,7 +3,7 @@
 
 use super::library::ExercisePicker;
 use super::routines::confirm;
-use super::{parse_number, show_number, use_builder, WithProgram};
+use super::{field, parse_number, show_number, use_builder, WithProgram};
 use crate::programs::{self as p, SetType, TemplateSet};
 use crate::replica::new_id;
 use leptos::prelude::*;
@@ -30,9 +30,11 @@ fn WorkoutEditor(id: String) -> impl IntoView {
     let wid = StoredValue::new(id.clone());
     let workout = Memo::new(move |_| b.program.with(|p| p.workout(&wid.get_value()).cloned()));
     let exists = move || workout.with(Option::is_some);
-    let title = move || workout.with(|w| w.as_ref().map(|w| w.title.clone()).unwrap_or_default());
-    let notes = move || workout.with(|w| w.as_ref().map(|w| w.notes.clone()).unwrap_or_default());
-    let duration = move || {
+    let title =
+        field(move || workout.with(|w| w.as_ref().map(|w| w.title.clone()).unwrap_or_default()));
+    let notes =
+        field(move || workout.with(|w| w.as_ref().map(|w| w.notes.clone()).unwrap_or_default()));
+    let duration = field(move || {
         workout.with(|w| {
             show_number(
                 w.as_ref()
@@ -40,7 +42,7 @@ fn WorkoutEditor(id: String) -> impl IntoView {
                     .map(|d| d as f64),
             )
         })
-    };
+    });
     let disabled = move || !b.editable.get();
     let save = move |value: Value| {
         b.act(|_, now| vec![p::edit("workouts", &wid.get_value(), value, now)]);
@@ -77,14 +79,20 @@ fn WorkoutEditor(id: String) -> impl IntoView {
     view! {
         <Show
             when=exists
-            fallback=|| view! { <p class="empty card" data-testid="workout-missing">"This workout does not exist (any more)."</p> }
+            fallback=move || {
+                if b.editable.get() {
+                    view! { <p class="empty card" data-testid="workout-missing">"This workout does not exist (any more)."</p> }.into_any()
+                } else {
+                    view! { <p class="empty card">"Loading the workout…"</p> }.into_any()
+                }
+            }
         >
             <h1 data-testid="workout-heading">{title}</h1>
             <section class="card fields workout-fields">
                 <label for="workout-title">"Title"</label>
                 <input id="workout-title" type="text" data-testid="workout-title" value=title prop:value=title disabled=disabled on:change=on_title />
                 <label for="workout-notes">"Notes"</label>
-                <textarea id="workout-notes" rows="2" prop:value=notes disabled=disabled on:change=on_notes>{notes}</textarea>
+                <input id="workout-notes" type="text" value=notes prop:value=notes disabled=disabled on:change=on_notes />
                 <label for="workout-duration">"Estimated duration (min)"</label>
                 <input id="workout-duration" type="text" inputmode="numeric" value=duration prop:value=duration disabled=disabled on:change=on_duration />
                 <div class="actions">
@@ -116,13 +124,14 @@ fn ExerciseCard(planned_id: String) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    let rest = move || {
+    let rest = field(move || {
         planned.with(|e| show_number(e.as_ref().and_then(|e| e.rest_time).map(|v| v as f64)))
-    };
-    let group = move || {
+    });
+    let group = field(move || {
         planned.with(|e| show_number(e.as_ref().and_then(|e| e.superset_group).map(|v| v as f64)))
-    };
-    let notes = move || planned.with(|e| e.as_ref().map(|e| e.notes.clone()).unwrap_or_default());
+    });
+    let notes =
+        field(move || planned.with(|e| e.as_ref().map(|e| e.notes.clone()).unwrap_or_default()));
     let disabled = move || !b.editable.get();
     let save = move |value: Value| {
         b.act(|_, now| vec![p::edit("workout_exercise", &pid.get_value(), value, now)])
@@ -170,7 +179,7 @@ fn ExerciseCard(planned_id: String) -> impl IntoView {
                 <input id=f("group") type="text" inputmode="numeric" class="short" value=group prop:value=group disabled=disabled on:change=whole("superset_group") />
             </div>
             <label for=f("notes")>"Notes"</label>
-            <textarea id=f("notes") rows="1" prop:value=notes disabled=disabled on:change=move |ev| save(json!({ "notes": event_target_value(&ev) }))>{notes}</textarea>
+            <input id=f("notes") type="text" value=notes prop:value=notes disabled=disabled on:change=move |ev| save(json!({ "notes": event_target_value(&ev) })) />
             <div class="table-wrap">
                 <table class="sets" data-testid="sets">
                     <thead>
@@ -182,7 +191,7 @@ fn ExerciseCard(planned_id: String) -> impl IntoView {
                             <th scope="col">"Time (s)"</th>
                             <th scope="col">{move || format!("Distance ({})", unit().1)}</th>
                             <th scope="col">"RPE"</th>
-                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                            <th scope="col" aria-label="Actions"></th>
                         </tr>
                     </thead>
                     <tbody>
@@ -210,14 +219,14 @@ fn SetRow(set_id: String) -> impl IntoView {
     });
     let number = move || found.with(|f| f.as_ref().map_or(0, |f| f.0));
     let get = move |f: fn(&TemplateSet, &crate::programs::Program) -> Option<f64>| {
-        move || {
+        field(move || {
             found.with(|x| {
                 show_number(
                     x.as_ref()
                         .and_then(|(_, s)| b.program.with_untracked(|p| f(s, p))),
                 )
             })
-        }
+        })
     };
     let reps = get(|s, _| s.reps.map(|v| v as f64));
     let weight = get(|s, p| s.weight.map(|kg| p.weight_unit.show(kg)));
