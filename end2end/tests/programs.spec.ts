@@ -273,3 +273,58 @@ test('the builder edits every level and works at 375 px with the keyboard', asyn
   expect(custom.map((c) => c.name)).toEqual(['Zercher Hold']);
   expect(errors).toEqual([]);
 });
+
+test('the status shows first-sync progress, then an error with a retry that works', async ({ browser }) => {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  // A slow first download, so the progress bar can be seen.
+  await context.route('**/api/sync/pull-changes*', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  const page = await context.newPage();
+  await signUp(page, uniqueEmail());
+  await expect(page.getByTestId('first-sync')).toBeVisible();
+  await expect(page.getByTestId('first-sync')).toContainText('Downloading your data');
+  await synced(page);
+  await expect(page.getByTestId('first-sync')).toHaveCount(0);
+  await expect(page.getByTestId('sync-status')).toContainText(/Synced \d\d:\d\d/);
+  await context.unroute('**/api/sync/pull-changes*');
+
+  // The server fails the next push: the status says so and offers a retry.
+  await context.route(
+    '**/api/sync/push-changes*',
+    (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: '{"error":"unavailable","message":"down for maintenance"}',
+      }),
+    { times: 1 },
+  );
+  await openPrograms(page);
+  await page.getByTestId('new-routine').click();
+  const status = page.getByTestId('sync-status');
+  await expect(status).toHaveAttribute('data-state', 'error');
+  await expect(status).toContainText('Sync failed');
+  await expect(status).toHaveAttribute('data-pending', '1');
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await synced(page);
+  const routines = await serverRecords(context, 'routines');
+  expect(routines.map((r) => r.title)).toEqual(['Routine 1']);
+});
+
+test('a visible page syncs by itself every 30 seconds', async ({ browser }) => {
+  const [, , a, b] = await twoDevices(browser);
+  await b.clock.install();
+  await openPrograms(b);
+  await synced(b);
+
+  await openPrograms(a);
+  await a.getByTestId('new-routine').click();
+  await synced(a);
+
+  await b.clock.runFor(10_000);
+  await expect(b.getByTestId('routine')).toHaveCount(0);
+  await b.clock.runFor(21_000);
+  await expect(b.getByTestId('routine-name')).toHaveText(['Routine 1']);
+});
