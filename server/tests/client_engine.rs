@@ -95,6 +95,17 @@ fn raw(v: Value) -> WireRecord {
 }
 
 /// A real server on a loopback port, and a signed-up user's token.
+/// A replica and its connection to the server.
+type Device<'a> = (MemoryStore, HttpRemote<'a>);
+
+/// Two empty replicas of the signed-in user, each with its own connection to the server.
+fn two_devices<'a, 'b>(base: &str, token: &str) -> (Device<'a>, Device<'b>) {
+    (
+        (MemoryStore::default(), HttpRemote::new(base, token)),
+        (MemoryStore::default(), HttpRemote::new(base, token)),
+    )
+}
+
 async fn serve(db: TestDb) -> (String, String, TestApp) {
     let app = TestApp::new(db, &[]).await;
     let (token, _) = app
@@ -132,11 +143,7 @@ async fn assert_converged(app: &TestApp, token: &str, devices: &[&MemoryStore]) 
 #[tokio::test]
 async fn devices_edit_offline_and_converge() {
     let (base, token, app) = serve(TestDb::sqlite()).await;
-    let (a, b) = (MemoryStore::default(), MemoryStore::default());
-    let (ra, rb) = (
-        HttpRemote::new(&base, &token),
-        HttpRemote::new(&base, &token),
-    );
+    let ((a, ra), (b, rb)) = two_devices(&base, &token);
 
     a.create(
         "routines",
@@ -169,11 +176,7 @@ async fn devices_edit_offline_and_converge() {
 #[tokio::test]
 async fn columns_merge_and_remote_deletes_win() {
     let (base, token, app) = serve(TestDb::sqlite()).await;
-    let (a, b) = (MemoryStore::default(), MemoryStore::default());
-    let (ra, rb) = (
-        HttpRemote::new(&base, &token),
-        HttpRemote::new(&base, &token),
-    );
+    let ((a, ra), (b, rb)) = two_devices(&base, &token);
     a.create("workouts", raw(json!({ "id": "w1", "title": "Legs" })));
     a.create(
         "workout_exercise",
@@ -242,11 +245,7 @@ async fn an_edit_made_during_a_push_is_not_lost() {
 #[tokio::test]
 async fn a_conflict_is_pulled_and_pushed_again() {
     let (base, token, app) = serve(TestDb::sqlite()).await;
-    let (a, b) = (MemoryStore::default(), MemoryStore::default());
-    let (ra, rb) = (
-        HttpRemote::new(&base, &token),
-        HttpRemote::new(&base, &token),
-    );
+    let ((a, ra), (b, rb)) = two_devices(&base, &token);
     a.create(
         "routines",
         raw(json!({ "id": "r1", "title": "base", "description": "" })),
