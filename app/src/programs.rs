@@ -23,8 +23,37 @@ pub const PROGRAM_TABLES: &[&str] = &[
     "custom_exercises",
 ];
 
-/// An entry of the exercise library (`GET /api/exercises`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The exercise library's vocabularies: the catalogue is checked against them and custom
+/// exercises are made from them.
+pub const CATEGORIES: &[&str] = &[
+    "chest",
+    "back",
+    "shoulders",
+    "arms",
+    "legs",
+    "core",
+    "full body",
+    "cardio",
+    "neck",
+];
+pub const EQUIPMENT: &[&str] = &[
+    "barbell",
+    "dumbbell",
+    "machine",
+    "cable",
+    "bodyweight",
+    "kettlebell",
+    "band",
+    "smith machine",
+    "ez bar",
+    "cardio machine",
+    "other",
+    "none",
+];
+
+/// An entry of the exercise library (`GET /api/exercises`), as the server stores and
+/// serves it and the browser caches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LibraryExercise {
     pub id: String,
     pub name: String,

@@ -1,36 +1,13 @@
 //! The exercise library: our own catalogue, shipped with the server, loaded into the
 //! `exercises` table at start-up and served read-only with an ETag.
 
-use crate::store::{ExerciseRow, Store, StoreResult};
+use crate::store::{Store, StoreResult};
+use app::programs::{LibraryExercise, CATEGORIES, EQUIPMENT};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 const CATALOGUE_CSV: &str = include_str!("catalogue.csv");
-
-pub const CATEGORIES: &[&str] = &[
-    "chest",
-    "back",
-    "shoulders",
-    "arms",
-    "legs",
-    "core",
-    "full body",
-    "cardio",
-    "neck",
-];
-pub const EQUIPMENT: &[&str] = &[
-    "barbell",
-    "dumbbell",
-    "machine",
-    "cable",
-    "bodyweight",
-    "kettlebell",
-    "band",
-    "smith machine",
-    "ez bar",
-    "cardio machine",
-    "other",
-    "none",
-];
 
 #[derive(Debug, serde::Deserialize)]
 struct CsvRow {
@@ -44,7 +21,7 @@ struct CsvRow {
 
 /// Parses the built-in catalogue, checking ids and vocabularies so a typo fails the build's
 /// tests rather than reaching users.
-pub fn builtin() -> Result<Vec<ExerciseRow>, String> {
+pub fn builtin() -> Result<Vec<LibraryExercise>, String> {
     let mut reader = csv::Reader::from_reader(CATALOGUE_CSV.as_bytes());
     let mut rows = Vec::new();
     for (line, record) in reader.deserialize::<CsvRow>().enumerate() {
@@ -62,7 +39,7 @@ pub fn builtin() -> Result<Vec<ExerciseRow>, String> {
         if !EQUIPMENT.contains(&r.equipment.as_str()) {
             return Err(format!("{}: unknown equipment {:?}", r.id, r.equipment));
         }
-        rows.push(ExerciseRow {
+        rows.push(LibraryExercise {
             id: r.id,
             name: r.name,
             category: r.category,
@@ -85,6 +62,8 @@ pub struct Catalogue {
     pub json: bytes::Bytes,
     pub etag: String,
     pub len: usize,
+    /// Exercise names by id, for server-rendered pages.
+    pub names: Arc<BTreeMap<String, String>>,
 }
 
 impl Catalogue {
@@ -97,7 +76,7 @@ impl Catalogue {
         Ok(Self::from_rows(&stored))
     }
 
-    pub fn from_rows(rows: &[ExerciseRow]) -> Self {
+    pub fn from_rows(rows: &[LibraryExercise]) -> Self {
         let json = serde_json::to_vec(rows).expect("exercise rows serialise");
         let digest = Sha256::digest(&json);
         let etag = format!(
@@ -111,6 +90,11 @@ impl Catalogue {
             json: json.into(),
             etag,
             len: rows.len(),
+            names: Arc::new(
+                rows.iter()
+                    .map(|r| (r.id.clone(), r.name.clone()))
+                    .collect(),
+            ),
         }
     }
 }

@@ -15,15 +15,9 @@ pub struct StorePageData {
 
 impl StorePageData {
     pub fn new(state: &AppState) -> Self {
-        let rows: Vec<serde_json::Value> =
-            serde_json::from_slice(&state.catalogue.json).unwrap_or_default();
-        let names = rows
-            .iter()
-            .filter_map(|r| Some((r["id"].as_str()?.to_owned(), r["name"].as_str()?.to_owned())))
-            .collect();
         Self {
             store: state.store.clone(),
-            names: Arc::new(names),
+            names: state.catalogue.names.clone(),
         }
     }
 }

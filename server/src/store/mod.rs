@@ -12,11 +12,11 @@ mod sqlite;
 mod sync;
 
 use app::model::{tables::table, ColumnKind, SCHEMA_VERSION};
+use app::programs::LibraryExercise;
 use app::sync::wire::{PullResponse, PushResponse};
 use async_trait::async_trait;
 use db::{SqlValue, Tx};
 use record::WireRecord;
-use serde::Serialize;
 use sql::Dialect;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -71,17 +71,6 @@ impl std::fmt::Debug for LocalAccount {
     }
 }
 
-/// One entry of the read-only exercise library.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ExerciseRow {
-    pub id: String,
-    pub name: String,
-    pub category: String,
-    pub equipment: String,
-    pub primary_muscle: String,
-    pub secondary_muscles: Vec<String>,
-}
-
 /// One row of the change log, as tests and diagnostics read it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeRow {
@@ -113,9 +102,9 @@ pub trait Store: Send + Sync + 'static {
     async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String>;
 
     /// Writes the library catalogue (idempotent: insert or replace by id).
-    async fn replace_exercises(&self, rows: &[ExerciseRow]) -> StoreResult<()>;
+    async fn replace_exercises(&self, rows: &[LibraryExercise]) -> StoreResult<()>;
 
-    async fn exercises(&self) -> StoreResult<Vec<ExerciseRow>>;
+    async fn exercises(&self) -> StoreResult<Vec<LibraryExercise>>;
 
     /// The user's settings record in wire form.
     async fn user_settings(&self, user_id: &str) -> StoreResult<Option<WireRecord>>;
@@ -319,7 +308,7 @@ impl Store for SqlStore {
     }
 
     #[instrument(skip_all)]
-    async fn replace_exercises(&self, rows: &[ExerciseRow]) -> StoreResult<()> {
+    async fn replace_exercises(&self, rows: &[LibraryExercise]) -> StoreResult<()> {
         let mut tx = self.backend.begin().await?;
         for row in rows {
             tx.execute(
@@ -344,7 +333,7 @@ impl Store for SqlStore {
     }
 
     #[instrument(skip_all)]
-    async fn exercises(&self) -> StoreResult<Vec<ExerciseRow>> {
+    async fn exercises(&self) -> StoreResult<Vec<LibraryExercise>> {
         let mut tx = self.backend.begin().await?;
         let rows = tx
             .fetch(
@@ -363,7 +352,7 @@ impl Store for SqlStore {
                 let (id, name, category, equipment, primary_muscle) =
                     (next(), next(), next(), next(), next());
                 let secondary = next();
-                ExerciseRow {
+                LibraryExercise {
                     id,
                     name,
                     category,

@@ -2,33 +2,12 @@
 //! by name, muscle or equipment, or create a custom exercise.
 
 use super::use_builder;
-use crate::programs::{self as p, LibraryExercise};
+use crate::programs::{self as p, LibraryExercise, CATEGORIES, EQUIPMENT};
 use crate::replica::new_id;
 use leptos::prelude::*;
 
 /// How many matches are listed at once.
 const SHOWN: usize = 12;
-
-const CATEGORIES: &[&str] = &[
-    "chest",
-    "back",
-    "shoulders",
-    "arms",
-    "legs",
-    "core",
-    "full body",
-    "cardio",
-];
-const EQUIPMENT: &[&str] = &[
-    "barbell",
-    "dumbbell",
-    "machine",
-    "cable",
-    "bodyweight",
-    "kettlebell",
-    "band",
-    "other",
-];
 
 #[component]
 pub fn ExercisePicker(workout_id: String) -> impl IntoView {
