@@ -296,55 +296,63 @@ fn sorted<T>(mut items: Vec<T>, key: impl Fn(&T) -> (f64, String)) -> Vec<T> {
     items
 }
 
-fn group<'a>(rows: &'a [WireRecord], column: &str) -> BTreeMap<String, Vec<&'a WireRecord>> {
-    let mut map: BTreeMap<String, Vec<&WireRecord>> = BTreeMap::new();
-    for row in rows {
-        map.entry(text(row, column)).or_default().push(row);
+/// Child records by the parent id they point at.
+struct ByParent<'a>(BTreeMap<String, Vec<&'a WireRecord>>);
+
+impl<'a> ByParent<'a> {
+    fn new(rows: &'a [WireRecord], column: &str) -> Self {
+        let mut map: BTreeMap<String, Vec<&WireRecord>> = BTreeMap::new();
+        for row in rows {
+            map.entry(text(row, column)).or_default().push(row);
+        }
+        Self(map)
     }
-    map
+
+    fn of(&self, id: &str) -> impl Iterator<Item = &'a WireRecord> + '_ {
+        self.0.get(id).into_iter().flatten().copied()
+    }
+}
+
+fn template_set(r: &WireRecord) -> TemplateSet {
+    TemplateSet {
+        id: text(r, "id"),
+        order: order(r),
+        set_type: SetType::parse(&text(r, "set_type")),
+        reps: int(r, "reps"),
+        weight: real(r, "weight"),
+        duration: int(r, "duration"),
+        distance: real(r, "distance"),
+        rpe: real(r, "rpe"),
+    }
+}
+
+fn planned_exercise(e: &WireRecord, sets: &ByParent) -> PlannedExercise {
+    let id = text(e, "id");
+    let sets = sets.of(&id).map(template_set).collect();
+    PlannedExercise {
+        exercise_id: text(e, "exercise_id"),
+        order: order(e),
+        rest_time: int(e, "rest_time"),
+        notes: text(e, "notes"),
+        superset_group: int(e, "superset_group"),
+        sets: sorted(sets, |s| (s.order, s.id.clone())),
+        id,
+    }
 }
 
 impl Program {
     pub fn from_snapshot(s: &Snapshot) -> Self {
-        let sets = group(s.rows("workout_exercise_sets"), "workout_exercise_id");
-        let exercises = group(s.rows("workout_exercise"), "workout_id");
-        let links = group(s.rows("routine_workouts"), "routine_id");
+        let sets = ByParent::new(s.rows("workout_exercise_sets"), "workout_exercise_id");
+        let exercises = ByParent::new(s.rows("workout_exercise"), "workout_id");
+        let links = ByParent::new(s.rows("routine_workouts"), "routine_id");
         let workouts = s
             .rows("workouts")
             .iter()
             .map(|w| {
                 let id = text(w, "id");
                 let planned = exercises
-                    .get(&id)
-                    .into_iter()
-                    .flatten()
-                    .map(|e| {
-                        let eid = text(e, "id");
-                        let sets = sets
-                            .get(&eid)
-                            .into_iter()
-                            .flatten()
-                            .map(|r| TemplateSet {
-                                id: text(r, "id"),
-                                order: order(r),
-                                set_type: SetType::parse(&text(r, "set_type")),
-                                reps: int(r, "reps"),
-                                weight: real(r, "weight"),
-                                duration: int(r, "duration"),
-                                distance: real(r, "distance"),
-                                rpe: real(r, "rpe"),
-                            })
-                            .collect();
-                        PlannedExercise {
-                            id: eid,
-                            exercise_id: text(e, "exercise_id"),
-                            order: order(e),
-                            rest_time: int(e, "rest_time"),
-                            notes: text(e, "notes"),
-                            superset_group: int(e, "superset_group"),
-                            sets: sorted(sets, |s| (s.order, s.id.clone())),
-                        }
-                    })
+                    .of(&id)
+                    .map(|e| planned_exercise(e, &sets))
                     .collect();
                 Workout {
                     title: text(w, "title"),
@@ -364,9 +372,7 @@ impl Program {
             .map(|r| {
                 let id = text(r, "id");
                 let links = links
-                    .get(&id)
-                    .into_iter()
-                    .flatten()
+                    .of(&id)
                     .map(|l| Link {
                         id: text(l, "id"),
                         workout_id: text(l, "workout_id"),
