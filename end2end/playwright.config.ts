@@ -2,6 +2,7 @@ import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { releaseServerEnv } from './release-server.cjs';
 
 // The release server is started by Playwright, which waits for /healthz before testing.
 // The store is the PostgreSQL database the test command made, or a fresh SQLite file.
@@ -45,14 +46,6 @@ export default defineConfig({
     timeout: 120_000,
     stdout: 'ignore',
     stderr: 'pipe',
-    env: {
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: 'target/site',
-      LEPTOS_SITE_PKG_DIR: 'pkg',
-      LEPTOS_OUTPUT_NAME: 'ezlift',
-      LEPTOS_ENV: 'PROD',
-      DATABASE_URL: databaseUrl,
-      RUST_LOG: 'warn',
-    },
+    env: releaseServerEnv(port, databaseUrl),
   },
 });

@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { releaseServerEnv } from '../release-server.cjs';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -25,16 +26,7 @@ const databaseUrl =
 const server = spawn(path.join(root, 'target/release/server'), [], {
   cwd: root,
   stdio: ['ignore', 'ignore', 'inherit'],
-  env: {
-    ...process.env,
-    LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-    LEPTOS_SITE_ROOT: 'target/site',
-    LEPTOS_SITE_PKG_DIR: 'pkg',
-    LEPTOS_OUTPUT_NAME: 'ezlift',
-    LEPTOS_ENV: 'PROD',
-    DATABASE_URL: databaseUrl,
-    RUST_LOG: 'warn',
-  },
+  env: { ...process.env, ...releaseServerEnv(port, databaseUrl) },
 });
 
 async function waitForServer() {
