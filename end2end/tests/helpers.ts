@@ -65,4 +65,7 @@ export async function buildRoutine(page: Page, name: string): Promise<void> {
   await enter(page, set.getByTestId('set-reps'), '5');
   await enter(page, set.getByTestId('set-weight'), '100');
   await expect(set.getByTestId('set-weight')).toHaveValue('100');
+  // The input shows what was typed at once; the builder's model has it once the replica
+  // committed it, which the sync that follows proves.
+  await synced(page);
 }
