@@ -2,17 +2,25 @@
 
 use crate::auth::AuthError;
 use crate::store::StoreError;
+use crate::sync::PushError;
+use app::sync::wire::{ErrorBody, RefusedRecord};
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// The request is malformed; the message says what and where.
     #[error("{0}")]
     BadRequest(String),
+    /// A push was refused for one of its records, located in the body so the client can
+    /// set that record aside.
+    #[error("{message}")]
+    RefusedRecord {
+        message: String,
+        record: RefusedRecord,
+    },
     /// No valid credentials; the message says which check failed.
     #[error("{0}")]
     Unauthorized(String),
@@ -37,7 +45,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 impl ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::RefusedRecord { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -50,7 +58,7 @@ impl ApiError {
 
     fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest(_) => "bad_request",
+            Self::BadRequest(_) | Self::RefusedRecord { .. } => "bad_request",
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound => "not_found",
@@ -71,8 +79,15 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let body = Json(json!({ "error": self.code(), "message": message }));
-        (self.status_code(), body).into_response()
+        let body = ErrorBody {
+            error: self.code().to_owned(),
+            message,
+            record: match &self {
+                Self::RefusedRecord { record, .. } => Some(record.clone()),
+                _ => None,
+            },
+        };
+        (self.status_code(), Json(body)).into_response()
     }
 }
 
@@ -81,9 +96,20 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict(msg) => Self::Conflict(msg),
-            StoreError::Forbidden(msg) => Self::Forbidden(msg),
             StoreError::Invalid(msg) => Self::BadRequest(msg),
             other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<PushError> for ApiError {
+    fn from(err: PushError) -> Self {
+        match err.record {
+            Some(record) => Self::RefusedRecord {
+                message: err.message,
+                record,
+            },
+            None => Self::BadRequest(err.message),
         }
     }
 }

@@ -24,6 +24,15 @@ impl TableChanges {
     pub fn is_empty(&self) -> bool {
         self.created.is_empty() && self.updated.is_empty() && self.deleted.is_empty()
     }
+
+    /// Ids of the records in `created` and `updated`.
+    pub fn upserted_ids(&self) -> std::collections::BTreeSet<&str> {
+        self.created
+            .iter()
+            .chain(&self.updated)
+            .filter_map(|r| r.get("id")?.as_str())
+            .collect()
+    }
 }
 
 /// Table name to its changes.
@@ -50,4 +59,25 @@ pub struct PushRequest {
 pub struct PushResponse {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub experimental_rejected_ids: BTreeMap<String, Vec<String>>,
+}
+
+/// The record a push was refused for (`400`): where it sits in the pushed change set, and
+/// its id when it had a valid one. Lets a client set that record aside and push the rest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedRecord {
+    pub table: String,
+    /// `created`, `updated` or `deleted`.
+    pub list: String,
+    pub index: usize,
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// The server's error body: `{"error": code, "message": …, "record": …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<RefusedRecord>,
 }

@@ -82,7 +82,7 @@ async fn push(
         None => SCHEMA_VERSION,
         Some(v) => parse_schema_version(Some(v)).map_err(ApiError::BadRequest)?,
     };
-    let changes = parse_push(&body, version).map_err(ApiError::BadRequest)?;
+    let changes = parse_push(&body, version)?;
     let response = state.store.push(&user.user_id, &changes).await?;
     if !response.experimental_rejected_ids.is_empty() {
         tracing::info!(rejected = ?response.experimental_rejected_ids, "push skipped records with missing parents");

@@ -3,4 +3,6 @@
 
 pub mod validate;
 
-pub use validate::{parse_pull_query, parse_push, PullQuery, TablePush, Upsert, ValidPush};
+pub use validate::{
+    parse_pull_query, parse_push, PullQuery, PushError, TablePush, Upsert, ValidPush,
+};

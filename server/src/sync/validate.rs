@@ -5,11 +5,12 @@
 use crate::store::db::SqlValue;
 use crate::store::record::to_sql;
 use app::model::{tables::table, RecordId, TableDef, SCHEMA_VERSION, TABLES};
+use app::sync::wire::RefusedRecord;
 use serde_json::Value;
 use std::collections::HashSet;
 
 /// A push that passed validation.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ValidPush {
     /// The client's cursor; 0 when it never pulled.
     pub last_pulled_at: i64,
@@ -23,7 +24,7 @@ impl ValidPush {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TablePush {
     pub table: &'static TableDef,
     pub upserts: Vec<Upsert>,
@@ -41,7 +42,51 @@ pub struct Upsert {
 /// Bookkeeping columns of WatermelonDB records, never stored.
 const IGNORED: &[&str] = &["id", "_status", "_changed"];
 
-pub fn parse_push(body: &Value, version: u32) -> Result<ValidPush, String> {
+/// Why a push was refused; `record` locates the offending record when there is one, so
+/// the client can set that record aside and push the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushError {
+    pub message: String,
+    pub record: Option<RefusedRecord>,
+}
+
+impl From<String> for PushError {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            record: None,
+        }
+    }
+}
+
+impl From<&str> for PushError {
+    fn from(message: &str) -> Self {
+        message.to_owned().into()
+    }
+}
+
+fn at_record(
+    table: &str,
+    list: &str,
+    index: usize,
+    id: Option<&Value>,
+) -> impl Fn(String) -> PushError {
+    let record = RefusedRecord {
+        table: table.to_owned(),
+        list: list.to_owned(),
+        index,
+        id: id
+            .and_then(Value::as_str)
+            .filter(|s| RecordId::parse(s).is_ok())
+            .map(str::to_owned),
+    };
+    move |message| PushError {
+        message,
+        record: Some(record.clone()),
+    }
+}
+
+pub fn parse_push(body: &Value, version: u32) -> Result<ValidPush, PushError> {
     let body = body
         .as_object()
         .ok_or("the request body must be a JSON object with lastPulledAt and changes")?;
@@ -81,23 +126,26 @@ pub fn parse_push(body: &Value, version: u32) -> Result<ValidPush, String> {
             let records = match records {
                 Value::Null => continue,
                 Value::Array(items) => items,
-                _ => return Err(format!("{path} must be an array")),
+                _ => return Err(format!("{path} must be an array").into()),
             };
             match list.as_str() {
                 "created" | "updated" => {
                     for (i, record) in records.iter().enumerate() {
-                        let upsert = parse_record(def, version, &format!("{path}[{i}]"), record)?;
+                        let at = at_record(name, list, i, record.get("id"));
+                        let upsert = parse_record(def, version, &format!("{path}[{i}]"), record)
+                            .map_err(&at)?;
                         if !seen.insert(upsert.id.clone()) {
-                            return Err(format!("{path}[{i}]: id {} appears twice", upsert.id));
+                            return Err(at(format!("{path}[{i}]: id {} appears twice", upsert.id)));
                         }
                         push.upserts.push(upsert);
                     }
                 }
                 "deleted" => {
                     for (i, id) in records.iter().enumerate() {
-                        let id = parse_id(&format!("{path}[{i}]"), id)?;
+                        let at = at_record(name, list, i, Some(id));
+                        let id = parse_id(&format!("{path}[{i}]"), id).map_err(&at)?;
                         if !seen.insert(id.clone()) {
-                            return Err(format!("{path}[{i}]: id {id} appears twice"));
+                            return Err(at(format!("{path}[{i}]: id {id} appears twice")));
                         }
                         push.deletes.push(id);
                     }
@@ -105,7 +153,8 @@ pub fn parse_push(body: &Value, version: u32) -> Result<ValidPush, String> {
                 other => {
                     return Err(format!(
                         "changes.{name}.{other}: expected created, updated or deleted"
-                    ))
+                    )
+                    .into())
                 }
             }
         }
@@ -222,7 +271,29 @@ mod tests {
     use serde_json::json;
 
     fn err(body: Value) -> String {
-        parse_push(&body, SCHEMA_VERSION).unwrap_err()
+        parse_push(&body, SCHEMA_VERSION).unwrap_err().message
+    }
+
+    #[test]
+    fn a_refused_record_is_located() {
+        let body = json!({ "changes": {
+            "routines": { "created": [{ "id": "ok" }, { "id": "r2", "title": 5 }] },
+        } });
+        let e = parse_push(&body, SCHEMA_VERSION).unwrap_err();
+        assert_eq!(
+            e.record,
+            Some(RefusedRecord {
+                table: "routines".into(),
+                list: "created".into(),
+                index: 1,
+                id: Some("r2".into())
+            })
+        );
+        let body = json!({ "changes": { "routines": { "deleted": ["ok", "not an id"] } } });
+        let e = parse_push(&body, SCHEMA_VERSION).unwrap_err();
+        assert_eq!(e.record.map(|r| (r.index, r.id)), Some((1, None)));
+        let e = parse_push(&json!({ "changes": { "nope": {} } }), SCHEMA_VERSION).unwrap_err();
+        assert_eq!(e.record, None);
     }
 
     #[test]
