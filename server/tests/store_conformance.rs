@@ -84,7 +84,9 @@ async fn new_user_gets_profile_and_default_settings_through_the_change_log(db: T
         .await
         .unwrap()
         .expect("settings");
-    assert_eq!(settings["id"], "user-a");
+    let id = settings["id"].as_str().unwrap().to_owned();
+    assert_ne!(id, "user-a", "the settings id is its own, not the user's");
+    assert!(app::model::RecordId::parse(&id).is_ok());
     assert_eq!(settings["weight_unit"], "kg");
     assert_eq!(settings["default_rest_seconds"], 90);
     assert_eq!(settings["one_rm_formula"], "epley");
@@ -92,7 +94,7 @@ async fn new_user_gets_profile_and_default_settings_through_the_change_log(db: T
     let log = store.change_log("user-a").await.unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].table_name, "user_settings");
-    assert_eq!(log[0].record_id, "user-a");
+    assert_eq!(log[0].record_id, id);
     assert_eq!(log[0].change_type, "created");
     assert_eq!(log[0].changes, serde_json::Value::Object(settings));
     assert!(log[0].timestamp > 0);

@@ -15,7 +15,8 @@ on_both_backends!(
     conflicts_refuse_the_whole_push,
     deleting_a_parent_deletes_its_children,
     orphans_are_rejected_and_the_rest_is_written,
-    another_users_records_are_out_of_reach,
+    ids_are_per_account,
+    one_settings_record_per_user,
     malformed_pushes_write_nothing,
     incremental_pull_collapses_per_record,
 );
@@ -401,60 +402,184 @@ async fn orphans_are_rejected_and_the_rest_is_written(db: TestDb) {
     assert_eq!(now["workout_exercise_sets"]["created"], json!([]));
 }
 
-async fn another_users_records_are_out_of_reach(db: TestDb) {
+/// `sample()` with the user's settings in it (under `settings_id`) and every id made
+/// `prefix`-free: the ids another account will also use.
+fn sample_with_settings(settings_id: &str, theme: &str) -> Value {
+    let mut changes = sample();
+    changes["user_settings"] =
+        json!({ "created": [{ "id": settings_id, "theme": theme, "weight_unit": "lb" }] });
+    changes
+}
+
+async fn ids_are_per_account(db: TestDb) {
     let app = TestApp::new(db, &[]).await;
     let ann = user(&app, "ann").await;
-    let bob = user(&app, "bob").await;
+    let ann_id = app
+        .get("/api/auth/me", &[("x-jwt-token", &ann)])
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let t0 = cursor(&app, &ann).await;
     assert_eq!(app.push(&ann, t0, sample()).await.status, StatusCode::OK);
     let ann_state = state(&app, &ann).await;
-
-    // Bob sees nothing of Ann's.
-    let bob_state = state(&app, &bob).await;
-    for (table, changes) in bob_state.as_object().unwrap() {
-        if table != "user_settings" {
-            assert_eq!(changes["created"], json!([]), "{table}");
-        }
-    }
-    assert_eq!(
-        app.pull(&bob, Some(1)).await["changes"]["routines"]["updated"],
-        json!([])
+    let ann_settings = ann_state["user_settings"]["created"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(
+        ann_settings, ann_id,
+        "the settings id is not derived from the user id"
     );
 
-    // Bob can neither create over, update nor delete Ann's records.
+    // Bob pushes, in every table, the ids Ann uses (her settings id and her user id
+    // included), then edits and deletes them: all his own records, never refused.
+    let bob = user(&app, "bob").await;
     let bt = cursor(&app, &bob).await;
-    let attempts = [
-        json!({ "routines": { "created": [{ "id": "r1", "title": "mine now" }] } }),
-        json!({ "routines": { "updated": [{ "id": "r1", "title": "mine now" }] } }),
-        json!({ "routines": { "deleted": ["r1"] } }),
-        json!({ "workout_exercise_sets": { "updated": [{ "id": "wes1", "workout_exercise_id": "we1", "reps": 99 }] } }),
-        // Pointing a new child at Ann's parent does not attach it there either.
-    ];
-    for attempt in attempts {
-        let res = app.push(&bob, bt, attempt.clone()).await;
-        assert_eq!(
-            res.status,
-            StatusCode::FORBIDDEN,
-            "{attempt}: {}",
-            res.text()
-        );
-    }
     let res = app
-        .push(
-            &bob,
-            bt,
-            json!({ "workout_exercise": { "created": [{ "id": "bob-we", "workout_id": "w1" }] } }),
-        )
+        .push(&bob, bt, sample_with_settings(&ann_settings, "dark"))
         .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    assert_eq!(res.json(), json!({}), "nothing rejected");
+    let bt = cursor(&app, &bob).await;
+    let res = app
+        .push(&bob, bt, json!({
+            "user_settings": { "updated": [{ "id": ann_id, "theme": "light" }] },
+            "workout_exercise_sets": { "updated": [{ "id": "wes1", "workout_exercise_id": "we1", "reps": 99 }] },
+            "routines": { "deleted": ["r1"] },
+        }))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let bob_state = state(&app, &bob).await;
     assert_eq!(
-        res.json()["experimentalRejectedIds"]["workout_exercise"],
-        json!(["bob-we"])
+        bob_state["user_settings"]["created"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(bob_state["user_settings"]["created"][0]["theme"], "light");
+    assert_eq!(bob_state["workout_exercise_sets"]["created"][0]["reps"], 99);
+    assert_eq!(bob_state["routines"]["created"], json!([]));
+    assert_eq!(
+        bob_state["routine_workouts"]["created"],
+        json!([]),
+        "cascade in Bob's account"
     );
     assert_eq!(
         state(&app, &ann).await,
         ann_state,
         "Ann's data is untouched"
     );
+
+    // Ann goes on with the same ids Bob now holds: never refused, never sees Bob's data.
+    let t1 = cursor(&app, &ann).await;
+    let res = app
+        .push(&ann, t1, json!({
+            "routines": { "updated": [{ "id": "r1", "title": "Ann's" }] },
+            "workout_exercise_sets": { "created": [{ "id": "wes2", "workout_exercise_id": "we1", "reps": 3 }] },
+        }))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    assert_eq!(res.json(), json!({}));
+    let now = state(&app, &ann).await;
+    assert_eq!(now["routines"]["created"][0]["title"], "Ann's");
+    assert_eq!(
+        now["workout_exercise_sets"]["created"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(now["workout_exercise_sets"]["created"][0]["reps"], 5);
+    assert_eq!(now["user_settings"], ann_state["user_settings"]);
+    let inc = app.pull(&ann, Some(t1)).await;
+    assert!(
+        !inc.to_string().contains("light"),
+        "no change of Bob's reaches Ann"
+    );
+
+    // A child pointed at a parent only Ann has is an orphan in Bob's account.
+    let bt = cursor(&app, &bob).await;
+    let res = app
+        .push(&bob, bt, json!({ "workout_exercise": { "created": [{ "id": "bob-we", "workout_id": "w-only-ann" }] } }))
+        .await;
+    assert_eq!(
+        res.json()["experimentalRejectedIds"]["workout_exercise"],
+        json!(["bob-we"])
+    );
+}
+
+async fn one_settings_record_per_user(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let ann = user(&app, "ann").await;
+    let first = app.pull(&ann, None).await;
+    let t0 = first["timestamp"].as_i64().unwrap();
+    let one = first["changes"]["user_settings"]["created"][0].clone();
+    let one_id = one["id"].as_str().unwrap().to_owned();
+
+    // A device creates its own settings record: it becomes an update of the one record,
+    // and its id comes back deleted.
+    let res = app
+        .push(&ann, t0, json!({
+            "user_settings": { "created": [{ "id": "deviceA", "weight_unit": "lb", "theme": "dark", "_status": "created" }] },
+            "routines": { "created": [{ "id": "r1", "title": "still synced" }] },
+        }))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let inc = app.pull(&ann, Some(t0)).await;
+    let settings = &inc["changes"]["user_settings"];
+    assert_eq!(settings["deleted"], json!(["deviceA"]));
+    assert_eq!(ids(&settings["updated"]), [one_id.as_str()]);
+    assert_eq!(settings["updated"][0]["weight_unit"], "lb");
+    assert_eq!(settings["updated"][0]["theme"], "dark");
+    assert_eq!(
+        settings["updated"][0]["distance_unit"], one["distance_unit"],
+        "unsent columns kept"
+    );
+    assert_eq!(ids(&inc["changes"]["routines"]["updated"]), ["r1"]);
+
+    // A second device's record with an older cursor: the usual conflict rule applies.
+    let res = app
+        .push(
+            &ann,
+            t0,
+            json!({ "user_settings": { "created": [{ "id": "deviceB", "theme": "light" }] } }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text());
+    // After pulling it goes through, as an update of the same record.
+    let t1 = cursor(&app, &ann).await;
+    let res = app
+        .push(
+            &ann,
+            t1,
+            json!({ "user_settings": { "created": [{ "id": "deviceB", "theme": "light" }] } }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    // Deleting the one record does not remove it: the deleting device gets it back.
+    let t2 = cursor(&app, &ann).await;
+    let res = app
+        .push(
+            &ann,
+            t2,
+            json!({ "user_settings": { "deleted": [one_id.clone()] } }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let inc = app.pull(&ann, Some(t2)).await;
+    assert_eq!(
+        ids(&inc["changes"]["user_settings"]["updated"]),
+        [one_id.as_str()]
+    );
+    let now = state(&app, &ann).await;
+    let all = now["user_settings"]["created"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["id"], one_id);
+    assert_eq!(all[0]["theme"], "light");
+    assert_eq!(all[0]["weight_unit"], "lb");
 }
 
 async fn malformed_pushes_write_nothing(db: TestDb) {

@@ -39,11 +39,13 @@ pub async fn stamp(db: &mut dyn Db, dialect: Dialect, user_id: &str) -> StoreRes
     })
 }
 
-/// A new user's settings. The record id is the user id: there is exactly one per user, and
-/// a deterministic id means two devices that both start from defaults agree on it.
-pub fn default_settings(user_id: &str, now: i64) -> WireRecord {
+/// A new user's settings. The id is random, not derived from the user's id: ids are a
+/// namespace of the account, and nothing about one should be guessable from another.
+/// Devices converge on it because the server folds any other settings record pushed into
+/// this one (see `sync::push`).
+pub fn default_settings(now: i64) -> WireRecord {
     let Value::Object(map) = json!({
-        "id": user_id,
+        "id": uuid::Uuid::new_v4().to_string(),
         "weight_unit": "kg",
         "distance_unit": "km",
         "theme": "system",
@@ -93,15 +95,8 @@ pub async fn write_records(
             args.extend(r.values.iter().cloned());
             args.push(SqlValue::int(stamp));
         }
-        let written = db
-            .execute(&sql::upsert_records(table, chunk.len()), args)
+        db.execute(&sql::upsert_records(table, chunk.len()), args)
             .await?;
-        if written != chunk.len() as u64 {
-            return Err(StoreError::Forbidden(format!(
-                "a {} record belongs to another user",
-                table.name
-            )));
-        }
         log_changes(db, dialect, table, user_id, &log, stamp).await?;
     }
     Ok(())

@@ -28,6 +28,13 @@ impl SqlValue {
         Self::Int(Some(i))
     }
 
+    pub fn is_null(&self) -> bool {
+        matches!(
+            self,
+            Self::Text(None) | Self::Int(None) | Self::Real(None) | Self::Bool(None)
+        )
+    }
+
     pub fn into_text(self) -> Option<String> {
         match self {
             Self::Text(v) => v,

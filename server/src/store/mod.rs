@@ -7,6 +7,7 @@ mod changes;
 pub mod db;
 mod postgres;
 pub mod record;
+mod settings;
 pub mod sql;
 mod sqlite;
 mod sync;
@@ -35,9 +36,6 @@ pub enum StoreError {
     /// The request breaks a rule of the data (answered as a bad request).
     #[error("{0}")]
     Invalid(String),
-    /// The data belongs to another user.
-    #[error("{0}")]
-    Forbidden(String),
     #[error("database error: {0}")]
     Other(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -190,14 +188,15 @@ impl SqlStore {
         let dialect = self.backend.dialect();
         let stamp = changes::stamp(tx, dialect, user_id).await?;
         let settings_table = table("user_settings").expect("registry has user_settings");
-        let values =
-            changes::record_values(settings_table, &changes::default_settings(user_id, now))?;
+        let settings = changes::default_settings(now);
+        let id = settings["id"].as_str().unwrap_or_default().to_owned();
+        let values = changes::record_values(settings_table, &settings)?;
         changes::write_record(
             tx,
             dialect,
             settings_table,
             user_id,
-            user_id,
+            &id,
             values,
             stamp,
             changes::ChangeType::Created,

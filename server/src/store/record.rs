@@ -2,10 +2,10 @@
 
 use super::db::SqlValue;
 use app::model::ColumnKind;
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
-/// A record as it travels: raw column names to JSON values, `id` included.
-pub type WireRecord = Map<String, Value>;
+/// A record as it travels (defined once, with the other wire types).
+pub use app::sync::wire::WireRecord;
 
 /// Largest integer a JavaScript number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;

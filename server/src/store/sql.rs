@@ -54,9 +54,8 @@ pub fn stamp(dialect: Dialect) -> String {
 }
 
 /// Inserts or replaces `rows` synced records in one statement. Arguments per row: `id`,
-/// `user_id`, the table's columns in registry order, then `server_changed_at`. The `where`
-/// keeps a row owned by another user untouched (it is not counted as written) even if an
-/// ownership check upstream were missed.
+/// `user_id`, the table's columns in registry order, then `server_changed_at`. Rows are
+/// keyed by `(user_id, id)`: the same id in another account is another row.
 pub fn upsert_records(table: &TableDef, rows: usize) -> String {
     let mut names = vec![quote("id"), quote("user_id")];
     names.extend(table.columns.iter().map(|c| quote(c.name)));
@@ -67,8 +66,7 @@ pub fn upsert_records(table: &TableDef, rows: usize) -> String {
         .collect();
     let t = quote(table.name);
     format!(
-        "insert into {t} ({}) values {} on conflict (\"id\") do update set {} \
-         where {t}.\"user_id\" = excluded.\"user_id\"",
+        "insert into {t} ({}) values {} on conflict (\"user_id\", \"id\") do update set {}",
         names.join(", "),
         value_groups(rows, names.len()),
         updates.join(", "),
@@ -126,11 +124,10 @@ mod tests {
         assert_eq!(
             upsert_records(table("routine_workouts").unwrap(), 1),
             "insert into \"routine_workouts\" (\"id\", \"user_id\", \"routine_id\", \"workout_id\", \
-             \"order\", \"server_changed_at\") values ($1, $2, $3, $4, $5, $6) on conflict (\"id\") \
-             do update set \"routine_id\" = excluded.\"routine_id\", \"workout_id\" = \
-             excluded.\"workout_id\", \"order\" = excluded.\"order\", \"server_changed_at\" = \
-             excluded.\"server_changed_at\" where \"routine_workouts\".\"user_id\" = \
-             excluded.\"user_id\""
+             \"order\", \"server_changed_at\") values ($1, $2, $3, $4, $5, $6) on conflict \
+             (\"user_id\", \"id\") do update set \"routine_id\" = excluded.\"routine_id\", \
+             \"workout_id\" = excluded.\"workout_id\", \"order\" = excluded.\"order\", \
+             \"server_changed_at\" = excluded.\"server_changed_at\""
         );
     }
 
