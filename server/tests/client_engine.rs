@@ -4,7 +4,7 @@
 
 mod common;
 
-use app::sync::engine::{synchronize, Remote, RemoteError};
+use app::sync::engine::{partition_pending, synchronize, LocalStore, Remote, RemoteError};
 use app::sync::memory::MemoryStore;
 use app::sync::record::Status;
 use app::sync::wire::{PullResponse, PushRequest, PushResponse, WireRecord};
@@ -39,15 +39,12 @@ impl<'a> HttpRemote<'a> {
 }
 
 async fn decode<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Result<T, RemoteError> {
-    match res.status().as_u16() {
-        200..=299 => res
-            .json()
-            .await
-            .map_err(|e| RemoteError::Unavailable(e.to_string())),
-        401 => Err(RemoteError::Unauthorized),
-        409 => Err(RemoteError::Conflict),
-        400..=499 => Err(RemoteError::Refused(res.text().await.unwrap_or_default())),
-        _ => Err(RemoteError::Unavailable(res.status().to_string())),
+    let status = res.status().as_u16();
+    let body = res.text().await.unwrap_or_default();
+    if (200..300).contains(&status) {
+        serde_json::from_str(&body).map_err(|e| RemoteError::Unavailable(e.to_string()))
+    } else {
+        Err(RemoteError::from_status(status, &body))
     }
 }
 
@@ -272,19 +269,119 @@ async fn a_conflict_is_pulled_and_pushed_again() {
     assert_converged(&app, &token, &[&a, &b]).await;
 }
 
-#[tokio::test]
-async fn rejected_records_stay_pending() {
-    let (base, token, _app) = serve(TestDb::sqlite()).await;
-    let a = MemoryStore::default();
-    let ra = HttpRemote::new(&base, &token);
+on_both_backends!(
+    refused_and_orphaned_changes_are_set_aside_and_never_block,
+    a_remote_delete_removes_local_descendants,
+);
+
+/// What the device would show as waiting, and what as refused (table, id).
+async fn waiting_and_refused(store: &MemoryStore) -> (usize, Vec<(String, String)>) {
+    let pending = store.pending().await.unwrap();
+    let aside = store.set_aside().await.unwrap();
+    let (send, aside) = partition_pending(pending, &aside);
+    let mut refused: Vec<_> = aside
+        .iter()
+        .map(|a| (a.table.clone(), a.id().to_owned()))
+        .collect();
+    refused.sort();
+    (send.len(), refused)
+}
+
+async fn refused_and_orphaned_changes_are_set_aside_and_never_block(db: TestDb) {
+    let (base, token, app) = serve(db).await;
+    let ((a, ra), (b, rb)) = two_devices(&base, &token);
+    a.create("routines", raw(json!({ "id": "r1", "title": "synced" })));
+    synchronize(&a, &ra).await.unwrap();
+
+    // A value the server refuses (a title must be text), an orphan, and good edits.
+    a.create("routines", raw(json!({ "id": "bad", "title": 5 })));
     a.create(
         "workout_exercise",
         raw(json!({ "id": "orphan", "workout_id": "missing" })),
     );
+    a.update("routines", "r1", raw(json!({ "title": "edited" })));
+    a.create("workouts", raw(json!({ "id": "w1", "title": "kept" })));
     let report = synchronize(&a, &ra).await.unwrap();
-    assert_eq!(report.rejected, 1);
+    assert_eq!(report.set_aside, 2, "{report:?}");
+    assert_eq!(report.pushed, 2, "{report:?}");
+    let (waiting, refused) = waiting_and_refused(&a).await;
+    assert_eq!(waiting, 0);
     assert_eq!(
-        a.get("workout_exercise", "orphan").unwrap().status,
-        Status::Created
+        refused,
+        [
+            ("routines".to_owned(), "bad".to_owned()),
+            ("workout_exercise".to_owned(), "orphan".to_owned())
+        ]
     );
+    let aside = a.set_aside().await.unwrap();
+    let bad = aside.iter().find(|x| x.id() == "bad").unwrap();
+    assert!(bad.reason.contains("title must be"), "{}", bad.reason);
+
+    // Later edits keep syncing; the refused changes are not sent again.
+    a.create("routines", raw(json!({ "id": "r2", "title": "later" })));
+    let report = synchronize(&a, &ra).await.unwrap();
+    assert_eq!((report.pushed, report.set_aside), (1, 0), "{report:?}");
+    synchronize(&b, &rb).await.unwrap();
+    assert_eq!(b.get("routines", "r1").unwrap().raw["title"], "edited");
+    assert!(b.get("routines", "r2").is_some() && b.get("routines", "bad").is_none());
+
+    // Fixing a refused record sends it again.
+    a.update("routines", "bad", raw(json!({ "title": "fixed" })));
+    synchronize(&a, &ra).await.unwrap();
+    assert_eq!(
+        waiting_and_refused(&a).await.1.len(),
+        1,
+        "only the orphan is left"
+    );
+
+    // An edit refused on a synced record: discarding it takes the server's version back.
+    a.update("routines", "r1", raw(json!({ "title": 7 })));
+    synchronize(&a, &ra).await.unwrap();
+    assert_eq!(waiting_and_refused(&a).await.1.len(), 2);
+    a.discard("routines", "r1").await.unwrap();
+    a.discard("workout_exercise", "orphan").await.unwrap();
+    assert_eq!(waiting_and_refused(&a).await, (0, vec![]));
+    assert!(a.get("workout_exercise", "orphan").is_none());
+    synchronize(&a, &ra).await.unwrap();
+    assert_eq!(a.get("routines", "r1").unwrap().raw["title"], "edited");
+    synchronize(&b, &rb).await.unwrap();
+    assert_converged(&app, &token, &[&a, &b]).await;
+}
+
+async fn a_remote_delete_removes_local_descendants(db: TestDb) {
+    let (base, token, app) = serve(db).await;
+    let ((a, ra), (b, rb)) = two_devices(&base, &token);
+    a.create("workouts", raw(json!({ "id": "w1", "title": "Legs" })));
+    a.create(
+        "workout_exercise",
+        raw(json!({ "id": "we1", "workout_id": "w1" })),
+    );
+    synchronize(&a, &ra).await.unwrap();
+    synchronize(&b, &rb).await.unwrap();
+
+    // B, offline, adds a set under the exercise; A deletes the workout.
+    b.create(
+        "workout_exercise_sets",
+        raw(json!({ "id": "s-new", "workout_exercise_id": "we1", "reps": 5 })),
+    );
+    b.create(
+        "log_exercise",
+        raw(json!({ "id": "le-elsewhere", "log_id": "l-none" })),
+    );
+    a.delete("workouts", "w1");
+    synchronize(&a, &ra).await.unwrap();
+    synchronize(&b, &rb).await.unwrap();
+    assert!(b.get("workout_exercise", "we1").is_none());
+    assert!(
+        b.get("workout_exercise_sets", "s-new").is_none(),
+        "a pending child of a remotely deleted parent goes with it"
+    );
+    let (waiting, refused) = waiting_and_refused(&b).await;
+    assert_eq!(
+        (waiting, refused.len()),
+        (0, 1),
+        "only the unrelated orphan is left"
+    );
+    b.discard("log_exercise", "le-elsewhere").await.unwrap();
+    assert_converged(&app, &token, &[&a, &b]).await;
 }

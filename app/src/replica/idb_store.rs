@@ -9,7 +9,7 @@ use super::stored::{from_stored, status_name, to_stored};
 use super::Snapshot;
 use super::{apply_ops_to, diff, touched, Diff, Op, Tables};
 use crate::model::tables::{table, SCHEMA_VERSION, TABLES};
-use crate::sync::engine::{LocalStore, TableRecord};
+use crate::sync::engine::{discard_in, partition_pending, LocalStore, SetAside, TableRecord};
 use crate::sync::record::{after_push, merge_remote, LocalRecord, Status};
 use crate::sync::wire::{PullResponse, WireRecord};
 use async_trait::async_trait;
@@ -27,6 +27,9 @@ const DB_VERSION: u32 = 1;
 const META: &str = "meta";
 const EXERCISES: &str = "exercises";
 const STATUS_INDEX: &str = "_status";
+/// The meta key of the changes set aside (a JSON list of [`SetAside`]).
+const SET_ASIDE: &str = "set_aside";
+const CURSOR: &str = "last_pulled_at";
 const PENDING: [Status; 3] = [Status::Created, Status::Updated, Status::Deleted];
 
 #[derive(Debug, Clone)]
@@ -179,8 +182,12 @@ impl IdbStore {
         }
     }
 
-    pub async fn pending_count(&self) -> Result<usize> {
-        Ok(LocalStore::pending(self).await?.len())
+    /// What the status shows: how many changes wait to be sent, and those set aside.
+    pub async fn waiting(&self) -> Result<(usize, Vec<SetAside>)> {
+        let pending = LocalStore::pending(self).await?;
+        let aside = self.set_aside().await?;
+        let (send, aside) = partition_pending(pending, &aside);
+        Ok((send.len(), aside))
     }
 
     /// The cached exercise library.
@@ -308,7 +315,7 @@ impl LocalStore for IdbStore {
         let tx = self.tx(&[META], TransactionMode::ReadOnly)?;
         let value = tx
             .object_store(META)?
-            .get(JsValue::from_str("last_pulled_at"))?
+            .get(JsValue::from_str(CURSOR))?
             .await?;
         tx.await?;
         Ok(value.and_then(|v| v.as_f64()).map(|v| v as i64))
@@ -316,8 +323,9 @@ impl LocalStore for IdbStore {
 
     /// One readwrite transaction: only pending local records are read (a synced or absent
     /// record simply becomes the server's), every table's merged records are parsed into
-    /// JavaScript at once, and the cursor is written with them.
-    async fn apply_pull(&self, pull: &PullResponse) -> Result<()> {
+    /// JavaScript at once, and the cursor is written with them. A full pull also removes
+    /// synced records the server no longer has; a delete takes the record's descendants.
+    async fn apply_pull(&self, pull: &PullResponse, full: bool) -> Result<()> {
         let tx = self.tx(&Self::all_stores(), TransactionMode::ReadWrite)?;
         for (name, changes) in &pull.changes {
             if table(name).is_none() {
@@ -325,6 +333,22 @@ impl LocalStore for IdbStore {
             }
             let store = tx.object_store(name)?;
             let pending = pending_of(&tx, name).await?;
+            if full {
+                let present = changes.upserted_ids();
+                let synced = Query::Key(JsValue::from_str(status_name(Status::Synced)));
+                let keys = store
+                    .index(STATUS_INDEX)?
+                    .get_all_keys(Some(synced), None)?
+                    .await?;
+                for key in keys {
+                    if key
+                        .as_string()
+                        .is_some_and(|k| !present.contains(k.as_str()))
+                    {
+                        store.delete(key)?;
+                    }
+                }
+            }
             let merged: Vec<WireRecord> = changes
                 .created
                 .iter()
@@ -335,13 +359,25 @@ impl LocalStore for IdbStore {
                 })
                 .collect();
             put_all(&store, &merged)?;
+        }
+        for (name, changes) in &pull.changes {
+            if table(name).is_none() {
+                continue;
+            }
             for id in &changes.deleted {
-                store.delete(JsValue::from_str(id))?;
+                let mut doomed = Tables::new();
+                load(&tx, &mut doomed, name, id, true).await?;
+                for (t, records) in &doomed {
+                    let store = tx.object_store(t)?;
+                    for rid in records.keys() {
+                        store.delete(JsValue::from_str(rid))?;
+                    }
+                }
             }
         }
         tx.object_store(META)?.put(
             &JsValue::from_f64(pull.timestamp as f64),
-            Some(&JsValue::from_str("last_pulled_at")),
+            Some(&JsValue::from_str(CURSOR)),
         )?;
         let done = tx.commit()?.await?;
         if done.is_committed() {
@@ -397,5 +433,65 @@ impl LocalStore for IdbStore {
         }
         tx.commit()?.await?;
         Ok(())
+    }
+
+    async fn set_aside(&self) -> Result<Vec<SetAside>> {
+        let tx = self.tx(&[META], TransactionMode::ReadOnly)?;
+        let value = tx
+            .object_store(META)?
+            .get(JsValue::from_str(SET_ASIDE))?
+            .await?;
+        tx.await?;
+        match value.and_then(|v| v.as_string()) {
+            Some(text) => Ok(serde_json::from_str(&text)?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    async fn store_aside(&self, entries: Vec<SetAside>) -> Result<()> {
+        let tx = self.tx(&[META], TransactionMode::ReadWrite)?;
+        tx.object_store(META)?.put(
+            &JsValue::from_str(&serde_json::to_string(&entries)?),
+            Some(&JsValue::from_str(SET_ASIDE)),
+        )?;
+        tx.commit()?.await?;
+        Ok(())
+    }
+
+    /// One transaction: the record (with its descendants) is changed as [`discard_in`]
+    /// says, the entry leaves the list, and the cursor is dropped when the server's
+    /// version must be fetched again.
+    async fn discard(&self, name: &str, id: &str) -> Result<()> {
+        let aside = self.set_aside().await?;
+        let tx = self.tx(&Self::all_stores(), TransactionMode::ReadWrite)?;
+        let mut before = Tables::new();
+        load(&tx, &mut before, name, id, true).await?;
+        let mut after = before.clone();
+        let refetch = discard_in(&mut after, name, id);
+        let Diff { put, remove } = diff(&before, &after);
+        for (t, record) in &put {
+            tx.object_store(t)?.put(&to_js(&to_stored(record))?, None)?;
+        }
+        for (t, rid) in &remove {
+            tx.object_store(t)?.delete(JsValue::from_str(rid))?;
+        }
+        let meta = tx.object_store(META)?;
+        let left: Vec<&SetAside> = aside
+            .iter()
+            .filter(|a| !(a.table == name && a.id() == id))
+            .collect();
+        meta.put(
+            &JsValue::from_str(&serde_json::to_string(&left)?),
+            Some(&JsValue::from_str(SET_ASIDE)),
+        )?;
+        if refetch {
+            meta.delete(JsValue::from_str(CURSOR))?;
+        }
+        let done = tx.commit()?.await?;
+        if done.is_committed() {
+            Ok(())
+        } else {
+            Err(ReplicaError("discarding was aborted".into()))
+        }
     }
 }

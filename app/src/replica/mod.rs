@@ -92,6 +92,16 @@ impl ReplicaSlot {
         replica.read(tables).await
     }
 
+    /// Drops a change the server refused (the status control's "Discard").
+    pub fn discard(&self, table: String, id: String) {
+        #[cfg(feature = "hydrate")]
+        if let Some(replica) = self.handle.get_value() {
+            leptos::task::spawn_local(async move { replica.discard(table, id).await });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (table, id);
+    }
+
     /// Syncs now (the status control's retry and "sync now").
     pub fn sync_now(&self) {
         #[cfg(feature = "hydrate")]

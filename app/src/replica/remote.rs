@@ -57,19 +57,8 @@ pub async fn send(method: &str, url: &str, body: Option<String>) -> Result<Strin
     };
     match response.status() {
         200..=299 => Ok(text),
-        409 => Err(RemoteError::Conflict),
-        401 => Err(RemoteError::Unauthorized),
-        400..=499 => Err(RemoteError::Refused(error_message(&text))),
-        status => Err(RemoteError::Unavailable(format!("HTTP {status}"))),
+        status => Err(RemoteError::from_status(status, &text)),
     }
-}
-
-/// The `error` field of the server's JSON error body, or the body itself.
-fn error_message(body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.get("message")?.as_str().map(str::to_owned))
-        .unwrap_or_else(|| body.chars().take(200).collect())
 }
 
 fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, RemoteError> {
@@ -87,8 +76,10 @@ impl Remote for FetchRemote {
     }
 
     async fn push(&self, request: &PushRequest) -> Result<PushResponse, RemoteError> {
-        let body =
-            serde_json::to_string(request).map_err(|e| RemoteError::Refused(e.to_string()))?;
+        let body = serde_json::to_string(request).map_err(|e| RemoteError::Refused {
+            message: e.to_string(),
+            record: None,
+        })?;
         let url = format!("/api/sync/push-changes?schemaVersion={SCHEMA_VERSION}");
         let text = send("POST", &url, Some(body)).await?;
         if text.trim().is_empty() {

@@ -7,7 +7,7 @@ use super::idb_store::{IdbStore, ReplicaError};
 use super::remote::{send, FetchRemote};
 use super::status::{FirstSync, SyncPhase};
 use super::{now_ms, Op, ReplicaSlot, Snapshot};
-use crate::sync::engine::{synchronize, LocalStore, RemoteError, SyncError, TableRecord};
+use crate::sync::engine::{synchronize, LocalStore, RemoteError, SetAside, SyncError, TableRecord};
 use crate::sync::wire::PullResponse;
 use async_trait::async_trait;
 use leptos::prelude::*;
@@ -249,8 +249,30 @@ impl Replica {
     }
 
     async fn refresh_pending(&self) {
-        if let Ok(n) = self.store.pending_count().await {
-            self.slot.status.update(|s| s.pending = n);
+        if let Ok((n, refused)) = self.store.waiting().await {
+            self.slot.status.update(|s| {
+                s.pending = n;
+                s.refused = refused;
+            });
+        }
+    }
+
+    /// Drops a change the server refused; the next sync takes the server's version.
+    pub async fn discard(self: Rc<Self>, table: String, id: String) {
+        if self.closed.get() {
+            return;
+        }
+        match self.store.discard(&table, &id).await {
+            Ok(()) => {
+                self.refresh_pending().await;
+                self.slot.version.update(|v| *v += 1);
+                self.broadcast("changed");
+                self.request_sync();
+            }
+            Err(e) => self
+                .slot
+                .status
+                .update(|s| s.phase = SyncPhase::Error(format!("could not discard: {e}"))),
         }
     }
 
@@ -375,7 +397,7 @@ impl LocalStore for Observed<'_> {
         self.store.last_pulled_at().await
     }
 
-    async fn apply_pull(&self, pull: &PullResponse) -> Result<(), ReplicaError> {
+    async fn apply_pull(&self, pull: &PullResponse, full: bool) -> Result<(), ReplicaError> {
         let records = pull
             .changes
             .values()
@@ -390,7 +412,7 @@ impl LocalStore for Observed<'_> {
         if let Some(p) = &performance {
             let _ = p.mark("ezlift:apply-start");
         }
-        let result = self.store.apply_pull(pull).await;
+        let result = self.store.apply_pull(pull, full).await;
         if let Some(p) = &performance {
             let _ = p.mark("ezlift:apply-end");
             let _ = p.measure_with_start_mark_and_end_mark(
@@ -417,5 +439,17 @@ impl LocalStore for Observed<'_> {
         rejected: &BTreeMap<String, Vec<String>>,
     ) -> Result<(), ReplicaError> {
         self.store.finish_push(sent, rejected).await
+    }
+
+    async fn set_aside(&self) -> Result<Vec<SetAside>, ReplicaError> {
+        self.store.set_aside().await
+    }
+
+    async fn store_aside(&self, entries: Vec<SetAside>) -> Result<(), ReplicaError> {
+        self.store.store_aside(entries).await
+    }
+
+    async fn discard(&self, table: &str, id: &str) -> Result<(), ReplicaError> {
+        self.store.discard(table, id).await
     }
 }

@@ -2,6 +2,7 @@
 //! waits to reach the server.
 
 use super::use_replica;
+use crate::sync::engine::SetAside;
 use leptos::prelude::*;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +54,8 @@ pub struct SyncStatus {
     /// Writes not yet committed to IndexedDB.
     pub saving: usize,
     pub first_sync: Option<FirstSync>,
+    /// Changes the server refused, kept out of syncing until edited or discarded.
+    pub refused: Vec<SetAside>,
 }
 
 impl Default for SyncStatus {
@@ -62,6 +65,7 @@ impl Default for SyncStatus {
             pending: 0,
             saving: 0,
             first_sync: None,
+            refused: Vec::new(),
         }
     }
 }
@@ -78,16 +82,23 @@ impl SyncStatus {
             SyncPhase::Offline => "offline",
             SyncPhase::Error(_) => "error",
             SyncPhase::Synced(_) if self.pending > 0 => "pending",
+            SyncPhase::Synced(_) if !self.refused.is_empty() => "refused",
             SyncPhase::Synced(_) => "synced",
         }
     }
 
     pub fn label(&self) -> String {
-        let waiting = match self.pending {
+        let mut waiting = match self.pending {
             0 => String::new(),
             1 => "1 change waiting".into(),
             n => format!("{n} changes waiting"),
         };
+        match (self.refused.len(), waiting.is_empty()) {
+            (0, _) => {}
+            (1, true) => waiting = "1 change refused".into(),
+            (n, true) => waiting = format!("{n} changes refused"),
+            (n, false) => waiting = format!("{waiting} · {n} refused"),
+        }
         if self.saving > 0 {
             return "Saving…".into();
         }
@@ -140,6 +151,7 @@ pub fn SyncIndicator() -> impl IntoView {
             >
                 {move || if error().is_some() { "Retry" } else { "Sync now" }}
             </button>
+            <RefusedChanges status=status />
             {move || {
                 status
                     .get()
@@ -156,6 +168,70 @@ pub fn SyncIndicator() -> impl IntoView {
                     })
             }}
         </div>
+    }
+}
+
+/// What a record of `table` is, in the user's words.
+fn record_noun(table: &str) -> &'static str {
+    match table {
+        "user_settings" => "Settings",
+        "routines" => "Routine",
+        "workouts" => "Workout",
+        "routine_workouts" => "Workout in a routine",
+        "workout_exercise" => "Exercise in a workout",
+        "workout_exercise_sets" => "Set in a workout",
+        "logs" => "Logged session",
+        "log_exercise" => "Exercise in a session",
+        "log_exercise_sets" => "Set in a session",
+        "custom_exercises" => "Custom exercise",
+        _ => "Record",
+    }
+}
+
+/// The changes the server refused: what, why, and a way to drop each.
+#[component]
+fn RefusedChanges(status: RwSignal<SyncStatus>) -> impl IntoView {
+    let replica = use_replica();
+    move || {
+        let refused = status.with(|s| s.refused.clone());
+        (!refused.is_empty()).then(|| {
+            let items = refused
+                .into_iter()
+                .map(|entry| {
+                    let title = entry
+                        .record
+                        .raw
+                        .get("title")
+                        .or_else(|| entry.record.raw.get("name"))
+                        .and_then(|v| v.as_str())
+                        .map(|t| format!(" “{t}”"))
+                        .unwrap_or_default();
+                    let what = format!("{}{title}", record_noun(&entry.table));
+                    let (table, id) = (entry.table.clone(), entry.id().to_owned());
+                    view! {
+                        <li data-testid="refused-change">
+                            <span class="refused-what">{what}</span>
+                            <span class="refused-why">{entry.reason}</span>
+                            <button
+                                type="button"
+                                class="link-button"
+                                data-testid="discard-refused"
+                                on:click=move |_| replica.discard(table.clone(), id.clone())
+                            >
+                                "Discard"
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <details class="sync-refused" data-testid="sync-refused">
+                    <summary>"Not accepted by the server"</summary>
+                    <p>"These changes stay on this device and are not sent until you edit or discard them."</p>
+                    <ul>{items}</ul>
+                </details>
+            }
+        })
     }
 }
 
@@ -182,5 +258,18 @@ mod tests {
         assert_eq!(s.label(), "Offline · 3 changes waiting");
         s.saving = 1;
         assert_eq!(s.state(), "saving");
+        s.saving = 0;
+        s.phase = SyncPhase::Synced(0);
+        s.refused = vec![SetAside {
+            table: "routines".into(),
+            record: crate::sync::record::LocalRecord::created(Default::default()),
+            reason: "no".into(),
+        }];
+        assert_eq!(s.label(), "3 changes waiting · 1 refused");
+        s.pending = 0;
+        assert_eq!(
+            (s.state(), s.label().as_str()),
+            ("refused", "1 change refused")
+        );
     }
 }

@@ -3,8 +3,10 @@
 //! store against the real server.
 
 use super::record::{after_push, merge_remote, LocalRecord, Status};
-use super::wire::{ChangeSet, PullResponse, PushRequest, PushResponse};
+use super::wire::{ChangeSet, ErrorBody, PullResponse, PushRequest, PushResponse, RefusedRecord};
+use crate::model::tables::table;
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -14,6 +16,46 @@ pub const MAX_ATTEMPTS: usize = 5;
 /// A record the replica holds, with its table.
 pub type TableRecord = (String, LocalRecord);
 
+/// A local change the server refused, or rejected as an orphan, kept out of later pushes
+/// so it never blocks the rest. It stays aside while the record is exactly as it was
+/// refused: an edit of it sends it again; the user may also discard it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetAside {
+    pub table: String,
+    /// The record as it was when refused.
+    pub record: LocalRecord,
+    /// Why, in words the user can read.
+    pub reason: String,
+}
+
+impl SetAside {
+    pub fn id(&self) -> &str {
+        self.record.id()
+    }
+
+    /// Whether `pending` is this refused change, unedited since.
+    fn covers(&self, (table, record): &TableRecord) -> bool {
+        *table == self.table && *record == self.record
+    }
+}
+
+/// Splits pending records into those to push and the set-aside entries still in force
+/// (entries whose record changed or disappeared are dropped).
+pub fn partition_pending(
+    pending: Vec<TableRecord>,
+    aside: &[SetAside],
+) -> (Vec<TableRecord>, Vec<SetAside>) {
+    let mut live = Vec::new();
+    let mut send = Vec::new();
+    for p in pending {
+        match aside.iter().find(|a| a.covers(&p)) {
+            Some(a) => live.push(a.clone()),
+            None => send.push(p),
+        }
+    }
+    (send, live)
+}
+
 /// The replica. Futures are not `Send`: in the browser they hold IndexedDB handles.
 #[async_trait(?Send)]
 pub trait LocalStore {
@@ -21,9 +63,11 @@ pub trait LocalStore {
 
     async fn last_pulled_at(&self) -> Result<Option<i64>, Self::Error>;
 
-    /// Applies a pull (see [`merge_remote`]; a remote delete removes the local record) and
-    /// stores its cursor, all in one transaction.
-    async fn apply_pull(&self, pull: &PullResponse) -> Result<(), Self::Error>;
+    /// Applies a pull (see [`merge_remote`]; a remote delete removes the local record and
+    /// everything under it, pending or not) and stores its cursor, all in one transaction.
+    /// A `full` pull is the server's whole state: synced records missing from it are gone
+    /// on the server and are removed.
+    async fn apply_pull(&self, pull: &PullResponse, full: bool) -> Result<(), Self::Error>;
 
     /// Every record that is not synced.
     async fn pending(&self) -> Result<Vec<TableRecord>, Self::Error>;
@@ -35,6 +79,17 @@ pub trait LocalStore {
         sent: &[TableRecord],
         rejected: &BTreeMap<String, Vec<String>>,
     ) -> Result<(), Self::Error>;
+
+    /// Changes set aside so far (possibly stale: see [`partition_pending`]).
+    async fn set_aside(&self) -> Result<Vec<SetAside>, Self::Error>;
+
+    /// Replaces the list of changes set aside.
+    async fn store_aside(&self, entries: Vec<SetAside>) -> Result<(), Self::Error>;
+
+    /// Drops a set-aside change: a record created here disappears (with what was created
+    /// under it); an edit or a delete is undone by taking the server's version again,
+    /// which the next sync fetches with a full pull.
+    async fn discard(&self, table: &str, id: &str) -> Result<(), Self::Error>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +100,12 @@ pub enum RemoteError {
     Unauthorized,
     /// The network or the server failed; try later.
     Unavailable(String),
-    /// The server refused the request (4xx); retrying will not help.
-    Refused(String),
+    /// The server refused the request (4xx); retrying it unchanged will not help.
+    /// `record` locates the record it was refused for, when the server said.
+    Refused {
+        message: String,
+        record: Option<RefusedRecord>,
+    },
 }
 
 impl fmt::Display for RemoteError {
@@ -55,7 +114,36 @@ impl fmt::Display for RemoteError {
             Self::Conflict => f.write_str("the server has newer changes"),
             Self::Unauthorized => f.write_str("signed out"),
             Self::Unavailable(m) => write!(f, "server unavailable: {m}"),
-            Self::Refused(m) => write!(f, "server refused the changes: {m}"),
+            Self::Refused { message, .. } => write!(f, "server refused the changes: {message}"),
+        }
+    }
+}
+
+impl RemoteError {
+    /// What a non-2xx answer of the sync endpoints means; `body` is the server's error
+    /// body ([`ErrorBody`]) or anything else a proxy may have said.
+    pub fn from_status(status: u16, body: &str) -> Self {
+        match status {
+            401 => Self::Unauthorized,
+            409 => Self::Conflict,
+            // Time-outs and rate limits pass: the same request may succeed later.
+            408 | 425 | 429 => Self::Unavailable(format!("HTTP {status}")),
+            400..=499 => {
+                let parsed = serde_json::from_str::<ErrorBody>(body).ok();
+                Self::Refused {
+                    message: parsed.as_ref().map_or_else(
+                        || {
+                            format!(
+                                "HTTP {status}: {}",
+                                body.chars().take(200).collect::<String>()
+                            )
+                        },
+                        |b| b.message.clone(),
+                    ),
+                    record: parsed.and_then(|b| b.record),
+                }
+            }
+            _ => Self::Unavailable(format!("HTTP {status}")),
         }
     }
 }
@@ -91,7 +179,8 @@ impl<E: fmt::Display> fmt::Display for SyncError<E> {
 pub struct SyncReport {
     pub pulled: usize,
     pub pushed: usize,
-    pub rejected: usize,
+    /// Changes set aside by this sync (refused, or rejected as orphans).
+    pub set_aside: usize,
     pub attempts: usize,
 }
 
@@ -117,20 +206,82 @@ fn count(pull: &PullResponse) -> usize {
         .sum()
 }
 
+/// The pushed records a refusal names: the located one if the server said which, else
+/// every record of the push (a refusal of the whole request must not block the device).
+fn refused_records(
+    sent: &[TableRecord],
+    changes: &ChangeSet,
+    record: Option<&RefusedRecord>,
+) -> Vec<TableRecord> {
+    let located = record.and_then(|r| {
+        let t = changes.get(&r.table)?;
+        let id = match r.list.as_str() {
+            "created" => t.created.get(r.index)?.get("id")?.as_str()?.to_owned(),
+            "updated" => t.updated.get(r.index)?.get("id")?.as_str()?.to_owned(),
+            "deleted" => t.deleted.get(r.index)?.clone(),
+            _ => return None,
+        };
+        sent.iter()
+            .find(|(table, rec)| *table == r.table && rec.id() == id)
+            .cloned()
+    });
+    match located {
+        Some(one) => vec![one],
+        None => sent.to_vec(),
+    }
+}
+
+/// A refusal's message without the location the server puts first for developers
+/// (`changes.routines.created[0] (id r1): title must be …` → `title must be …`).
+fn readable(message: &str) -> &str {
+    match message.strip_prefix("changes.") {
+        Some(rest) => rest
+            .split_once("): ")
+            .or_else(|| rest.split_once(": "))
+            .map_or(message, |(_, why)| why),
+        None => message,
+    }
+}
+
+fn aside(records: Vec<TableRecord>, reason: &str) -> Vec<SetAside> {
+    records
+        .into_iter()
+        .map(|(table, record)| SetAside {
+            table,
+            record,
+            reason: reason.to_owned(),
+        })
+        .collect()
+}
+
 /// One synchronisation: pull and apply, then push what is pending; on a conflict, again.
+/// A change the server refuses, or rejects as an orphan, is set aside and the rest goes on.
 pub async fn synchronize<S: LocalStore, R: Remote>(
     store: &S,
     remote: &R,
 ) -> Result<SyncReport, SyncError<S::Error>> {
     let mut report = SyncReport::default();
-    for attempt in 1..=MAX_ATTEMPTS {
-        report.attempts = attempt;
+    let mut conflicts = 0;
+    loop {
+        report.attempts += 1;
         let since = store.last_pulled_at().await.map_err(SyncError::Local)?;
         let pull = remote.pull(since).await.map_err(SyncError::Remote)?;
         report.pulled += count(&pull);
-        store.apply_pull(&pull).await.map_err(SyncError::Local)?;
+        store
+            .apply_pull(&pull, since.is_none())
+            .await
+            .map_err(SyncError::Local)?;
 
-        let sent = store.pending().await.map_err(SyncError::Local)?;
+        let pending = store.pending().await.map_err(SyncError::Local)?;
+        let earlier = store.set_aside().await.map_err(SyncError::Local)?;
+        let (sent, mut still_aside) = partition_pending(pending, &earlier);
+        if still_aside.len() != earlier.len() {
+            // Forget entries whose record was edited, synced or removed since.
+            store
+                .store_aside(still_aside.clone())
+                .await
+                .map_err(SyncError::Local)?;
+        }
         if sent.is_empty() {
             return Ok(report);
         }
@@ -140,32 +291,65 @@ pub async fn synchronize<S: LocalStore, R: Remote>(
         };
         match remote.push(&request).await {
             Ok(response) => {
-                report.rejected = response
-                    .experimental_rejected_ids
-                    .values()
-                    .map(Vec::len)
-                    .sum();
-                report.pushed = sent.len() - report.rejected;
+                let rejected = &response.experimental_rejected_ids;
+                let orphans: Vec<TableRecord> = sent
+                    .iter()
+                    .filter(|(t, r)| {
+                        rejected
+                            .get(t)
+                            .is_some_and(|ids| ids.iter().any(|i| i == r.id()))
+                    })
+                    .cloned()
+                    .collect();
+                report.set_aside += orphans.len();
+                report.pushed = sent.len() - orphans.len();
+                if !orphans.is_empty() {
+                    let reason = "what it belongs to is no longer on the server";
+                    still_aside.extend(aside(orphans, reason));
+                    store
+                        .store_aside(still_aside)
+                        .await
+                        .map_err(SyncError::Local)?;
+                }
                 store
-                    .finish_push(&sent, &response.experimental_rejected_ids)
+                    .finish_push(&sent, rejected)
                     .await
                     .map_err(SyncError::Local)?;
                 return Ok(report);
             }
-            Err(RemoteError::Conflict) => continue,
+            Err(RemoteError::Conflict) => {
+                conflicts += 1;
+                if conflicts >= MAX_ATTEMPTS {
+                    return Err(SyncError::TooManyConflicts);
+                }
+            }
+            // Each refusal sets at least one record aside, so this ends.
+            Err(RemoteError::Refused { message, record }) => {
+                let refused = refused_records(&sent, &request.changes, record.as_ref());
+                report.set_aside += refused.len();
+                still_aside.extend(aside(refused, readable(&message)));
+                store
+                    .store_aside(still_aside)
+                    .await
+                    .map_err(SyncError::Local)?;
+            }
             Err(e) => return Err(SyncError::Remote(e)),
         }
     }
-    Err(SyncError::TooManyConflicts)
 }
 
 /// Applies a pull to a table map; shared by every store that keeps records in maps.
 pub fn apply_pull_to(
     tables: &mut BTreeMap<String, BTreeMap<String, LocalRecord>>,
     pull: &PullResponse,
+    full: bool,
 ) {
     for (table, changes) in &pull.changes {
         let records = tables.entry(table.clone()).or_default();
+        if full {
+            let present = changes.upserted_ids();
+            records.retain(|id, r| r.status != Status::Synced || present.contains(id.as_str()));
+        }
         for remote in changes.created.iter().chain(&changes.updated) {
             let Some(id) = remote.get("id").and_then(|v| v.as_str()) else {
                 continue;
@@ -174,8 +358,69 @@ pub fn apply_pull_to(
                 records.insert(id.to_owned(), merged);
             }
         }
+    }
+    for (table, changes) in &pull.changes {
         for id in &changes.deleted {
-            records.remove(id);
+            remove_with_descendants(tables, table, id);
+        }
+    }
+}
+
+/// Removes a record and every record under it (through the registry's parent columns).
+pub fn remove_with_descendants(
+    tables: &mut BTreeMap<String, BTreeMap<String, LocalRecord>>,
+    name: &str,
+    id: &str,
+) {
+    if let Some(records) = tables.get_mut(name) {
+        records.remove(id);
+    }
+    let Some(def) = table(name) else { return };
+    for (child, parent) in def.children() {
+        let under: Vec<String> = tables
+            .get(child.name)
+            .into_iter()
+            .flat_map(|records| records.values())
+            .filter(|r| r.raw.get(parent.column).and_then(|v| v.as_str()) == Some(id))
+            .map(|r| r.id().to_owned())
+            .collect();
+        for child_id in under {
+            remove_with_descendants(tables, child.name, &child_id);
+        }
+    }
+}
+
+/// Discards a set-aside change in a table map (see [`LocalStore::discard`]). Returns
+/// whether the server's version must be fetched again (by a full pull). For a delete, the
+/// map must hold the record's descendants too.
+pub fn discard_in(
+    tables: &mut BTreeMap<String, BTreeMap<String, LocalRecord>>,
+    name: &str,
+    id: &str,
+) -> bool {
+    let Some(def) = table(name) else { return false };
+    let Some(record) = tables.get(name).and_then(|t| t.get(id)) else {
+        return false;
+    };
+    match record.status {
+        Status::Synced => false,
+        Status::Created => {
+            crate::replica::apply_ops_to(
+                tables,
+                &[crate::replica::Op::Delete {
+                    table: def.name,
+                    id: id.to_owned(),
+                }],
+            );
+            false
+        }
+        Status::Updated | Status::Deleted => {
+            let synced = LocalRecord::synced(record.raw.clone());
+            tables
+                .entry(name.to_owned())
+                .or_default()
+                .insert(id.to_owned(), synced);
+            true
         }
     }
 }
@@ -203,6 +448,168 @@ pub fn finish_push_on(
             None => {
                 records.remove(id);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::wire::{TableChanges, WireRecord};
+    use serde_json::json;
+
+    fn raw(v: serde_json::Value) -> WireRecord {
+        v.as_object().unwrap().clone()
+    }
+
+    type Map = BTreeMap<String, BTreeMap<String, LocalRecord>>;
+
+    fn put(tables: &mut Map, table: &str, record: LocalRecord) {
+        tables
+            .entry(table.into())
+            .or_default()
+            .insert(record.id().to_owned(), record);
+    }
+
+    #[test]
+    fn a_full_pull_drops_synced_records_the_server_lost_and_keeps_pending_ones() {
+        let mut tables = Map::new();
+        put(
+            &mut tables,
+            "routines",
+            LocalRecord::synced(raw(json!({ "id": "gone" }))),
+        );
+        put(
+            &mut tables,
+            "routines",
+            LocalRecord::synced(raw(json!({ "id": "kept", "title": "old" }))),
+        );
+        put(
+            &mut tables,
+            "routines",
+            LocalRecord::created(raw(json!({ "id": "mine" }))),
+        );
+        let mut pull = PullResponse::default();
+        pull.changes.insert(
+            "routines".into(),
+            TableChanges {
+                created: vec![raw(json!({ "id": "kept", "title": "new" }))],
+                ..Default::default()
+            },
+        );
+        let mut incremental = tables.clone();
+        apply_pull_to(&mut incremental, &pull, false);
+        assert!(incremental["routines"].contains_key("gone"));
+        apply_pull_to(&mut tables, &pull, true);
+        let ids: Vec<&String> = tables["routines"].keys().collect();
+        assert_eq!(ids, ["kept", "mine"]);
+        assert_eq!(tables["routines"]["kept"].raw["title"], "new");
+    }
+
+    #[test]
+    fn a_remote_delete_takes_every_descendant() {
+        let mut tables = Map::new();
+        put(
+            &mut tables,
+            "workouts",
+            LocalRecord::synced(raw(json!({ "id": "w" }))),
+        );
+        put(
+            &mut tables,
+            "workout_exercise",
+            LocalRecord::synced(raw(json!({ "id": "we", "workout_id": "w" }))),
+        );
+        put(
+            &mut tables,
+            "workout_exercise_sets",
+            LocalRecord::created(raw(json!({ "id": "s", "workout_exercise_id": "we" }))),
+        );
+        put(
+            &mut tables,
+            "workout_exercise_sets",
+            LocalRecord::created(raw(json!({ "id": "other", "workout_exercise_id": "x" }))),
+        );
+        let mut pull = PullResponse::default();
+        pull.changes.insert(
+            "workouts".into(),
+            TableChanges {
+                deleted: vec!["w".into()],
+                ..Default::default()
+            },
+        );
+        apply_pull_to(&mut tables, &pull, false);
+        assert!(tables["workouts"].is_empty());
+        assert!(tables["workout_exercise"].is_empty());
+        let left: Vec<&String> = tables["workout_exercise_sets"].keys().collect();
+        assert_eq!(left, ["other"]);
+    }
+
+    #[test]
+    fn a_refusal_names_one_record_or_else_the_whole_push() {
+        let sent: Vec<TableRecord> = vec![
+            (
+                "routines".into(),
+                LocalRecord::created(raw(json!({ "id": "a" }))),
+            ),
+            (
+                "routines".into(),
+                LocalRecord::created(raw(json!({ "id": "b" }))),
+            ),
+        ];
+        let changes = change_set(&sent);
+        let located = RefusedRecord {
+            table: "routines".into(),
+            list: "created".into(),
+            index: 1,
+            id: None,
+        };
+        let one = refused_records(&sent, &changes, Some(&located));
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].1.id(), "b");
+        assert_eq!(refused_records(&sent, &changes, None).len(), 2);
+    }
+
+    #[test]
+    fn an_edited_refusal_is_sent_again() {
+        let mut record = LocalRecord::created(raw(json!({ "id": "a", "title": 5 })));
+        let aside = vec![SetAside {
+            table: "routines".into(),
+            record: record.clone(),
+            reason: "no".into(),
+        }];
+        let (send, live) = partition_pending(vec![("routines".into(), record.clone())], &aside);
+        assert!(send.is_empty() && live.len() == 1);
+        record.update(&raw(json!({ "title": "fixed" })));
+        let (send, live) = partition_pending(vec![("routines".into(), record)], &aside);
+        assert!(send.len() == 1 && live.is_empty());
+    }
+
+    #[test]
+    fn refusal_reasons_drop_the_location() {
+        assert_eq!(
+            readable("changes.routines.created[0] (id r1): title must be a string or null"),
+            "title must be a string or null"
+        );
+        assert_eq!(
+            readable("changes.logs.deleted[2]: the id must be a string"),
+            "the id must be a string"
+        );
+        assert_eq!(readable("request body too large"), "request body too large");
+    }
+
+    #[test]
+    fn transient_4xx_are_not_refusals() {
+        assert_eq!(
+            RemoteError::from_status(429, ""),
+            RemoteError::Unavailable("HTTP 429".into())
+        );
+        let body = r#"{"error":"bad_request","message":"m","record":{"table":"logs","list":"updated","index":0,"id":"l"}}"#;
+        match RemoteError::from_status(400, body) {
+            RemoteError::Refused { message, record } => {
+                assert_eq!(message, "m");
+                assert_eq!(record.unwrap().id.as_deref(), Some("l"));
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! An in-memory replica: the engine's store in native tests and the reference the
 //! IndexedDB store must behave like.
 
-use super::engine::{apply_pull_to, finish_push_on, LocalStore, TableRecord};
+use super::engine::{apply_pull_to, discard_in, finish_push_on, LocalStore, SetAside, TableRecord};
 use super::record::{LocalRecord, Status};
 use super::wire::{PullResponse, WireRecord};
 use crate::replica::{apply_ops_to, Op};
@@ -14,6 +14,7 @@ use std::convert::Infallible;
 struct Inner {
     tables: BTreeMap<String, BTreeMap<String, LocalRecord>>,
     last_pulled_at: Option<i64>,
+    aside: Vec<SetAside>,
 }
 
 #[derive(Debug, Default)]
@@ -79,9 +80,9 @@ impl LocalStore for MemoryStore {
         Ok(self.inner.borrow().last_pulled_at)
     }
 
-    async fn apply_pull(&self, pull: &PullResponse) -> Result<(), Infallible> {
+    async fn apply_pull(&self, pull: &PullResponse, full: bool) -> Result<(), Infallible> {
         let mut inner = self.inner.borrow_mut();
-        apply_pull_to(&mut inner.tables, pull);
+        apply_pull_to(&mut inner.tables, pull, full);
         inner.last_pulled_at = Some(pull.timestamp);
         Ok(())
     }
@@ -107,6 +108,24 @@ impl LocalStore for MemoryStore {
         rejected: &BTreeMap<String, Vec<String>>,
     ) -> Result<(), Infallible> {
         finish_push_on(&mut self.inner.borrow_mut().tables, sent, rejected);
+        Ok(())
+    }
+
+    async fn set_aside(&self) -> Result<Vec<SetAside>, Infallible> {
+        Ok(self.inner.borrow().aside.clone())
+    }
+
+    async fn store_aside(&self, entries: Vec<SetAside>) -> Result<(), Infallible> {
+        self.inner.borrow_mut().aside = entries;
+        Ok(())
+    }
+
+    async fn discard(&self, table: &str, id: &str) -> Result<(), Infallible> {
+        let mut inner = self.inner.borrow_mut();
+        inner.aside.retain(|a| !(a.table == table && a.id() == id));
+        if discard_in(&mut inner.tables, table, id) {
+            inner.last_pulled_at = None;
+        }
         Ok(())
     }
 }
