@@ -263,3 +263,46 @@ test('an orphan is rejected and stays pending on the device', async () => {
   const rec = await a.get('workout_exercise').find('weORPHANAAAAAAAA');
   assert.equal(rec._raw._status, 'created', 'rejected records stay pending');
 });
+
+test('devices that create their own settings converge on the one record', async () => {
+  const schemaJson = await api('GET', '/api/sync/schema');
+  const tables = schemaJson.tables.map((t) => t.name);
+  const { token } = await api('POST', '/api/auth/signup', null, { email: `wm-settings-${Date.now()}@example.com`, password: 'watermelon-sync' });
+  const first = await api('GET', '/api/sync/pull-changes?lastPulledAt=null&schemaVersion=1', token);
+  const oneId = first.changes.user_settings.created[0].id;
+  const now = Date.now();
+
+  // A creates its own settings record before its first sync, as the mobile apps do.
+  const a = await device('settings-a', schemaJson);
+  await create(a, 'user_settings', { id: 'settingsAAAAAAAA', weight_unit: 'lb', distance_unit: 'mi', theme: 'dark', default_rest_seconds: 120, one_rm_formula: 'brzycki', week_start: 0, updated_at: now });
+  await create(a, 'routines', { id: 'routineSETTINGSA', title: 'from A', created_at: now, updated_at: now });
+  await sync(a, token);
+  // B syncs first, then creates one of its own (only the theme set).
+  const b = await device('settings-b', schemaJson);
+  await sync(b, token);
+  await create(b, 'user_settings', { id: 'settingsBBBBBBBB', theme: 'light', updated_at: now + 1 });
+  await sync(b, token);
+  // A third device only ever syncs.
+  const c = await device('settings-c', schemaJson);
+  for (const d of [a, b, c]) await sync(d, token);
+
+  const server = await serverState(token, tables);
+  assert.equal(server.user_settings.length, 1);
+  assert.equal(server.user_settings[0].id, oneId, 'the user keeps the one record');
+  assert.equal(server.user_settings[0].theme, 'light', "B's change applied");
+  assert.equal(server.user_settings[0].weight_unit, 'lb', "A's change applied, not erased by B");
+  assert.equal(server.user_settings[0].one_rm_formula, 'brzycki');
+  for (const d of [a, b, c]) assert.deepEqual(await dump(d, tables), server);
+
+  // Every device keeps syncing other tables.
+  await update(c, 'routines', 'routineSETTINGSA', { title: 'edited on C' });
+  await create(b, 'workouts', { id: 'workoutSETTINGSB', title: 'from B', created_at: now, updated_at: now });
+  await update(a, 'user_settings', oneId, { default_rest_seconds: 180 });
+  for (const d of [c, b, a, c, b]) await sync(d, token);
+  const end = await serverState(token, tables);
+  assert.equal(end.routines[0].title, 'edited on C');
+  assert.equal(end.workouts.length, 1);
+  assert.equal(end.user_settings.length, 1);
+  assert.equal(end.user_settings[0].default_rest_seconds, 180);
+  for (const d of [a, b, c]) assert.deepEqual(await dump(d, tables), end);
+});
