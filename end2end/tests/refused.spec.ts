@@ -3,23 +3,39 @@ import { openPrograms, signUp, synced, uniqueEmail, watchConsole } from './helpe
 
 /**
  * Puts records straight into the replica, as an older version of the app (or a bug) may
- * have left them: pending changes the server will not take.
+ * have left them: pending changes the server will not take. Records live in chunks keyed
+ * `table/bucket`, the bucket being FNV-1a of the id modulo 64; the page is reloaded so
+ * that it reads them.
  */
 async function plantInReplica(page: Page, table: string, records: Array<Record<string, unknown>>) {
   const me = await (await page.request.get('/api/auth/me')).json();
   await page.evaluate(
     async ({ name, table, records }) => {
+      const bucket = (id: string) => {
+        let h = 0x811c9dc5;
+        for (const b of new TextEncoder().encode(id)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+        return h % 64;
+      };
       const db: IDBDatabase = await new Promise((resolve, reject) => {
         const open = indexedDB.open(name);
         open.onsuccess = () => resolve(open.result);
         open.onerror = () => reject(open.error);
       });
-      await new Promise<void>((resolve, reject) => {
-        const tx = db.transaction(table, 'readwrite');
-        for (const r of records) tx.objectStore(table).put({ ...r, _status: 'created', _changed: '' });
-        tx.oncomplete = () => resolve();
-        tx.onerror = () => reject(tx.error);
-      });
+      for (const r of records) {
+        await new Promise<void>((resolve, reject) => {
+          const tx = db.transaction('chunks', 'readwrite');
+          const store = tx.objectStore('chunks');
+          const key = `${table}/${bucket(r.id as string)}`;
+          const get = store.get(key);
+          get.onsuccess = () => {
+            const list = JSON.parse((get.result as string | undefined) ?? '[]');
+            list.push({ ...r, _status: 'created', _changed: '' });
+            store.put(JSON.stringify(list), key);
+          };
+          tx.oncomplete = () => resolve();
+          tx.onerror = () => reject(tx.error);
+        });
+      }
       db.close();
     },
     { name: `ezlift-${me.id}`, table, records },
@@ -40,7 +56,7 @@ test('refused and orphaned changes are set aside, shown, and can be discarded', 
   // A title the server refuses (not text), and a workout exercise whose workout is gone.
   await plantInReplica(page, 'routines', [{ id: 'refused-routine', title: 5, order: 0 }]);
   await plantInReplica(page, 'workout_exercise', [{ id: 'orphan-we', workout_id: 'no-such-workout', order: 0 }]);
-  await page.getByTestId('sync-now').click();
+  await page.reload(); // opening syncs, and meets them
   const status = page.getByTestId('sync-status');
   await expect(status).toHaveAttribute('data-state', 'refused', { timeout: 20_000 });
   await expect(status).toContainText('2 changes refused');

@@ -1,36 +1,31 @@
-//! The replica in IndexedDB: one database per user, one object store per synced table
-//! (records keyed by `id`, indexed by `_status` and by every parent column), a `meta`
-//! store for the cursor, schema version and client id, and the exercise library.
+//! The replica in IndexedDB: one database per user holding the records many per stored
+//! value in the `chunks` store (see [`super::chunks`]) and a `meta` store (cursor, schema
+//! version, client id, the changes set aside, the cached exercise library).
 //!
-//! Records cross into JavaScript as JSON text parsed once per batch: one `JSON.parse` of
-//! an array is far cheaper than building objects field by field through the boundary.
+//! Every change loads the chunks it touches inside its own readwrite transaction, applies
+//! the change to what is stored there (not to this tab's copy), and writes back only the
+//! chunks that changed: two tabs editing records of one chunk never overwrite each other.
 
-use super::stored::{from_stored, status_name, to_stored};
-use super::Snapshot;
-use super::{apply_ops_to, diff, touched, Diff, Op, Tables};
-use crate::model::tables::{table, SCHEMA_VERSION, TABLES};
-use crate::sync::engine::{discard_in, partition_pending, LocalStore, SetAside, TableRecord};
-use crate::sync::record::{after_push, merge_remote, LocalRecord, Status};
-use crate::sync::wire::{PullResponse, WireRecord};
-use async_trait::async_trait;
-use idb::{
-    Database, DatabaseEvent, Factory, KeyPath, ObjectStore, ObjectStoreParams, Query, Transaction,
-    TransactionMode,
-};
+use super::chunks::{self, ChunkKey};
+use super::Tables;
+use crate::model::tables::{SCHEMA_VERSION, TABLES};
+use crate::sync::engine::SetAside;
+use crate::sync::wire::WireRecord;
+use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, Transaction, TransactionMode};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Bumped with every change of stores or indexes; the upgrade creates what is missing.
-const DB_VERSION: u32 = 1;
+/// 1: one object store per table, one value per record. 2: chunks.
+const DB_VERSION: u32 = 2;
+const CHUNKS: &str = "chunks";
 const META: &str = "meta";
-const EXERCISES: &str = "exercises";
-const STATUS_INDEX: &str = "_status";
+/// The meta key of the cached exercise library (one JSON value).
+const LIBRARY: &str = "exercise_library";
 /// The meta key of the changes set aside (a JSON list of [`SetAside`]).
 const SET_ASIDE: &str = "set_aside";
 const CURSOR: &str = "last_pulled_at";
-const PENDING: [Status; 3] = [Status::Created, Status::Updated, Status::Deleted];
 
 #[derive(Debug, Clone)]
 pub struct ReplicaError(pub String);
@@ -59,17 +54,28 @@ fn js_error(e: JsValue) -> ReplicaError {
 
 type Result<T, E = ReplicaError> = std::result::Result<T, E>;
 
-fn to_js(value: &impl serde::Serialize) -> Result<JsValue> {
-    js_sys::JSON::parse(&serde_json::to_string(value)?).map_err(js_error)
-}
-
 fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T> {
     let text: String = js_sys::JSON::stringify(value).map_err(js_error)?.into();
     Ok(serde_json::from_str(&text)?)
 }
 
-fn stored_record(value: &JsValue) -> Result<Option<LocalRecord>> {
-    Ok(from_stored(from_js(value)?))
+/// A write to the meta store that goes with a change: `None` deletes the key.
+pub type MetaWrite = (&'static str, Option<JsValue>);
+
+/// A change of records (see [`IdbStore::mutate`]), returning its meta writes.
+pub type Change<'a> = Box<dyn FnOnce(&mut Tables) -> Vec<MetaWrite> + 'a>;
+
+/// The cursor as a meta write.
+pub fn cursor_write(timestamp: Option<i64>) -> MetaWrite {
+    (CURSOR, timestamp.map(|t| JsValue::from_f64(t as f64)))
+}
+
+/// The set-aside list as a meta write.
+pub fn aside_write(entries: &[SetAside]) -> Result<MetaWrite> {
+    Ok((
+        SET_ASIDE,
+        Some(JsValue::from_str(&serde_json::to_string(entries)?)),
+    ))
 }
 
 pub struct IdbStore {
@@ -100,6 +106,7 @@ impl IdbStore {
             }
         });
         let store = Self { db };
+        store.upgrade_v1().await?;
         store.ensure_meta().await?;
         Ok(store)
     }
@@ -110,10 +117,6 @@ impl IdbStore {
 
     fn tx(&self, stores: &[&str], mode: TransactionMode) -> Result<Transaction> {
         Ok(self.db.transaction(stores, mode)?)
-    }
-
-    fn all_stores() -> Vec<&'static str> {
-        TABLES.iter().map(|t| t.name).chain([META]).collect()
     }
 
     async fn ensure_meta(&self) -> Result<()> {
@@ -134,364 +137,215 @@ impl IdbStore {
         Ok(())
     }
 
-    /// Live records of `tables`.
-    pub async fn read(&self, tables: &[&str]) -> Result<Snapshot> {
-        let tx = self.tx(tables, TransactionMode::ReadOnly)?;
-        let mut snapshot = Snapshot::default();
-        for name in tables {
-            let rows = tx.object_store(name)?.get_all(None, None)?.await?;
-            let mut live = Vec::with_capacity(rows.len());
-            for row in &rows {
-                if let Some(r) = stored_record(row)? {
-                    if r.status != Status::Deleted {
-                        live.push(r.raw);
-                    }
-                }
-            }
-            snapshot.tables.insert((*name).to_owned(), live);
+    /// Moves the records of a version-1 replica (one object store per table, one value
+    /// per record) into chunks, in one transaction: pending changes, tombstones and the
+    /// cursor (in `meta`, untouched) are kept, so nothing is downloaded again. The old
+    /// stores are left empty.
+    async fn upgrade_v1(&self) -> Result<()> {
+        let names = self.db.store_names();
+        let old: Vec<&str> = TABLES
+            .iter()
+            .map(|t| t.name)
+            .filter(|n| names.iter().any(|s| s == n))
+            .collect();
+        if old.is_empty() {
+            return Ok(());
         }
-        tx.await?;
-        Ok(snapshot)
+        let mut stores = old.clone();
+        stores.push(CHUNKS);
+        let tx = self.tx(&stores, TransactionMode::ReadWrite)?;
+        let mut tables = Tables::new();
+        for name in &old {
+            let store = tx.object_store(name)?;
+            let rows = store.get_all(None, None)?.await?;
+            if rows.is_empty() {
+                continue;
+            }
+            let array: js_sys::Array = rows.iter().collect();
+            let stored: Vec<WireRecord> = from_js(&array.into())?;
+            let records = tables.entry((*name).to_owned()).or_default();
+            for r in stored.into_iter().filter_map(super::from_stored) {
+                records.insert(r.id().to_owned(), r);
+            }
+            store.clear()?;
+        }
+        if !tables.is_empty() {
+            let keys: BTreeSet<ChunkKey> = chunks::split(&tables).into_keys().collect();
+            write_chunks(&tx, &keys, &Tables::new(), &tables).await?;
+        }
+        commit(tx, "upgrading the replica").await
     }
 
-    /// Commits a user's edit. Resolves only once IndexedDB has committed it.
-    pub async fn write(&self, ops: &[Op]) -> Result<()> {
-        let tx = self.tx(&Self::all_stores(), TransactionMode::ReadWrite)?;
-        let mut before = Tables::new();
-        for (name, id) in touched(ops) {
-            let is_delete = ops
-                .iter()
-                .any(|op| matches!(op, Op::Delete { table, id: i } if *table == name && i == id));
-            load(&tx, &mut before, name, id, is_delete).await?;
+    /// Every record, tombstones included: what a tab holds in memory.
+    pub async fn load_all(&self) -> Result<Tables> {
+        let tx = self.tx(&[CHUNKS], TransactionMode::ReadOnly)?;
+        let store = tx.object_store(CHUNKS)?;
+        let keys = store.get_all_keys(None, None)?.await?;
+        let values = store.get_all(None, None)?.await?;
+        tx.await?;
+        let mut tables = Tables::new();
+        for (key, value) in keys.iter().zip(&values) {
+            let (Some(key), Some(text)) = (key.as_string(), value.as_string()) else {
+                continue;
+            };
+            chunks::merge_into(&mut tables, &key, chunks::decode(&text)?);
         }
+        Ok(tables)
+    }
+
+    /// The keys of every stored chunk.
+    pub async fn chunk_keys(&self) -> Result<BTreeSet<ChunkKey>> {
+        let tx = self.tx(&[CHUNKS], TransactionMode::ReadOnly)?;
+        let keys = tx.object_store(CHUNKS)?.get_all_keys(None, None)?.await?;
+        tx.await?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| k.as_string())
+            .filter(|k| chunks::table_of(k).is_some())
+            .collect())
+    }
+
+    /// One transaction: loads the chunks of `keys` as stored now, lets `change` edit their
+    /// records (it returns the meta writes that go with the change), and writes back the
+    /// chunks whose records changed. Resolves once IndexedDB committed it.
+    /// Returns the keys of the chunks it rewrote, for other tabs to reload.
+    ///
+    /// `change` is boxed so that one copy of this function serves every kind of change.
+    pub async fn mutate(
+        &self,
+        keys: &BTreeSet<ChunkKey>,
+        change: Change<'_>,
+    ) -> Result<Vec<ChunkKey>> {
+        let tx = self.tx(&[CHUNKS, META], TransactionMode::ReadWrite)?;
+        let before = load_chunks(&tx, keys).await?;
         let mut after = before.clone();
-        apply_ops_to(&mut after, ops);
-        let Diff { put, remove } = diff(&before, &after);
-        for (name, record) in &put {
-            tx.object_store(name)?
-                .put(&to_js(&to_stored(record))?, None)?;
-        }
-        for (name, id) in &remove {
-            tx.object_store(name)?.delete(JsValue::from_str(id))?;
-        }
-        let done = tx.commit()?.await?;
-        if done.is_committed() {
-            Ok(())
-        } else {
-            Err(ReplicaError("the write was aborted".into()))
-        }
-    }
-
-    /// What the status shows: how many changes wait to be sent, and those set aside.
-    pub async fn waiting(&self) -> Result<(usize, Vec<SetAside>)> {
-        let pending = LocalStore::pending(self).await?;
-        let aside = self.set_aside().await?;
-        let (send, aside) = partition_pending(pending, &aside);
-        Ok((send.len(), aside))
-    }
-
-    /// The cached exercise library.
-    pub async fn cached_exercises(&self) -> Result<Vec<Value>> {
-        let tx = self.tx(&[EXERCISES], TransactionMode::ReadOnly)?;
-        let rows = tx.object_store(EXERCISES)?.get_all(None, None)?.await?;
-        let list = rows.iter().map(from_js).collect::<Result<Vec<Value>>>()?;
-        tx.await?;
-        Ok(list)
-    }
-
-    pub async fn cache_exercises(&self, list: &[Value]) -> Result<()> {
-        let tx = self.tx(&[EXERCISES], TransactionMode::ReadWrite)?;
-        let store = tx.object_store(EXERCISES)?;
-        store.clear()?;
-        put_all(&store, list)?;
-        tx.commit()?.await?;
-        Ok(())
-    }
-}
-
-/// Creates every store and index the registry asks for that does not exist yet.
-fn create_stores(db: &Database) -> Result<()> {
-    let existing = db.store_names();
-    let keyed = || {
-        let mut params = ObjectStoreParams::new();
-        params.key_path(Some(KeyPath::new_single("id")));
-        params
-    };
-    for def in TABLES {
-        if existing.iter().any(|s| s == def.name) {
-            continue;
-        }
-        let store = db.create_object_store(def.name, keyed())?;
-        store.create_index(STATUS_INDEX, KeyPath::new_single(STATUS_INDEX), None)?;
-        for parent in def.parents {
-            store.create_index(parent.column, KeyPath::new_single(parent.column), None)?;
-        }
-    }
-    if !existing.iter().any(|s| s == META) {
-        db.create_object_store(META, ObjectStoreParams::new())?;
-    }
-    if !existing.iter().any(|s| s == EXERCISES) {
-        db.create_object_store(EXERCISES, keyed())?;
-    }
-    Ok(())
-}
-
-/// Puts many values with one `JSON.parse` for all of them.
-fn put_all(store: &ObjectStore, values: &[impl serde::Serialize]) -> Result<()> {
-    let array: js_sys::Array = to_js(&values)?.into();
-    for value in array.iter() {
-        store.put(&value, None)?;
-    }
-    Ok(())
-}
-
-/// Loads a record into `into` and, for a delete, every live descendant (found through
-/// the parent-column indexes).
-async fn load(
-    tx: &Transaction,
-    into: &mut Tables,
-    name: &str,
-    id: &str,
-    descendants: bool,
-) -> Result<()> {
-    let mut queue = vec![(name.to_owned(), id.to_owned())];
-    while let Some((name, id)) = queue.pop() {
-        if let Some(value) = tx.object_store(&name)?.get(JsValue::from_str(&id))?.await? {
-            if let Some(record) = stored_record(&value)? {
-                into.entry(name.clone())
-                    .or_default()
-                    .insert(id.clone(), record);
-            }
-        }
-        if !descendants {
-            continue;
-        }
-        let Some(def) = table(&name) else { continue };
-        for (child, parent) in def.children() {
-            let rows = tx
-                .object_store(child.name)?
-                .index(parent.column)?
-                .get_all(Some(Query::Key(JsValue::from_str(&id))), None)?
-                .await?;
-            for row in &rows {
-                if let Some(record) = stored_record(row)? {
-                    let child_id = record.id().to_owned();
-                    into.entry(child.name.to_owned())
-                        .or_default()
-                        .insert(child_id.clone(), record);
-                    queue.push((child.name.to_owned(), child_id));
+        let meta_writes = change(&mut after);
+        let written = write_chunks(&tx, keys, &before, &after).await?;
+        let meta = tx.object_store(META)?;
+        for (key, value) in meta_writes {
+            match value {
+                Some(v) => {
+                    meta.put(&v, Some(&JsValue::from_str(key)))?;
+                }
+                None => {
+                    meta.delete(JsValue::from_str(key))?;
                 }
             }
         }
+        commit(tx, "the change").await?;
+        Ok(written)
     }
-    Ok(())
-}
 
-/// The records of one table that are not synced.
-async fn pending_of(tx: &Transaction, name: &str) -> Result<BTreeMap<String, LocalRecord>> {
-    let index = tx.object_store(name)?.index(STATUS_INDEX)?;
-    let mut out = BTreeMap::new();
-    for status in PENDING {
-        let rows = index
-            .get_all(
-                Some(Query::Key(JsValue::from_str(status_name(status)))),
-                None,
-            )?
-            .await?;
-        for row in &rows {
-            if let Some(r) = stored_record(row)? {
-                out.insert(r.id().to_owned(), r);
-            }
-        }
-    }
-    Ok(out)
-}
-
-#[async_trait(?Send)]
-impl LocalStore for IdbStore {
-    type Error = ReplicaError;
-
-    async fn last_pulled_at(&self) -> Result<Option<i64>> {
-        let tx = self.tx(&[META], TransactionMode::ReadOnly)?;
-        let value = tx
-            .object_store(META)?
-            .get(JsValue::from_str(CURSOR))?
-            .await?;
+    /// The records of some chunks, as stored now.
+    pub async fn read_chunks(&self, keys: &BTreeSet<ChunkKey>) -> Result<Tables> {
+        let tx = self.tx(&[CHUNKS], TransactionMode::ReadOnly)?;
+        let tables = load_chunks(&tx, keys).await?;
         tx.await?;
+        Ok(tables)
+    }
+
+    pub async fn last_pulled_at(&self) -> Result<Option<i64>> {
+        let value = self.meta(CURSOR).await?;
         Ok(value.and_then(|v| v.as_f64()).map(|v| v as i64))
     }
 
-    /// One readwrite transaction: only pending local records are read (a synced or absent
-    /// record simply becomes the server's), every table's merged records are parsed into
-    /// JavaScript at once, and the cursor is written with them. A full pull also removes
-    /// synced records the server no longer has; a delete takes the record's descendants.
-    async fn apply_pull(&self, pull: &PullResponse, full: bool) -> Result<()> {
-        let tx = self.tx(&Self::all_stores(), TransactionMode::ReadWrite)?;
-        for (name, changes) in &pull.changes {
-            if table(name).is_none() {
-                continue;
-            }
-            let store = tx.object_store(name)?;
-            let pending = pending_of(&tx, name).await?;
-            if full {
-                let present = changes.upserted_ids();
-                let synced = Query::Key(JsValue::from_str(status_name(Status::Synced)));
-                let keys = store
-                    .index(STATUS_INDEX)?
-                    .get_all_keys(Some(synced), None)?
-                    .await?;
-                for key in keys {
-                    if key
-                        .as_string()
-                        .is_some_and(|k| !present.contains(k.as_str()))
-                    {
-                        store.delete(key)?;
-                    }
-                }
-            }
-            let merged: Vec<WireRecord> = changes
-                .created
-                .iter()
-                .chain(&changes.updated)
-                .filter_map(|remote| {
-                    let id = remote.get("id")?.as_str()?;
-                    merge_remote(pending.get(id), remote).map(|r| to_stored(&r))
-                })
-                .collect();
-            put_all(&store, &merged)?;
-        }
-        for (name, changes) in &pull.changes {
-            if table(name).is_none() {
-                continue;
-            }
-            for id in &changes.deleted {
-                let mut doomed = Tables::new();
-                load(&tx, &mut doomed, name, id, true).await?;
-                for (t, records) in &doomed {
-                    let store = tx.object_store(t)?;
-                    for rid in records.keys() {
-                        store.delete(JsValue::from_str(rid))?;
-                    }
-                }
-            }
-        }
-        tx.object_store(META)?.put(
-            &JsValue::from_f64(pull.timestamp as f64),
-            Some(&JsValue::from_str(CURSOR)),
-        )?;
-        let done = tx.commit()?.await?;
-        if done.is_committed() {
-            Ok(())
-        } else {
-            Err(ReplicaError("applying the pull was aborted".into()))
-        }
-    }
-
-    async fn pending(&self) -> Result<Vec<TableRecord>> {
-        let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
-        let tx = self.tx(&names, TransactionMode::ReadOnly)?;
-        let mut out = Vec::new();
-        for name in names {
-            for record in pending_of(&tx, name).await?.into_values() {
-                out.push((name.to_owned(), record));
-            }
-        }
-        tx.await?;
-        Ok(out)
-    }
-
-    async fn finish_push(
-        &self,
-        sent: &[TableRecord],
-        rejected: &BTreeMap<String, Vec<String>>,
-    ) -> Result<()> {
-        let rejected: BTreeSet<(&str, &str)> = rejected
-            .iter()
-            .flat_map(|(t, ids)| ids.iter().map(move |id| (t.as_str(), id.as_str())))
-            .collect();
-        let tx = self.tx(&Self::all_stores(), TransactionMode::ReadWrite)?;
-        for (name, record) in sent {
-            let id = record.id();
-            if rejected.contains(&(name.as_str(), id)) {
-                continue;
-            }
-            let store = tx.object_store(name)?;
-            let Some(now) = store.get(JsValue::from_str(id))?.await? else {
-                continue;
-            };
-            let Some(now) = stored_record(&now)? else {
-                continue;
-            };
-            match after_push(record, &now) {
-                Some(next) => {
-                    store.put(&to_js(&to_stored(&next))?, None)?;
-                }
-                None => {
-                    store.delete(JsValue::from_str(id))?;
-                }
-            }
-        }
-        tx.commit()?.await?;
-        Ok(())
-    }
-
-    async fn set_aside(&self) -> Result<Vec<SetAside>> {
-        let tx = self.tx(&[META], TransactionMode::ReadOnly)?;
-        let value = tx
-            .object_store(META)?
-            .get(JsValue::from_str(SET_ASIDE))?
-            .await?;
-        tx.await?;
-        match value.and_then(|v| v.as_string()) {
+    pub async fn set_aside(&self) -> Result<Vec<SetAside>> {
+        match self.meta(SET_ASIDE).await?.and_then(|v| v.as_string()) {
             Some(text) => Ok(serde_json::from_str(&text)?),
             None => Ok(Vec::new()),
         }
     }
 
-    async fn store_aside(&self, entries: Vec<SetAside>) -> Result<()> {
-        let tx = self.tx(&[META], TransactionMode::ReadWrite)?;
-        tx.object_store(META)?.put(
-            &JsValue::from_str(&serde_json::to_string(&entries)?),
-            Some(&JsValue::from_str(SET_ASIDE)),
-        )?;
-        tx.commit()?.await?;
+    pub async fn store_aside(&self, entries: &[SetAside]) -> Result<()> {
+        let write = aside_write(entries)?;
+        self.mutate(&BTreeSet::new(), Box::new(|_| vec![write]))
+            .await?;
         Ok(())
     }
 
-    /// One transaction: the record (with its descendants) is changed as [`discard_in`]
-    /// says, the entry leaves the list, and the cursor is dropped when the server's
-    /// version must be fetched again.
-    async fn discard(&self, name: &str, id: &str) -> Result<()> {
-        let aside = self.set_aside().await?;
-        let tx = self.tx(&Self::all_stores(), TransactionMode::ReadWrite)?;
-        let mut before = Tables::new();
-        load(&tx, &mut before, name, id, true).await?;
-        let mut after = before.clone();
-        let refetch = discard_in(&mut after, name, id);
-        let Diff { put, remove } = diff(&before, &after);
-        for (t, record) in &put {
-            tx.object_store(t)?.put(&to_js(&to_stored(record))?, None)?;
-        }
-        for (t, rid) in &remove {
-            tx.object_store(t)?.delete(JsValue::from_str(rid))?;
-        }
-        let meta = tx.object_store(META)?;
-        let left: Vec<&SetAside> = aside
-            .iter()
-            .filter(|a| !(a.table == name && a.id() == id))
-            .collect();
-        meta.put(
-            &JsValue::from_str(&serde_json::to_string(&left)?),
-            Some(&JsValue::from_str(SET_ASIDE)),
-        )?;
-        if refetch {
-            meta.delete(JsValue::from_str(CURSOR))?;
-        }
-        let done = tx.commit()?.await?;
-        if done.is_committed() {
-            Ok(())
-        } else {
-            Err(ReplicaError("discarding was aborted".into()))
+    async fn meta(&self, key: &str) -> Result<Option<JsValue>> {
+        let tx = self.tx(&[META], TransactionMode::ReadOnly)?;
+        let value = tx.object_store(META)?.get(JsValue::from_str(key))?.await?;
+        tx.await?;
+        Ok(value)
+    }
+
+    /// The cached exercise library, kept as one JSON value in `meta`.
+    pub async fn cached_exercises(&self) -> Result<Vec<Value>> {
+        match self.meta(LIBRARY).await?.and_then(|v| v.as_string()) {
+            Some(text) => Ok(serde_json::from_str(&text)?),
+            None => Ok(Vec::new()),
         }
     }
+
+    pub async fn cache_exercises(&self, list: &[Value]) -> Result<()> {
+        let text = serde_json::to_string(list)?;
+        let write = (LIBRARY, Some(JsValue::from_str(&text)));
+        self.mutate(&BTreeSet::new(), Box::new(|_| vec![write]))
+            .await?;
+        Ok(())
+    }
+}
+
+/// Loads chunks in `tx`: every request is made first, then all are awaited.
+async fn load_chunks(tx: &Transaction, keys: &BTreeSet<ChunkKey>) -> Result<Tables> {
+    let store = tx.object_store(CHUNKS)?;
+    let requests = keys
+        .iter()
+        .map(|key| store.get(JsValue::from_str(key)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut tables = Tables::new();
+    for (key, request) in keys.iter().zip(requests) {
+        if let Some(text) = request.await?.and_then(|v| v.as_string()) {
+            chunks::merge_into(&mut tables, key, chunks::decode(&text)?);
+        }
+    }
+    Ok(tables)
+}
+
+/// Writes the chunks of `keys` whose records differ between `before` and `after`, and
+/// returns their keys.
+async fn write_chunks(
+    tx: &Transaction,
+    keys: &BTreeSet<ChunkKey>,
+    before: &Tables,
+    after: &Tables,
+) -> Result<Vec<ChunkKey>> {
+    let store = tx.object_store(CHUNKS)?;
+    let mut written = Vec::new();
+    for (key, value) in chunks::rewrites(keys, before, after) {
+        let k = JsValue::from_str(&key);
+        match value {
+            Some(text) => {
+                store.put(&JsValue::from_str(&text), Some(&k))?;
+            }
+            None => {
+                store.delete(k)?;
+            }
+        }
+        written.push(key);
+    }
+    Ok(written)
+}
+
+async fn commit(tx: Transaction, what: &str) -> Result<()> {
+    if tx.commit()?.await?.is_committed() {
+        Ok(())
+    } else {
+        Err(ReplicaError(format!("{what} was aborted")))
+    }
+}
+
+/// Creates the stores of this version that do not exist yet (a version-1 database keeps
+/// its per-table stores, emptied by [`IdbStore::upgrade_v1`], and its unused `exercises`).
+fn create_stores(db: &Database) -> Result<()> {
+    let existing = db.store_names();
+    let has = |name: &str| existing.iter().any(|s| s == name);
+    if !has(CHUNKS) {
+        db.create_object_store(CHUNKS, ObjectStoreParams::new())?;
+    }
+    if !has(META) {
+        db.create_object_store(META, ObjectStoreParams::new())?;
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@
 //! Pages describe edits as [`Op`]s; the runtime commits them to IndexedDB in one
 //! transaction and only then reports them saved.
 
+pub mod chunks;
 mod ops;
 mod status;
 mod stored;
@@ -16,7 +17,7 @@ mod remote;
 #[cfg(feature = "hydrate")]
 mod runtime;
 
-pub use ops::{apply_ops_to, diff, touched, Diff, Op, Tables};
+pub use ops::{apply_ops_to, footprint, with_descendants, Op, Tables};
 pub use status::{SyncIndicator, SyncPhase, SyncStatus};
 pub use stored::{from_stored, to_stored};
 
@@ -65,12 +66,12 @@ impl ReplicaSlot {
         }
     }
 
-    /// Commits `ops` to the replica in one transaction; the status shows "saving" until
-    /// IndexedDB confirmed it, then a sync follows shortly.
+    /// Applies `ops` to the replica at once, then commits them in one transaction; the
+    /// status shows "saving" until IndexedDB confirmed it, then a sync follows shortly.
     pub fn write(&self, ops: Vec<Op>) {
         #[cfg(feature = "hydrate")]
         if let (false, Some(replica)) = (ops.is_empty(), self.handle.get_value()) {
-            leptos::task::spawn_local(async move { replica.write(ops).await });
+            replica.write(ops);
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = ops;
@@ -85,11 +86,21 @@ impl ReplicaSlot {
         }
     }
 
-    /// Reads the live records of `tables` from the replica.
-    #[cfg(feature = "hydrate")]
-    pub async fn read(&self, tables: &[&str]) -> Option<Snapshot> {
-        let replica = self.handle.get_value()?;
-        replica.read(tables).await
+    /// The live records of `tables` as this tab holds them (its own edits included,
+    /// committed or not); `None` until the replica is open, and always on the server.
+    /// Tracks `version`, so a memo reading it follows every change.
+    pub fn read(&self, tables: &[&str]) -> Option<Snapshot> {
+        self.version.track();
+        #[cfg(feature = "hydrate")]
+        {
+            let replica = self.handle.get_value()?;
+            Some(replica.read(tables))
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = tables;
+            None
+        }
     }
 
     /// Drops a change the server refused (the status control's "Discard").

@@ -25,12 +25,12 @@ pub enum Op {
     Delete { table: &'static str, id: String },
 }
 
-/// Table name to records by id: the shape the memory store keeps and the IndexedDB store
-/// loads the touched records into.
+/// Table name to records by id: what a tab holds in memory, and what the IndexedDB store
+/// loads the chunks an edit touches into.
 pub type Tables = BTreeMap<String, BTreeMap<String, LocalRecord>>;
 
 /// Applies `ops` in order. The caller must have loaded every record an op touches,
-/// including the descendants of deleted records (see [`cascade_targets`]).
+/// including the descendants of deleted records (see [`footprint`]).
 pub fn apply_ops_to(tables: &mut Tables, ops: &[Op]) {
     for op in ops {
         match op {
@@ -85,43 +85,62 @@ fn delete_cascade(tables: &mut Tables, table_name: &str, id: &str) {
     }
 }
 
-/// The (table, id) pairs whose records `ops` read: what a store must load first.
-/// Deletes also need their descendants, which only the store can find (by parent column).
-pub fn touched(ops: &[Op]) -> Vec<(&'static str, &str)> {
-    ops.iter()
-        .filter_map(|op| match op {
-            Op::Update { table, id, .. } | Op::Delete { table, id } => Some((*table, id.as_str())),
-            Op::Create { .. } => None,
-        })
-        .collect()
-}
-
-/// What a store must write after applying ops: records to put and (table, id) to remove.
-#[derive(Debug, Default, PartialEq)]
-pub struct Diff {
-    pub put: Vec<(String, LocalRecord)>,
-    pub remove: Vec<(String, String)>,
-}
-
-/// What changed between `before` and `after`.
-pub fn diff(before: &Tables, after: &Tables) -> Diff {
-    let mut put = Vec::new();
-    let mut remove = Vec::new();
-    for (table, records) in after {
-        for (id, record) in records {
-            if before.get(table).and_then(|t| t.get(id)) != Some(record) {
-                put.push((table.clone(), record.clone()));
+/// Every record `ops` touch, created ones included, with the descendants (in `tables`) of
+/// the deleted ones: what a store must load to apply them.
+pub fn footprint(tables: &Tables, ops: &[Op]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut deleted = Vec::new();
+    for op in ops {
+        match op {
+            Op::Create { table, raw } => {
+                if let Some(id) = raw.get("id").and_then(Value::as_str) {
+                    out.push(((*table).to_owned(), id.to_owned()));
+                }
             }
+            Op::Update { table, id, .. } => out.push(((*table).to_owned(), id.clone())),
+            Op::Delete { table, id } => deleted.push(((*table).to_owned(), id.clone())),
         }
     }
-    for (table, records) in before {
-        for id in records.keys() {
-            if !after.get(table).is_some_and(|t| t.contains_key(id)) {
-                remove.push((table.clone(), id.clone()));
+    out.extend(with_descendants(tables, deleted));
+    out
+}
+
+/// Parent id to the ids of its children in one child table.
+type ByParent = BTreeMap<String, Vec<String>>;
+
+/// `roots` and every record under them in `tables` (through the registry's parent
+/// columns), each child table indexed by parent once per call.
+pub fn with_descendants(tables: &Tables, roots: Vec<(String, String)>) -> Vec<(String, String)> {
+    // (child table, parent column) → parent id → child ids; a map type the bundle already
+    // has, rather than a new one.
+    let mut indexes: Vec<((&str, &str), ByParent)> = Vec::new();
+    let mut out = Vec::new();
+    let mut queue = roots;
+    while let Some((name, id)) = queue.pop() {
+        for (child, parent) in table(&name).into_iter().flat_map(|def| def.children()) {
+            let at = match indexes
+                .iter()
+                .position(|(k, _)| *k == (child.name, parent.column))
+            {
+                Some(at) => at,
+                None => {
+                    let mut index = ByParent::new();
+                    for (cid, r) in tables.get(child.name).into_iter().flatten() {
+                        if let Some(p) = r.raw.get(parent.column).and_then(Value::as_str) {
+                            index.entry(p.to_owned()).or_default().push(cid.clone());
+                        }
+                    }
+                    indexes.push(((child.name, parent.column), index));
+                    indexes.len() - 1
+                }
+            };
+            for cid in indexes[at].1.get(&id).into_iter().flatten() {
+                queue.push((child.name.to_owned(), cid.clone()));
             }
         }
+        out.push((name, id));
     }
-    Diff { put, remove }
+    out
 }
 
 #[cfg(test)]
@@ -167,14 +186,27 @@ mod tests {
                 raw: rec(json!({ "id": "new", "workout_exercise_id": "e" })),
             }],
         );
-        let before = t.clone();
-        apply_ops_to(
-            &mut t,
-            &[Op::Delete {
-                table: "workouts",
-                id: "w".into(),
-            }],
+        let delete = [Op::Delete {
+            table: "workouts",
+            id: "w".into(),
+        }];
+        let mut loaded: Vec<_> = footprint(&t, &delete);
+        loaded.sort();
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            loaded,
+            pairs(&[
+                ("workout_exercise", "e"),
+                ("workout_exercise_sets", "new"),
+                ("workout_exercise_sets", "s"),
+                ("workouts", "w"),
+            ])
         );
+        apply_ops_to(&mut t, &delete);
         assert_eq!(t["workouts"]["w"].status, Status::Deleted);
         assert_eq!(t["workout_exercise"]["e"].status, Status::Deleted);
         assert_eq!(t["workout_exercise"]["other"].status, Status::Synced);
@@ -182,12 +214,6 @@ mod tests {
         assert!(
             !t["workout_exercise_sets"].contains_key("new"),
             "a never-pushed child simply disappears"
-        );
-        let Diff { put, remove } = diff(&before, &t);
-        assert_eq!(put.len(), 3);
-        assert_eq!(
-            remove,
-            [("workout_exercise_sets".to_owned(), "new".to_owned())]
         );
     }
 
@@ -228,12 +254,5 @@ mod tests {
             }],
         );
         assert_eq!(t["routines"]["r"].raw["title"], json!("B"));
-        assert_eq!(
-            touched(&[Op::Delete {
-                table: "routines",
-                id: "r".into()
-            }]),
-            [("routines", "r")]
-        );
     }
 }

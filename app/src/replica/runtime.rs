@@ -3,17 +3,23 @@
 //! demand), keeping one sync at a time across tabs with a Web Lock, and telling other tabs
 //! through a BroadcastChannel that the data changed.
 
-use super::idb_store::{IdbStore, ReplicaError};
+use super::chunks::{self, ChunkKey};
+use super::idb_store::{aside_write, cursor_write, Change, IdbStore, ReplicaError};
 use super::remote::{send, FetchRemote};
 use super::status::{FirstSync, SyncPhase};
+use super::{apply_ops_to, footprint, with_descendants};
 use super::{now_ms, Op, ReplicaSlot, Snapshot};
-use crate::sync::engine::{synchronize, LocalStore, RemoteError, SetAside, SyncError, TableRecord};
+use crate::sync::engine::{
+    apply_pull_to, discard_in, finish_push_on, partition_pending, synchronize, LocalStore,
+    RemoteError, SetAside, SyncError, TableRecord,
+};
+use crate::sync::memory::MemoryStore;
 use crate::sync::wire::PullResponse;
 use async_trait::async_trait;
 use leptos::prelude::*;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
@@ -30,6 +36,25 @@ const PERIOD: Duration = Duration::from_secs(30);
 extern "C" {
     #[wasm_bindgen(js_namespace = ["navigator", "locks"], js_name = request, catch)]
     fn request_lock(name: &str, callback: &js_sys::Function) -> Result<js_sys::Promise, JsValue>;
+}
+
+fn performance() -> Option<web_sys::Performance> {
+    web_sys::window().and_then(|w| w.performance())
+}
+
+/// A `performance` mark (what the benchmark reads).
+fn mark(name: &str) {
+    if let Some(p) = performance() {
+        let _ = p.mark(name);
+    }
+}
+
+/// A `performance` measure from the mark `start` until now.
+fn measure(name: &str, start: &str) {
+    if let Some(p) = performance() {
+        let _ = p.measure_with_start_mark(name, start);
+        p.clear_marks_with_mark_name(start);
+    }
 }
 
 fn online() -> bool {
@@ -72,6 +97,19 @@ type MessageHandler = Closure<dyn FnMut(web_sys::MessageEvent)>;
 pub struct Replica {
     user_id: String,
     store: IdbStore,
+    /// The records in memory: what pages read. An edit changes it at once (before
+    /// IndexedDB has it), and syncs change it in step with IndexedDB through the same
+    /// functions, so it only needs reloading when another tab changed the data.
+    mem: MemoryStore,
+    /// Edits applied to memory whose commit has not finished.
+    inflight: Cell<usize>,
+    /// Edits started so far: a reload that saw this change while reading is stale.
+    writes_started: Cell<u64>,
+    /// Chunks another tab rewrote, to reload.
+    reload_keys: RefCell<BTreeSet<ChunkKey>>,
+    /// Everything is to be reloaded (a commit of this tab failed).
+    reload_all: Cell<bool>,
+    reloading: Cell<bool>,
     slot: ReplicaSlot,
     channel: Option<web_sys::BroadcastChannel>,
     running: Cell<bool>,
@@ -92,6 +130,7 @@ pub fn open(slot: ReplicaSlot, user: String) {
         return;
     }
     leptos::task::spawn_local(async move {
+        mark("ezlift:open-start");
         let store = match IdbStore::open(&user).await {
             Ok(store) => store,
             Err(e) => {
@@ -102,10 +141,36 @@ pub fn open(slot: ReplicaSlot, user: String) {
             }
         };
         let synced_before = matches!(store.last_pulled_at().await, Ok(Some(_)));
+        let mem = MemoryStore::default();
+        match store.load_all().await {
+            Ok(tables) => {
+                mem.replace_tables(tables);
+                // Read by the benchmark: time to a replica in memory, and the wasm heap.
+                measure("ezlift:open", "ezlift:open-start");
+                let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+                let heap = memory
+                    .buffer()
+                    .unchecked_into::<js_sys::ArrayBuffer>()
+                    .byte_length();
+                mark(&format!("ezlift:heap:{heap}"));
+            }
+            Err(e) => {
+                slot.status.update(|s| {
+                    s.phase = SyncPhase::Error(format!("cannot read local storage: {e}"))
+                });
+                return;
+            }
+        }
         let channel = web_sys::BroadcastChannel::new(&format!("ezlift-{user}")).ok();
         let replica = Rc::new(Replica {
             user_id: user,
             store,
+            mem,
+            inflight: Cell::new(0),
+            writes_started: Cell::new(0),
+            reload_keys: RefCell::new(BTreeSet::new()),
+            reload_all: Cell::new(false),
+            reloading: Cell::new(false),
             slot,
             channel,
             running: Cell::new(false),
@@ -181,6 +246,7 @@ impl Replica {
         }
     }
 
+    /// Another tab changed the data: the chunks it names are reloaded from IndexedDB.
     fn on_message(self: &Rc<Self>, message: &str) {
         if let Some(at) = message.strip_prefix("synced:").and_then(|t| t.parse().ok()) {
             self.slot.ready.set(true);
@@ -188,9 +254,73 @@ impl Replica {
                 self.slot.status.update(|s| s.phase = SyncPhase::Synced(at));
             }
         }
-        self.slot.version.update(|v| *v += 1);
+        if let Some(list) = message.strip_prefix("chunks:") {
+            let keys: Vec<String> = serde_json::from_str(list).unwrap_or_default();
+            let mut wanted = self.reload_keys.borrow_mut();
+            wanted.extend(keys.into_iter().filter(|k| chunks::table_of(k).is_some()));
+        }
+        self.request_reload();
         let this = self.clone();
         leptos::task::spawn_local(async move { this.refresh_pending().await });
+    }
+
+    /// Tells other tabs which chunks this one rewrote.
+    fn broadcast_chunks(&self, keys: &[ChunkKey]) {
+        if !keys.is_empty() {
+            let json = serde_json::to_string(keys).unwrap_or_default();
+            self.broadcast(&format!("chunks:{json}"));
+        }
+    }
+
+    /// Reloads what was asked (some chunks, or everything after a failed commit) once no
+    /// edit of this tab is in flight: an edit in memory but not yet committed would
+    /// otherwise vanish from the screen.
+    fn request_reload(self: &Rc<Self>) {
+        let wanted = self.reload_all.get() || !self.reload_keys.borrow().is_empty();
+        if !wanted || self.reloading.get() || self.inflight.get() > 0 || self.closed.get() {
+            return;
+        }
+        self.reloading.set(true);
+        let all = self.reload_all.replace(false);
+        let keys = std::mem::take(&mut *self.reload_keys.borrow_mut());
+        let this = self.clone();
+        leptos::task::spawn_local(async move {
+            let started = this.writes_started.get();
+            let loaded = if all {
+                this.store.load_all().await
+            } else {
+                this.store.read_chunks(&keys).await
+            };
+            this.reloading.set(false);
+            match loaded {
+                // An edit began while reading: read again once it is committed.
+                _ if this.writes_started.get() != started => {
+                    this.reload_all.set(this.reload_all.get() || all);
+                    this.reload_keys.borrow_mut().extend(keys);
+                }
+                Ok(tables) if all => {
+                    this.mem.replace_tables(tables);
+                    this.slot.version.update(|v| *v += 1);
+                }
+                Ok(tables) => {
+                    this.mem.replace_chunks(&keys, tables);
+                    this.slot.version.update(|v| *v += 1);
+                }
+                Err(_) => this.reload_all.set(true),
+            }
+            this.request_reload();
+        });
+    }
+
+    /// The replica as the sync engine (and a discard) changes it.
+    fn persisted(&self, first: bool) -> Persisted<'_> {
+        Persisted {
+            store: &self.store,
+            mem: &self.mem,
+            slot: self.slot,
+            first,
+            written: RefCell::new(Vec::new()),
+        }
     }
 
     fn broadcast(&self, message: &str) {
@@ -218,40 +348,73 @@ impl Replica {
         self.store.close();
     }
 
-    pub async fn read(&self, tables: &[&str]) -> Option<Snapshot> {
-        self.store.read(tables).await.ok()
+    /// Live records of `tables`, from memory: they include every edit made in this tab,
+    /// committed or not.
+    pub fn read(&self, tables: &[&str]) -> Snapshot {
+        self.mem.snapshot(tables)
     }
 
-    /// Commits an edit, then schedules a sync. The status says "saving" until IndexedDB
-    /// confirmed the commit.
-    pub async fn write(self: Rc<Self>, ops: Vec<Op>) {
+    /// Applies an edit to memory at once (the next action sees it), then commits it. The
+    /// status says "saving" until IndexedDB confirmed the commit; a failed commit is
+    /// undone on screen by reloading what IndexedDB holds.
+    pub fn write(self: &Rc<Self>, ops: Vec<Op>) {
         if self.closed.get() {
             return;
         }
+        let keys = chunks::keys_of(
+            self.mem
+                .with_tables(|t| footprint(t, &ops))
+                .iter()
+                .map(|(t, id)| (t.as_str(), id.as_str())),
+        );
+        self.mem.apply(&ops);
+        self.writes_started.set(self.writes_started.get() + 1);
+        self.inflight.set(self.inflight.get() + 1);
         self.slot.status.update(|s| s.saving += 1);
-        let result = self.store.write(&ops).await;
-        if result.is_ok() {
-            // Counted before "saving" ends, so the status never shows a stale "synced".
-            self.refresh_pending().await;
-        }
-        self.slot.status.update(|s| s.saving -= 1);
-        match result {
-            Ok(()) => {
-                self.slot.version.update(|v| *v += 1);
-                self.broadcast("changed");
-                self.schedule_sync();
+        self.slot.version.update(|v| *v += 1);
+        // Tasks run in the order they were spawned, so commits keep the edits' order.
+        let this = self.clone();
+        mark("ezlift:write");
+        leptos::task::spawn_local(async move {
+            let result = this
+                .store
+                .mutate(
+                    &keys,
+                    Box::new(|t| {
+                        apply_ops_to(t, &ops);
+                        Vec::new()
+                    }),
+                )
+                .await;
+            if let Ok(written) = &result {
+                measure("ezlift:commit", "ezlift:write");
+                this.broadcast_chunks(written);
             }
-            Err(e) => self
-                .slot
-                .status
-                .update(|s| s.phase = SyncPhase::Error(format!("could not save: {e}"))),
-        }
+            if result.is_ok() {
+                // Counted before "saving" ends, so the status never shows a stale "synced".
+                this.refresh_pending().await;
+            }
+            this.inflight.set(this.inflight.get() - 1);
+            this.slot.status.update(|s| s.saving -= 1);
+            match result {
+                Ok(_) => this.schedule_sync(),
+                Err(e) => {
+                    this.slot.status.update(|s| {
+                        s.phase = SyncPhase::Error(format!("could not save, undone: {e}"))
+                    });
+                    this.reload_all.set(true);
+                }
+            }
+            this.request_reload();
+        });
     }
 
     async fn refresh_pending(&self) {
-        if let Ok((n, refused)) = self.store.waiting().await {
+        let Ok(pending) = self.mem.pending().await;
+        if let Ok(aside) = self.store.set_aside().await {
+            let (send, refused) = partition_pending(pending, &aside);
             self.slot.status.update(|s| {
-                s.pending = n;
+                s.pending = send.len();
                 s.refused = refused;
             });
         }
@@ -262,11 +425,12 @@ impl Replica {
         if self.closed.get() {
             return;
         }
-        match self.store.discard(&table, &id).await {
+        let persisted = self.persisted(false);
+        match persisted.discard(&table, &id).await {
             Ok(()) => {
+                self.broadcast_chunks(&persisted.written.take());
                 self.refresh_pending().await;
                 self.slot.version.update(|v| *v += 1);
-                self.broadcast("changed");
                 self.request_sync();
             }
             Err(e) => self
@@ -330,12 +494,9 @@ impl Replica {
                     .status
                     .update(|s| s.first_sync = Some(FirstSync::Downloading));
             }
-            let observed = Observed {
-                store: &this.store,
-                slot: this.slot,
-                first,
-            };
-            let result = synchronize(&observed, &FetchRemote).await;
+            let persisted = this.persisted(first);
+            let result = synchronize(&persisted, &FetchRemote).await;
+            this.broadcast_chunks(&persisted.written.take());
             this.slot.status.update(|s| s.first_sync = None);
             result
         })
@@ -381,16 +542,39 @@ impl Replica {
     }
 }
 
-/// The IndexedDB store, reporting the first sync's progress and timing the apply of
-/// each pull (a `performance.measure` named `ezlift:apply-pull`, read by the benchmark).
-struct Observed<'a> {
+/// The replica as the sync engine sees it: memory and IndexedDB changed in step, each
+/// change applied to the chunks as stored (inside their transaction) and then to memory
+/// by the same function. Reports the first sync's progress and times the apply of each
+/// pull (a `performance.measure` named `ezlift:apply-pull`, read by the benchmark).
+struct Persisted<'a> {
     store: &'a IdbStore,
+    mem: &'a MemoryStore,
     slot: ReplicaSlot,
     first: bool,
+    /// Chunks rewritten so far, for other tabs to reload.
+    written: RefCell<Vec<ChunkKey>>,
+}
+
+impl Persisted<'_> {
+    /// The chunks of `records` and of their descendants (found in memory).
+    fn keys(&self, records: Vec<(String, String)>) -> BTreeSet<ChunkKey> {
+        let all = self.mem.with_tables(|t| with_descendants(t, records));
+        chunks::keys_of(all.iter().map(|(t, id)| (t.as_str(), id.as_str())))
+    }
+
+    async fn mutate(
+        &self,
+        keys: &BTreeSet<ChunkKey>,
+        change: Change<'_>,
+    ) -> Result<(), ReplicaError> {
+        let written = self.store.mutate(keys, change).await?;
+        self.written.borrow_mut().extend(written);
+        Ok(())
+    }
 }
 
 #[async_trait(?Send)]
-impl LocalStore for Observed<'_> {
+impl LocalStore for Persisted<'_> {
     type Error = ReplicaError;
 
     async fn last_pulled_at(&self) -> Result<Option<i64>, ReplicaError> {
@@ -412,7 +596,32 @@ impl LocalStore for Observed<'_> {
         if let Some(p) = &performance {
             let _ = p.mark("ezlift:apply-start");
         }
-        let result = self.store.apply_pull(pull, full).await;
+        let mut touched = Vec::new();
+        for (table, changes) in &pull.changes {
+            touched.extend(
+                changes
+                    .upserted_ids()
+                    .into_iter()
+                    .chain(changes.deleted.iter().map(String::as_str))
+                    .map(|id| (table.clone(), id.to_owned())),
+            );
+        }
+        let mut keys = self.keys(touched);
+        if full {
+            keys.extend(self.store.chunk_keys().await?);
+        }
+        let result = self
+            .mutate(
+                &keys,
+                Box::new(|t| {
+                    apply_pull_to(t, pull, full);
+                    vec![cursor_write(Some(pull.timestamp))]
+                }),
+            )
+            .await;
+        if result.is_ok() {
+            let _ = self.mem.apply_pull(pull, full).await;
+        }
         if let Some(p) = &performance {
             let _ = p.mark("ezlift:apply-end");
             let _ = p.measure_with_start_mark_and_end_mark(
@@ -430,7 +639,8 @@ impl LocalStore for Observed<'_> {
                 .status
                 .update(|s| s.first_sync = Some(FirstSync::Sending));
         }
-        self.store.pending().await
+        let Ok(pending) = self.mem.pending().await;
+        Ok(pending)
     }
 
     async fn finish_push(
@@ -438,7 +648,17 @@ impl LocalStore for Observed<'_> {
         sent: &[TableRecord],
         rejected: &BTreeMap<String, Vec<String>>,
     ) -> Result<(), ReplicaError> {
-        self.store.finish_push(sent, rejected).await
+        let keys = chunks::keys_of(sent.iter().map(|(t, r)| (t.as_str(), r.id())));
+        self.mutate(
+            &keys,
+            Box::new(|t| {
+                finish_push_on(t, sent, rejected);
+                Vec::new()
+            }),
+        )
+        .await?;
+        let _ = self.mem.finish_push(sent, rejected).await;
+        Ok(())
     }
 
     async fn set_aside(&self) -> Result<Vec<SetAside>, ReplicaError> {
@@ -446,10 +666,31 @@ impl LocalStore for Observed<'_> {
     }
 
     async fn store_aside(&self, entries: Vec<SetAside>) -> Result<(), ReplicaError> {
-        self.store.store_aside(entries).await
+        self.store.store_aside(&entries).await
     }
 
     async fn discard(&self, table: &str, id: &str) -> Result<(), ReplicaError> {
-        self.store.discard(table, id).await
+        let left: Vec<SetAside> = self
+            .store
+            .set_aside()
+            .await?
+            .into_iter()
+            .filter(|a| !(a.table == table && a.id() == id))
+            .collect();
+        let aside = aside_write(&left)?;
+        let keys = self.keys(vec![(table.to_owned(), id.to_owned())]);
+        self.mutate(
+            &keys,
+            Box::new(|t| {
+                let mut writes = vec![aside];
+                if discard_in(t, table, id) {
+                    writes.push(cursor_write(None));
+                }
+                writes
+            }),
+        )
+        .await?;
+        let _ = self.mem.discard(table, id).await;
+        Ok(())
     }
 }

@@ -4,15 +4,16 @@
 use super::engine::{apply_pull_to, discard_in, finish_push_on, LocalStore, SetAside, TableRecord};
 use super::record::{LocalRecord, Status};
 use super::wire::{PullResponse, WireRecord};
-use crate::replica::{apply_ops_to, Op};
+use crate::replica::chunks::{key_of, ChunkKey};
+use crate::replica::{apply_ops_to, Op, Snapshot, Tables};
 use async_trait::async_trait;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 
 #[derive(Debug, Default)]
 struct Inner {
-    tables: BTreeMap<String, BTreeMap<String, LocalRecord>>,
+    tables: Tables,
     last_pulled_at: Option<i64>,
     aside: Vec<SetAside>,
 }
@@ -50,6 +51,46 @@ impl MemoryStore {
             table,
             id: id.to_owned(),
         }]);
+    }
+
+    /// Replaces every record (a reload from persistent storage); cursor and set-aside
+    /// entries are kept.
+    pub fn replace_tables(&self, tables: Tables) {
+        self.inner.borrow_mut().tables = tables;
+    }
+
+    /// Replaces the records of some chunks with what is stored in them now.
+    pub fn replace_chunks(&self, keys: &BTreeSet<ChunkKey>, stored: Tables) {
+        let mut inner = self.inner.borrow_mut();
+        for (table, records) in inner.tables.iter_mut() {
+            records.retain(|id, _| !keys.contains(&key_of(table, id)));
+        }
+        for (table, records) in stored {
+            inner.tables.entry(table).or_default().extend(records);
+        }
+    }
+
+    /// Reads the records (e.g. to find what lies under a record).
+    pub fn with_tables<R>(&self, f: impl FnOnce(&Tables) -> R) -> R {
+        f(&self.inner.borrow().tables)
+    }
+
+    /// Live records of `tables`, as pages read them.
+    pub fn snapshot(&self, tables: &[&str]) -> Snapshot {
+        let inner = self.inner.borrow();
+        let mut snapshot = Snapshot::default();
+        for name in tables {
+            let live = inner
+                .tables
+                .get(*name)
+                .into_iter()
+                .flat_map(|t| t.values())
+                .filter(|r| r.status != Status::Deleted)
+                .map(|r| r.raw.clone())
+                .collect();
+            snapshot.tables.insert((*name).to_owned(), live);
+        }
+        snapshot
     }
 
     pub fn get(&self, table: &str, id: &str) -> Option<LocalRecord> {

@@ -87,20 +87,18 @@ pub fn use_builder() -> Builder {
 /// Creates the builder context from the server's data and the replica.
 fn provide_builder(server: Option<ServerPrograms>) -> Builder {
     let replica = use_replica();
-    let local = RwSignal::new(None::<Snapshot>);
+    // The replica's data once it is the source (read from memory, so an action always
+    // sees the edits made before it); until then the server's.
+    let local = Memo::new(move |_| {
+        if replica.ready.get() {
+            replica.read(PROGRAM_TABLES)
+        } else {
+            None
+        }
+    });
     let library = RwSignal::new(Vec::<crate::programs::LibraryExercise>::new());
     #[cfg(feature = "hydrate")]
     {
-        Effect::new(move |_| {
-            replica.version.track();
-            if replica.ready.get() {
-                leptos::task::spawn_local(async move {
-                    if let Some(s) = replica.read(PROGRAM_TABLES).await {
-                        local.set(Some(s));
-                    }
-                });
-            }
-        });
         Effect::new(move |loaded: Option<bool>| {
             if loaded == Some(true) || !replica.ready.get() {
                 return loaded.unwrap_or(false);
