@@ -8,9 +8,8 @@ const { mkdtempSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { Database, Model, appSchema, tableSchema } = require('@nozbe/watermelondb');
-const LokiJSAdapter = require('@nozbe/watermelondb/adapters/lokijs').default;
 const { synchronize } = require('@nozbe/watermelondb/sync');
+const { databaseFor } = require('./database.cjs');
 require('@nozbe/watermelondb/utils/common/logger').default.silence();
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -68,19 +67,9 @@ async function api(method, url, token, body) {
   return text ? JSON.parse(text) : {};
 }
 
-/** A device: a WatermelonDB database whose schema comes from the server's registry. */
+/** A device: a WatermelonDB database (in memory) whose schema is the server's registry. */
 async function device(name, schemaJson) {
-  const schema = appSchema({
-    version: schemaJson.version,
-    tables: schemaJson.tables.map((t) => tableSchema({ name: t.name, columns: t.columns })),
-  });
-  const modelClasses = schemaJson.tables.map((t) => {
-    const cls = class extends Model {};
-    cls.table = t.name;
-    return cls;
-  });
-  const adapter = new LokiJSAdapter({ schema, useWebWorker: false, useIncrementalIndexedDB: false, dbName: `${name}-${Date.now()}` });
-  return new Database({ adapter, modelClasses });
+  return databaseFor(schemaJson, { useIncrementalIndexedDB: false, dbName: `${name}-${Date.now()}` });
 }
 
 function sync(database, token, log = {}) {
