@@ -4,7 +4,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
-const { mkdtempSync } = require('node:fs');
+const { mkdtempSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -28,10 +28,13 @@ async function waitForHealth() {
   throw new Error(`server did not start:\n${serverLog}`);
 }
 
+let sqliteDir;
+
 before(async () => {
-  const databaseUrl =
-    process.env.EZLIFT_WATERMELON_DATABASE_URL ??
-    `sqlite://${mkdtempSync(path.join(os.tmpdir(), 'ezlift-wm-'))}/wm.db`;
+  if (!process.env.EZLIFT_WATERMELON_DATABASE_URL) {
+    sqliteDir = mkdtempSync(path.join(os.tmpdir(), 'ezlift-wm-'));
+  }
+  const databaseUrl = process.env.EZLIFT_WATERMELON_DATABASE_URL ?? `sqlite://${sqliteDir}/wm.db`;
   server = spawn(path.join(ROOT, 'target', 'release', 'server'), [], {
     cwd: ROOT,
     env: {
@@ -50,7 +53,14 @@ before(async () => {
   await waitForHealth();
 });
 
-after(() => server?.kill('SIGTERM'));
+after(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
+});
 
 async function api(method, url, token, body) {
   const res = await fetch(`${BASE}${url}`, {
