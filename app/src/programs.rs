@@ -8,7 +8,6 @@
 use crate::model::tables::table;
 use crate::replica::{Op, Snapshot};
 use crate::sync::wire::WireRecord;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,67 +21,6 @@ pub const PROGRAM_TABLES: &[&str] = &[
     "workout_exercise_sets",
     "custom_exercises",
 ];
-
-/// The exercise library's vocabularies: the catalogue is checked against them and custom
-/// exercises are made from them.
-pub const CATEGORIES: &[&str] = &[
-    "chest",
-    "back",
-    "shoulders",
-    "arms",
-    "legs",
-    "core",
-    "full body",
-    "cardio",
-    "neck",
-];
-pub const EQUIPMENT: &[&str] = &[
-    "barbell",
-    "dumbbell",
-    "machine",
-    "cable",
-    "bodyweight",
-    "kettlebell",
-    "band",
-    "smith machine",
-    "ez bar",
-    "cardio machine",
-    "other",
-    "none",
-];
-
-/// An entry of the exercise library (`GET /api/exercises`), as the server stores and
-/// serves it and the browser caches it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LibraryExercise {
-    pub id: String,
-    pub name: String,
-    pub category: String,
-    pub equipment: String,
-    pub primary_muscle: String,
-    #[serde(default)]
-    pub secondary_muscles: Vec<String>,
-}
-
-impl LibraryExercise {
-    /// Whether every word of `query` appears in the name, a muscle, the equipment or the
-    /// category.
-    pub fn matches(&self, query: &str) -> bool {
-        let haystack = format!(
-            "{} {} {} {} {}",
-            self.name,
-            self.category,
-            self.equipment,
-            self.primary_muscle,
-            self.secondary_muscles.join(" ")
-        )
-        .to_lowercase();
-        query
-            .to_lowercase()
-            .split_whitespace()
-            .all(|word| haystack.contains(word))
-    }
-}
 
 fn text(raw: &WireRecord, column: &str) -> String {
     raw.get(column)
@@ -942,15 +880,5 @@ mod tests {
         assert_eq!(WeightUnit::Lb.show(100.0), 220.46);
         assert!((WeightUnit::Lb.to_kg(220.462_262_18) - 100.0).abs() < 1e-9);
         assert_eq!(DistanceUnit::Mi.show(1609.344), 1.0);
-        let squat = LibraryExercise {
-            id: "x".into(),
-            name: "Back Squat (Barbell)".into(),
-            category: "legs".into(),
-            equipment: "barbell".into(),
-            primary_muscle: "quads".into(),
-            secondary_muscles: vec!["glutes".into()],
-        };
-        assert!(squat.matches("squat GLUTES"));
-        assert!(!squat.matches("dumbbell"));
     }
 }

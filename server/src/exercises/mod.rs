@@ -2,7 +2,7 @@
 //! `exercises` table at start-up and served read-only with an ETag.
 
 use crate::store::{Store, StoreResult};
-use app::programs::{LibraryExercise, CATEGORIES, EQUIPMENT};
+use app::model::exercises::{LibraryExercise, CATEGORIES, EQUIPMENT};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -2,7 +2,8 @@
 //! by name, muscle or equipment, or create a custom exercise.
 
 use super::use_builder;
-use crate::programs::{self as p, LibraryExercise, CATEGORIES, EQUIPMENT};
+use crate::model::exercises::{LibraryExercise, CATEGORIES, EQUIPMENT};
+use crate::programs as p;
 use crate::replica::new_id;
 use leptos::prelude::*;
 

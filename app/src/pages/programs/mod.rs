@@ -56,7 +56,7 @@ pub struct Builder {
     pub editable: Signal<bool>,
     /// Exercise names by id: library and custom.
     pub names: Memo<BTreeMap<String, String>>,
-    pub library: RwSignal<Vec<crate::programs::LibraryExercise>>,
+    pub library: RwSignal<Vec<crate::model::LibraryExercise>>,
     pub replica: ReplicaSlot,
 }
 
@@ -96,7 +96,7 @@ fn provide_builder(server: Option<ServerPrograms>) -> Builder {
             None
         }
     });
-    let library = RwSignal::new(Vec::<crate::programs::LibraryExercise>::new());
+    let library = RwSignal::new(Vec::<crate::model::LibraryExercise>::new());
     #[cfg(feature = "hydrate")]
     {
         Effect::new(move |loaded: Option<bool>| {
