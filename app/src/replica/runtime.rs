@@ -596,17 +596,19 @@ impl LocalStore for Persisted<'_> {
         if let Some(p) = &performance {
             let _ = p.mark("ezlift:apply-start");
         }
-        let mut touched = Vec::new();
+        // The pulled records' own chunks, and for deletes those of everything under them.
+        let mut deleted = Vec::new();
         for (table, changes) in &pull.changes {
-            touched.extend(
-                changes
-                    .upserted_ids()
-                    .into_iter()
-                    .chain(changes.deleted.iter().map(String::as_str))
-                    .map(|id| (table.clone(), id.to_owned())),
-            );
+            deleted.extend(changes.deleted.iter().map(|id| (table.clone(), id.clone())));
         }
-        let mut keys = self.keys(touched);
+        let mut keys = self.keys(deleted);
+        keys.extend(chunks::keys_of(pull.changes.iter().flat_map(
+            |(table, c)| {
+                c.upserted_ids()
+                    .into_iter()
+                    .map(move |id| (table.as_str(), id))
+            },
+        )));
         if full {
             keys.extend(self.store.chunk_keys().await?);
         }

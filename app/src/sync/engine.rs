@@ -5,6 +5,7 @@
 use super::record::{after_push, merge_remote, LocalRecord, Status};
 use super::wire::{ChangeSet, ErrorBody, PullResponse, PushRequest, PushResponse, RefusedRecord};
 use crate::model::tables::table;
+use crate::replica::with_descendants;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -359,33 +360,15 @@ pub fn apply_pull_to(
             }
         }
     }
-    for (table, changes) in &pull.changes {
-        for id in &changes.deleted {
-            remove_with_descendants(tables, table, id);
-        }
-    }
-}
-
-/// Removes a record and every record under it (through the registry's parent columns).
-pub fn remove_with_descendants(
-    tables: &mut BTreeMap<String, BTreeMap<String, LocalRecord>>,
-    name: &str,
-    id: &str,
-) {
-    if let Some(records) = tables.get_mut(name) {
-        records.remove(id);
-    }
-    let Some(def) = table(name) else { return };
-    for (child, parent) in def.children() {
-        let under: Vec<String> = tables
-            .get(child.name)
-            .into_iter()
-            .flat_map(|records| records.values())
-            .filter(|r| r.raw.get(parent.column).and_then(|v| v.as_str()) == Some(id))
-            .map(|r| r.id().to_owned())
-            .collect();
-        for child_id in under {
-            remove_with_descendants(tables, child.name, &child_id);
+    // A remote delete takes everything under the record too, pending or not.
+    let deleted: Vec<(String, String)> = pull
+        .changes
+        .iter()
+        .flat_map(|(table, c)| c.deleted.iter().map(move |id| (table.clone(), id.clone())))
+        .collect();
+    for (table, id) in with_descendants(tables, deleted) {
+        if let Some(records) = tables.get_mut(&table) {
+            records.remove(&id);
         }
     }
 }

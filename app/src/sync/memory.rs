@@ -4,7 +4,7 @@
 use super::engine::{apply_pull_to, discard_in, finish_push_on, LocalStore, SetAside, TableRecord};
 use super::record::{LocalRecord, Status};
 use super::wire::{PullResponse, WireRecord};
-use crate::replica::chunks::{key_of, ChunkKey};
+use crate::replica::chunks::{key_of, table_of, ChunkKey};
 use crate::replica::{apply_ops_to, Op, Snapshot, Tables};
 use async_trait::async_trait;
 use std::cell::RefCell;
@@ -62,8 +62,11 @@ impl MemoryStore {
     /// Replaces the records of some chunks with what is stored in them now.
     pub fn replace_chunks(&self, keys: &BTreeSet<ChunkKey>, stored: Tables) {
         let mut inner = self.inner.borrow_mut();
+        let named: BTreeSet<&str> = keys.iter().filter_map(|k| table_of(k)).collect();
         for (table, records) in inner.tables.iter_mut() {
-            records.retain(|id, _| !keys.contains(&key_of(table, id)));
+            if named.contains(table.as_str()) {
+                records.retain(|id, _| !keys.contains(&key_of(table, id)));
+            }
         }
         for (table, records) in stored {
             inner.tables.entry(table).or_default().extend(records);

@@ -39,13 +39,13 @@ pub async fn stamp(db: &mut dyn Db, dialect: Dialect, user_id: &str) -> StoreRes
     })
 }
 
-/// A new user's settings. The id is random, not derived from the user's id: ids are a
-/// namespace of the account, and nothing about one should be guessable from another.
-/// Devices converge on it because the server folds any other settings record pushed into
-/// this one (see `sync::push`).
-pub fn default_settings(now: i64) -> WireRecord {
+/// A new user's settings under `id`. The caller gives a random id, not one derived from the
+/// user's: ids are a namespace of the account, and nothing about one should be guessable
+/// from another. Devices converge on it because the server folds any other settings
+/// record pushed into this one (see `settings::fold`).
+pub fn default_settings(id: &str, now: i64) -> WireRecord {
     let Value::Object(map) = json!({
-        "id": uuid::Uuid::new_v4().to_string(),
+        "id": id,
         "weight_unit": "kg",
         "distance_unit": "km",
         "theme": "system",

@@ -188,9 +188,8 @@ impl SqlStore {
         let dialect = self.backend.dialect();
         let stamp = changes::stamp(tx, dialect, user_id).await?;
         let settings_table = table("user_settings").expect("registry has user_settings");
-        let settings = changes::default_settings(now);
-        let id = settings["id"].as_str().unwrap_or_default().to_owned();
-        let values = changes::record_values(settings_table, &settings)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let values = changes::record_values(settings_table, &changes::default_settings(&id, now))?;
         changes::write_record(
             tx,
             dialect,
