@@ -68,6 +68,9 @@ test('the page hydrates: the theme toggle and client-side navigation work', asyn
   await expect(toggle).toHaveAttribute('aria-pressed', String(after === 'dark'));
   await page.reload();
   await expect(html).toHaveAttribute('data-theme', after);
+  // Hydrated again (the client's label is back) before a link is followed: a click that
+  // lands before hydration is an ordinary page load.
+  await expect(toggle).toHaveText(/Dark theme|Light theme/);
 
   // The router is live: following a link does not reload the document.
   await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
