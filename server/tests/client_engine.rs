@@ -4,8 +4,11 @@
 
 mod common;
 
-use app::sync::engine::{partition_pending, synchronize, LocalStore, Remote, RemoteError};
-use app::sync::memory::MemoryStore;
+use app::replica::persist::{LocalReplica, MemoryChunks, Persistence};
+use app::replica::Op;
+use app::sync::engine::{
+    partition_pending, synchronize, LocalStore, Remote, RemoteError, SyncError, SyncReport,
+};
 use app::sync::record::Status;
 use app::sync::wire::{PullResponse, PushRequest, PushResponse, WireRecord};
 use async_trait::async_trait;
@@ -23,7 +26,7 @@ struct HttpRemote<'a> {
     base: String,
     token: String,
     after_pull: RefCell<Option<Hook<'a>>>,
-    before_push: RefCell<Option<Box<dyn FnOnce() + 'a>>>,
+    before_push: RefCell<Option<Hook<'a>>>,
 }
 
 impl<'a> HttpRemote<'a> {
@@ -73,7 +76,7 @@ impl Remote for HttpRemote<'_> {
     async fn push(&self, request: &PushRequest) -> Result<PushResponse, RemoteError> {
         let hook = self.before_push.borrow_mut().take();
         if let Some(hook) = hook {
-            hook();
+            hook.await;
         }
         let res = self
             .http
@@ -91,15 +94,55 @@ fn raw(v: Value) -> WireRecord {
     v.as_object().unwrap().clone()
 }
 
-/// A real server on a loopback port, and a signed-up user's token.
+/// A device's replica: the browser's code, with its chunks kept in memory instead of
+/// IndexedDB.
+type Replica = LocalReplica<MemoryChunks>;
+
+fn replica() -> Replica {
+    LocalReplica {
+        mem: Default::default(),
+        store: MemoryChunks::default(),
+    }
+}
+
+/// Local edits as the pages make them: applied to memory, then committed to the chunks.
+trait Edits {
+    async fn create(&self, table: &'static str, raw: WireRecord);
+    async fn update(&self, table: &'static str, id: &str, fields: WireRecord);
+    async fn delete(&self, table: &'static str, id: &str);
+}
+
+impl Edits for Replica {
+    async fn create(&self, table: &'static str, raw: WireRecord) {
+        self.write(&[Op::Create { table, raw }]).await.unwrap();
+    }
+    async fn update(&self, table: &'static str, id: &str, fields: WireRecord) {
+        let id = id.to_owned();
+        self.write(&[Op::Update { table, id, fields }])
+            .await
+            .unwrap();
+    }
+    async fn delete(&self, table: &'static str, id: &str) {
+        let id = id.to_owned();
+        self.write(&[Op::Delete { table, id }]).await.unwrap();
+    }
+}
+
+async fn sync(
+    device: &Replica,
+    remote: &HttpRemote<'_>,
+) -> Result<SyncReport, SyncError<std::convert::Infallible>> {
+    synchronize(&device.engine(&()), remote).await
+}
+
 /// A replica and its connection to the server.
-type Device<'a> = (MemoryStore, HttpRemote<'a>);
+type Device<'a> = (Replica, HttpRemote<'a>);
 
 /// Two empty replicas of the signed-in user, each with its own connection to the server.
 fn two_devices<'a, 'b>(base: &str, token: &str) -> (Device<'a>, Device<'b>) {
     (
-        (MemoryStore::default(), HttpRemote::new(base, token)),
-        (MemoryStore::default(), HttpRemote::new(base, token)),
+        (replica(), HttpRemote::new(base, token)),
+        (replica(), HttpRemote::new(base, token)),
     )
 }
 
@@ -116,7 +159,16 @@ async fn serve(db: TestDb) -> (String, String, TestApp) {
 }
 
 /// Both replicas hold the same live records, all synced, and so does the server.
-async fn assert_converged(app: &TestApp, token: &str, devices: &[&MemoryStore]) {
+async fn assert_converged(app: &TestApp, token: &str, devices: &[&Replica]) {
+    for (n, device) in devices.iter().enumerate() {
+        let mut in_memory = device.mem.with_tables(Clone::clone);
+        in_memory.retain(|_, records| !records.is_empty());
+        assert_eq!(
+            device.store.load_all().await.unwrap(),
+            in_memory,
+            "device {n}: the chunks hold what memory holds"
+        );
+    }
     let server = app.pull(token, None).await;
     for table in app::model::TABLES {
         let mut expected: Vec<Value> = server["changes"][table.name]["created"]
@@ -145,25 +197,31 @@ async fn devices_edit_offline_and_converge() {
     a.create(
         "routines",
         raw(json!({ "id": "r1", "title": "PPL", "order": 0 })),
-    );
-    a.create("workouts", raw(json!({ "id": "w1", "title": "Push" })));
+    )
+    .await;
+    a.create("workouts", raw(json!({ "id": "w1", "title": "Push" })))
+        .await;
     a.create(
         "workout_exercise",
         raw(json!({ "id": "we1", "workout_id": "w1", "exercise_id": "barbell-bench-press" })),
-    );
-    let report = synchronize(&a, &ra).await.unwrap();
+    )
+    .await;
+    let report = sync(&a, &ra).await.unwrap();
     assert_eq!(report.pushed, 3);
-    synchronize(&b, &rb).await.unwrap();
+    sync(&b, &rb).await.unwrap();
     assert_eq!(b.get("workouts", "w1").unwrap().raw["title"], "Push");
 
     // Offline on both: each edits, creates and deletes, then they sync in turn.
-    a.update("workouts", "w1", raw(json!({ "title": "Push A" })));
-    a.create("routines", raw(json!({ "id": "r2", "title": "From A" })));
-    b.create("routines", raw(json!({ "id": "r3", "title": "From B" })));
-    b.delete("workout_exercise", "we1");
+    a.update("workouts", "w1", raw(json!({ "title": "Push A" })))
+        .await;
+    a.create("routines", raw(json!({ "id": "r2", "title": "From A" })))
+        .await;
+    b.create("routines", raw(json!({ "id": "r3", "title": "From B" })))
+        .await;
+    b.delete("workout_exercise", "we1").await;
     for _ in 0..2 {
-        synchronize(&a, &ra).await.unwrap();
-        synchronize(&b, &rb).await.unwrap();
+        sync(&a, &ra).await.unwrap();
+        sync(&b, &rb).await.unwrap();
     }
     assert_converged(&app, &token, &[&a, &b]).await;
     assert_eq!(a.records("routines").len(), 3);
@@ -174,27 +232,34 @@ async fn devices_edit_offline_and_converge() {
 async fn columns_merge_and_remote_deletes_win() {
     let (base, token, app) = serve(TestDb::sqlite()).await;
     let ((a, ra), (b, rb)) = two_devices(&base, &token);
-    a.create("workouts", raw(json!({ "id": "w1", "title": "Legs" })));
+    a.create("workouts", raw(json!({ "id": "w1", "title": "Legs" })))
+        .await;
     a.create(
         "workout_exercise",
         raw(json!({ "id": "we1", "workout_id": "w1" })),
-    );
+    )
+    .await;
     a.create(
         "workout_exercise_sets",
         raw(json!({ "id": "s1", "workout_exercise_id": "we1", "reps": 5, "weight": 100 })),
-    );
-    a.create("routines", raw(json!({ "id": "r1", "title": "Doomed" })));
-    synchronize(&a, &ra).await.unwrap();
-    synchronize(&b, &rb).await.unwrap();
+    )
+    .await;
+    a.create("routines", raw(json!({ "id": "r1", "title": "Doomed" })))
+        .await;
+    sync(&a, &ra).await.unwrap();
+    sync(&b, &rb).await.unwrap();
 
     // A changes the weight, B the reps of the same set; A deletes a routine B edits.
-    a.update("workout_exercise_sets", "s1", raw(json!({ "weight": 105 })));
-    b.update("workout_exercise_sets", "s1", raw(json!({ "reps": 6 })));
-    a.delete("routines", "r1");
-    b.update("routines", "r1", raw(json!({ "title": "Edited on B" })));
-    synchronize(&a, &ra).await.unwrap();
-    synchronize(&b, &rb).await.unwrap();
-    synchronize(&a, &ra).await.unwrap();
+    a.update("workout_exercise_sets", "s1", raw(json!({ "weight": 105 })))
+        .await;
+    b.update("workout_exercise_sets", "s1", raw(json!({ "reps": 6 })))
+        .await;
+    a.delete("routines", "r1").await;
+    b.update("routines", "r1", raw(json!({ "title": "Edited on B" })))
+        .await;
+    sync(&a, &ra).await.unwrap();
+    sync(&b, &rb).await.unwrap();
+    sync(&a, &ra).await.unwrap();
 
     for device in [&a, &b] {
         let set = device.get("workout_exercise_sets", "s1").unwrap();
@@ -213,25 +278,28 @@ async fn columns_merge_and_remote_deletes_win() {
 #[tokio::test]
 async fn an_edit_made_during_a_push_is_not_lost() {
     let (base, token, app) = serve(TestDb::sqlite()).await;
-    let a = MemoryStore::default();
+    let a = replica();
     let ra = HttpRemote::new(&base, &token);
-    a.create("routines", raw(json!({ "id": "r1", "title": "v1" })));
-    synchronize(&a, &ra).await.unwrap();
+    a.create("routines", raw(json!({ "id": "r1", "title": "v1" })))
+        .await;
+    sync(&a, &ra).await.unwrap();
 
-    a.update("routines", "r1", raw(json!({ "title": "v2" })));
-    *ra.before_push.borrow_mut() = Some(Box::new(|| {
+    a.update("routines", "r1", raw(json!({ "title": "v2" })))
+        .await;
+    *ra.before_push.borrow_mut() = Some(Box::pin(async {
         a.update(
             "routines",
             "r1",
             raw(json!({ "title": "v3, typed during the push" })),
-        );
+        )
+        .await;
     }));
-    synchronize(&a, &ra).await.unwrap();
+    sync(&a, &ra).await.unwrap();
     let r1 = a.get("routines", "r1").unwrap();
     assert_eq!(r1.status, Status::Updated, "still pending");
     assert_eq!(r1.raw["title"], "v3, typed during the push");
 
-    synchronize(&a, &ra).await.unwrap();
+    sync(&a, &ra).await.unwrap();
     assert_converged(&app, &token, &[&a]).await;
     assert_eq!(
         a.get("routines", "r1").unwrap().raw["title"],
@@ -246,19 +314,22 @@ async fn a_conflict_is_pulled_and_pushed_again() {
     a.create(
         "routines",
         raw(json!({ "id": "r1", "title": "base", "description": "" })),
-    );
-    synchronize(&a, &ra).await.unwrap();
-    synchronize(&b, &rb).await.unwrap();
+    )
+    .await;
+    sync(&a, &ra).await.unwrap();
+    sync(&b, &rb).await.unwrap();
 
     // B edits the description; between B's pull and B's push, A pushes a new title.
-    b.update("routines", "r1", raw(json!({ "description": "from B" })));
-    a.update("routines", "r1", raw(json!({ "title": "from A" })));
+    b.update("routines", "r1", raw(json!({ "description": "from B" })))
+        .await;
+    a.update("routines", "r1", raw(json!({ "title": "from A" })))
+        .await;
     *rb.after_pull.borrow_mut() = Some(Box::pin(async {
-        synchronize(&a, &ra).await.unwrap();
+        sync(&a, &ra).await.unwrap();
     }));
-    let report = synchronize(&b, &rb).await.unwrap();
+    let report = sync(&b, &rb).await.unwrap();
     assert_eq!(report.attempts, 2, "the first push met a 409");
-    synchronize(&a, &ra).await.unwrap();
+    sync(&a, &ra).await.unwrap();
     for device in [&a, &b] {
         let r1 = device.get("routines", "r1").unwrap();
         assert_eq!(
@@ -275,9 +346,9 @@ on_both_backends!(
 );
 
 /// What the device would show as waiting, and what as refused (table, id).
-async fn waiting_and_refused(store: &MemoryStore) -> (usize, Vec<(String, String)>) {
-    let pending = store.pending().await.unwrap();
-    let aside = store.set_aside().await.unwrap();
+async fn waiting_and_refused(device: &Replica) -> (usize, Vec<(String, String)>) {
+    let pending = device.mem.pending();
+    let aside = device.store.set_aside().await.unwrap();
     let (send, aside) = partition_pending(pending, &aside);
     let mut refused: Vec<_> = aside
         .iter()
@@ -290,18 +361,23 @@ async fn waiting_and_refused(store: &MemoryStore) -> (usize, Vec<(String, String
 async fn refused_and_orphaned_changes_are_set_aside_and_never_block(db: TestDb) {
     let (base, token, app) = serve(db).await;
     let ((a, ra), (b, rb)) = two_devices(&base, &token);
-    a.create("routines", raw(json!({ "id": "r1", "title": "synced" })));
-    synchronize(&a, &ra).await.unwrap();
+    a.create("routines", raw(json!({ "id": "r1", "title": "synced" })))
+        .await;
+    sync(&a, &ra).await.unwrap();
 
     // A value the server refuses (a title must be text), an orphan, and good edits.
-    a.create("routines", raw(json!({ "id": "bad", "title": 5 })));
+    a.create("routines", raw(json!({ "id": "bad", "title": 5 })))
+        .await;
     a.create(
         "workout_exercise",
         raw(json!({ "id": "orphan", "workout_id": "missing" })),
-    );
-    a.update("routines", "r1", raw(json!({ "title": "edited" })));
-    a.create("workouts", raw(json!({ "id": "w1", "title": "kept" })));
-    let report = synchronize(&a, &ra).await.unwrap();
+    )
+    .await;
+    a.update("routines", "r1", raw(json!({ "title": "edited" })))
+        .await;
+    a.create("workouts", raw(json!({ "id": "w1", "title": "kept" })))
+        .await;
+    let report = sync(&a, &ra).await.unwrap();
     assert_eq!(report.set_aside, 2, "{report:?}");
     assert_eq!(report.pushed, 2, "{report:?}");
     let (waiting, refused) = waiting_and_refused(&a).await;
@@ -313,21 +389,23 @@ async fn refused_and_orphaned_changes_are_set_aside_and_never_block(db: TestDb) 
             ("workout_exercise".to_owned(), "orphan".to_owned())
         ]
     );
-    let aside = a.set_aside().await.unwrap();
+    let aside = a.store.set_aside().await.unwrap();
     let bad = aside.iter().find(|x| x.id() == "bad").unwrap();
     assert!(bad.reason.contains("title must be"), "{}", bad.reason);
 
     // Later edits keep syncing; the refused changes are not sent again.
-    a.create("routines", raw(json!({ "id": "r2", "title": "later" })));
-    let report = synchronize(&a, &ra).await.unwrap();
+    a.create("routines", raw(json!({ "id": "r2", "title": "later" })))
+        .await;
+    let report = sync(&a, &ra).await.unwrap();
     assert_eq!((report.pushed, report.set_aside), (1, 0), "{report:?}");
-    synchronize(&b, &rb).await.unwrap();
+    sync(&b, &rb).await.unwrap();
     assert_eq!(b.get("routines", "r1").unwrap().raw["title"], "edited");
     assert!(b.get("routines", "r2").is_some() && b.get("routines", "bad").is_none());
 
     // Fixing a refused record sends it again.
-    a.update("routines", "bad", raw(json!({ "title": "fixed" })));
-    synchronize(&a, &ra).await.unwrap();
+    a.update("routines", "bad", raw(json!({ "title": "fixed" })))
+        .await;
+    sync(&a, &ra).await.unwrap();
     assert_eq!(
         waiting_and_refused(&a).await.1.len(),
         1,
@@ -335,42 +413,49 @@ async fn refused_and_orphaned_changes_are_set_aside_and_never_block(db: TestDb) 
     );
 
     // An edit refused on a synced record: discarding it takes the server's version back.
-    a.update("routines", "r1", raw(json!({ "title": 7 })));
-    synchronize(&a, &ra).await.unwrap();
+    a.update("routines", "r1", raw(json!({ "title": 7 }))).await;
+    sync(&a, &ra).await.unwrap();
     assert_eq!(waiting_and_refused(&a).await.1.len(), 2);
-    a.discard("routines", "r1").await.unwrap();
-    a.discard("workout_exercise", "orphan").await.unwrap();
+    a.engine(&()).discard("routines", "r1").await.unwrap();
+    a.engine(&())
+        .discard("workout_exercise", "orphan")
+        .await
+        .unwrap();
     assert_eq!(waiting_and_refused(&a).await, (0, vec![]));
     assert!(a.get("workout_exercise", "orphan").is_none());
-    synchronize(&a, &ra).await.unwrap();
+    sync(&a, &ra).await.unwrap();
     assert_eq!(a.get("routines", "r1").unwrap().raw["title"], "edited");
-    synchronize(&b, &rb).await.unwrap();
+    sync(&b, &rb).await.unwrap();
     assert_converged(&app, &token, &[&a, &b]).await;
 }
 
 async fn a_remote_delete_removes_local_descendants(db: TestDb) {
     let (base, token, app) = serve(db).await;
     let ((a, ra), (b, rb)) = two_devices(&base, &token);
-    a.create("workouts", raw(json!({ "id": "w1", "title": "Legs" })));
+    a.create("workouts", raw(json!({ "id": "w1", "title": "Legs" })))
+        .await;
     a.create(
         "workout_exercise",
         raw(json!({ "id": "we1", "workout_id": "w1" })),
-    );
-    synchronize(&a, &ra).await.unwrap();
-    synchronize(&b, &rb).await.unwrap();
+    )
+    .await;
+    sync(&a, &ra).await.unwrap();
+    sync(&b, &rb).await.unwrap();
 
     // B, offline, adds a set under the exercise; A deletes the workout.
     b.create(
         "workout_exercise_sets",
         raw(json!({ "id": "s-new", "workout_exercise_id": "we1", "reps": 5 })),
-    );
+    )
+    .await;
     b.create(
         "log_exercise",
         raw(json!({ "id": "le-elsewhere", "log_id": "l-none" })),
-    );
-    a.delete("workouts", "w1");
-    synchronize(&a, &ra).await.unwrap();
-    synchronize(&b, &rb).await.unwrap();
+    )
+    .await;
+    a.delete("workouts", "w1").await;
+    sync(&a, &ra).await.unwrap();
+    sync(&b, &rb).await.unwrap();
     assert!(b.get("workout_exercise", "we1").is_none());
     assert!(
         b.get("workout_exercise_sets", "s-new").is_none(),
@@ -382,6 +467,9 @@ async fn a_remote_delete_removes_local_descendants(db: TestDb) {
         (0, 1),
         "only the unrelated orphan is left"
     );
-    b.discard("log_exercise", "le-elsewhere").await.unwrap();
+    b.engine(&())
+        .discard("log_exercise", "le-elsewhere")
+        .await
+        .unwrap();
     assert_converged(&app, &token, &[&a, &b]).await;
 }

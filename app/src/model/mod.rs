@@ -1,9 +1,13 @@
 //! The data model, defined once for the server, the browser and the tests.
 
+pub mod column;
 pub mod exercises;
 pub mod ids;
 pub mod tables;
+pub mod units;
 
+pub use column::{Column, ColumnKind, ColumnType, Field, Record};
 pub use exercises::LibraryExercise;
 pub use ids::RecordId;
-pub use tables::{ColumnDef, ColumnKind, ParentRef, TableDef, SCHEMA_VERSION, TABLES};
+pub use tables::{records, ColumnDef, ParentRef, TableDef, SCHEMA_VERSION, TABLES};
+pub use units::{DistanceUnit, SetType, WeightUnit};

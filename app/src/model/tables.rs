@@ -1,23 +1,35 @@
 //! The registry of synced tables (DESIGN.md §3).
 //!
 //! Every other piece — push validation, the SQL the server generates, the columns a pull
-//! returns, the browser replica's object stores and the schema-drift tests — reads this one
-//! list, so adding a column is one line here plus a migration per backend.
+//! returns, the browser replica and the schema-drift tests — reads this one
+//! declaration, so adding a column is one line here plus a migration per backend.
+//!
+//! Code names columns through typed constants generated from it, so a misspelt column
+//! does not compile:
+//! ```compile_fail
+//! let _ = app::model::tables::log_exercise_sets::wieght.to(100.0);
+//! ```
+//! nor does a value of the wrong type:
+//! ```compile_fail
+//! let _ = app::model::tables::log_exercise_sets::weight.to("heavy".to_owned());
+//! ```
+//! while the real column with a number does:
+//! ```
+//! use app::model::{records::LogExerciseSet, Record};
+//! use app::model::tables::log_exercise_sets as sets;
+//! let field = sets::weight.to(100.0);
+//! assert_eq!((field.table, field.column), ("log_exercise_sets", "weight"));
+//! let raw = serde_json::json!({ "id": "s", "weight": 100, "reps": 5 });
+//! let set = LogExerciseSet::from_wire(raw.as_object().unwrap());
+//! assert_eq!((set.weight, set.reps, set.rpe), (Some(100.0), Some(5), None));
+//! ```
 
 /// The schema version this build speaks. Clients newer than this are refused.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// How a column's value travels on the wire and is stored.
-///
-/// Integers and reals are kept apart so that counts and epoch-millisecond times stay exact
-/// integers while weights and ordering keys may carry fractions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColumnKind {
-    Text,
-    Int,
-    Real,
-    Bool,
-}
+pub use super::column::ColumnKind;
+use super::column::{Column, ColumnType, Record};
+use crate::sync::wire::WireRecord;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnDef {
@@ -72,179 +84,231 @@ pub fn table(name: &str) -> Option<&'static TableDef> {
     TABLES.iter().find(|t| t.name == name)
 }
 
-const fn col(name: &'static str, kind: ColumnKind) -> ColumnDef {
-    ColumnDef {
-        name,
-        kind,
-        since: 1,
-    }
+/// Declares the synced tables once. From the one declaration come the registry
+/// ([`TABLES`], read by validation, SQL, pulls and the replica), a module per table with
+/// a typed [`Column`] constant per column (`routines::title`), and a record type per
+/// table in [`records`] — so the registry, the code that names columns and the record
+/// types cannot drift apart.
+macro_rules! tables {
+    ($(
+        $(#[$doc:meta])*
+        $record:ident $table:ident $(since $tsince:literal)? {
+            $( $col:ident : $ty:ty $(= since $csince:literal)? ),* $(,)?
+        }
+        parents { $( $pcol:ident -> $ptable:ident ),* $(,)? }
+    )*) => {
+        /// The synced tables, parents before children: the order a push is applied in.
+        pub const TABLES: &[TableDef] = &[$(
+            TableDef {
+                name: stringify!($table),
+                columns: &[$(ColumnDef {
+                    name: stringify!($col),
+                    kind: <$ty as ColumnType>::KIND,
+                    since: since!($($csince)?),
+                }),*],
+                parents: &[$(ParentRef {
+                    column: stringify!($pcol),
+                    table: stringify!($ptable),
+                }),*],
+                since: since!($($tsince)?),
+            }
+        ),*];
+
+        $(
+            $(#[$doc])*
+            #[allow(non_upper_case_globals)]
+            pub mod $table {
+                use super::{Column, TableDef};
+
+                pub const TABLE: &str = stringify!($table);
+                pub const id: Column<String> = Column::new(TABLE, "id");
+                $(pub const $col: Column<$ty> = Column::new(TABLE, stringify!($col));)*
+
+                /// This table's entry in the registry.
+                pub fn def() -> &'static TableDef {
+                    super::table(TABLE).expect("declared with the registry")
+                }
+            }
+        )*
+
+        /// One type per synced table, with its columns as typed fields (`None` for null,
+        /// absent, or a value of the wrong type).
+        pub mod records {
+            use super::{Record, WireRecord};
+
+            /// A record of any synced table, typed: what the in-memory replica keeps
+            /// beside the raw record so queries hand out typed records without decoding.
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum AnyRecord {
+                $($record($record),)*
+            }
+
+            impl AnyRecord {
+                /// Decodes a raw record of the table named `table`.
+                pub fn decode(table: &str, raw: &WireRecord) -> Option<Self> {
+                    match table {
+                        $(stringify!($table) => Some(Self::$record($record::from_wire(raw))),)*
+                        _ => None,
+                    }
+                }
+            }
+            $(
+                $(#[$doc])*
+                #[derive(Debug, Clone, PartialEq, Default)]
+                pub struct $record {
+                    pub id: String,
+                    $(pub $col: Option<$ty>,)*
+                }
+
+                impl Record for $record {
+                    const TABLE: &'static str = stringify!($table);
+                    fn from_any(any: &AnyRecord) -> Option<&Self> {
+                        match any {
+                            AnyRecord::$record(r) => Some(r),
+                            #[allow(unreachable_patterns)]
+                            _ => None,
+                        }
+                    }
+                    fn from_wire(raw: &WireRecord) -> Self {
+                        Self {
+                            id: super::$table::id.text(raw),
+                            $($col: super::$table::$col.get(raw),)*
+                        }
+                    }
+                }
+            )*
+        }
+    };
 }
 
-use ColumnKind::{Bool, Int, Real, Text};
+macro_rules! since {
+    () => {
+        1
+    };
+    ($v:literal) => {
+        $v
+    };
+}
 
-/// The synced tables, parents before children: the order a push is applied in.
-pub const TABLES: &[TableDef] = &[
-    TableDef {
-        name: "user_settings",
-        columns: &[
-            col("weight_unit", Text),
-            col("distance_unit", Text),
-            col("theme", Text),
-            col("default_rest_seconds", Int),
-            col("one_rm_formula", Text),
-            col("week_start", Int),
-            col("updated_at", Int),
-        ],
-        parents: &[],
-        since: 1,
-    },
-    TableDef {
-        name: "routines",
-        columns: &[
-            col("title", Text),
-            col("description", Text),
-            col("order", Real),
-            col("default_routine", Bool),
-            col("created_at", Int),
-            col("updated_at", Int),
-        ],
-        parents: &[],
-        since: 1,
-    },
-    TableDef {
-        name: "workouts",
-        columns: &[
-            col("title", Text),
-            col("notes", Text),
-            col("order", Real),
-            col("estimated_duration", Int),
-            col("created_at", Int),
-            col("updated_at", Int),
-        ],
-        parents: &[],
-        since: 1,
-    },
-    TableDef {
-        name: "routine_workouts",
-        columns: &[
-            col("routine_id", Text),
-            col("workout_id", Text),
-            col("order", Real),
-        ],
-        parents: &[
-            ParentRef {
-                column: "routine_id",
-                table: "routines",
-            },
-            ParentRef {
-                column: "workout_id",
-                table: "workouts",
-            },
-        ],
-        since: 1,
-    },
-    TableDef {
-        name: "workout_exercise",
-        columns: &[
-            col("workout_id", Text),
-            col("exercise_id", Text),
-            col("order", Real),
-            col("rest_time", Int),
-            col("notes", Text),
-            col("is_saved", Bool),
-            col("superset_group", Int),
-        ],
-        parents: &[ParentRef {
-            column: "workout_id",
-            table: "workouts",
-        }],
-        since: 1,
-    },
-    TableDef {
-        name: "workout_exercise_sets",
-        columns: &[
-            col("workout_exercise_id", Text),
-            col("order", Real),
-            col("set_type", Text),
-            col("reps", Int),
-            col("weight", Real),
-            col("duration", Int),
-            col("distance", Real),
-            col("rest_time", Int),
-            col("rpe", Real),
-            col("notes", Text),
-        ],
-        parents: &[ParentRef {
-            column: "workout_exercise_id",
-            table: "workout_exercise",
-        }],
-        since: 1,
-    },
-    TableDef {
-        name: "logs",
-        columns: &[
-            col("workout_id", Text),
-            col("workout_title", Text),
-            col("notes", Text),
-            col("session_date", Int),
-            col("duration", Int),
-            col("is_imported", Bool),
-            col("imported_at", Int),
-            col("created_at", Int),
-            col("updated_at", Int),
-        ],
-        parents: &[],
-        since: 1,
-    },
-    TableDef {
-        name: "log_exercise",
-        columns: &[
-            col("log_id", Text),
-            col("exercise_id", Text),
-            col("order", Real),
-            col("notes", Text),
-            col("superset_group", Int),
-        ],
-        parents: &[ParentRef {
-            column: "log_id",
-            table: "logs",
-        }],
-        since: 1,
-    },
-    TableDef {
-        name: "log_exercise_sets",
-        columns: &[
-            col("log_exercise_id", Text),
-            col("order", Real),
-            col("set_type", Text),
-            col("reps", Int),
-            col("weight", Real),
-            col("duration", Int),
-            col("distance", Real),
-            col("rpe", Real),
-            col("completed", Bool),
-            col("notes", Text),
-        ],
-        parents: &[ParentRef {
-            column: "log_exercise_id",
-            table: "log_exercise",
-        }],
-        since: 1,
-    },
-    TableDef {
-        name: "custom_exercises",
-        columns: &[
-            col("name", Text),
-            col("category", Text),
-            col("equipment", Text),
-            col("primary_muscle", Text),
-            col("created_at", Int),
-            col("updated_at", Int),
-        ],
-        parents: &[],
-        since: 1,
-    },
-];
+tables! {
+    /// The user's preferences; one record per user.
+    UserSettings user_settings {
+        weight_unit: String,
+        distance_unit: String,
+        theme: String,
+        default_rest_seconds: i64,
+        one_rm_formula: String,
+        week_start: i64,
+        updated_at: i64,
+    }
+    parents {}
+
+    Routine routines {
+        title: String,
+        description: String,
+        order: f64,
+        default_routine: bool,
+        created_at: i64,
+        updated_at: i64,
+    }
+    parents {}
+
+    /// A template workout (a routine's day).
+    Workout workouts {
+        title: String,
+        notes: String,
+        order: f64,
+        estimated_duration: i64,
+        created_at: i64,
+        updated_at: i64,
+    }
+    parents {}
+
+    /// A routine's use of a workout (many-to-many).
+    RoutineWorkout routine_workouts {
+        routine_id: String,
+        workout_id: String,
+        order: f64,
+    }
+    parents { routine_id -> routines, workout_id -> workouts }
+
+    /// An exercise planned in a template workout.
+    WorkoutExercise workout_exercise {
+        workout_id: String,
+        exercise_id: String,
+        order: f64,
+        rest_time: i64,
+        notes: String,
+        is_saved: bool,
+        superset_group: i64,
+    }
+    parents { workout_id -> workouts }
+
+    /// A template set: targets in kilograms, metres and seconds.
+    WorkoutExerciseSet workout_exercise_sets {
+        workout_exercise_id: String,
+        order: f64,
+        set_type: String,
+        reps: i64,
+        weight: f64,
+        duration: i64,
+        distance: f64,
+        rest_time: i64,
+        rpe: f64,
+        notes: String,
+    }
+    parents { workout_exercise_id -> workout_exercise }
+
+    /// A completed session.
+    Log logs {
+        workout_id: String,
+        workout_title: String,
+        notes: String,
+        session_date: i64,
+        duration: i64,
+        is_imported: bool,
+        imported_at: i64,
+        created_at: i64,
+        updated_at: i64,
+    }
+    parents {}
+
+    /// An exercise as performed in a session.
+    LogExercise log_exercise {
+        log_id: String,
+        exercise_id: String,
+        order: f64,
+        notes: String,
+        superset_group: i64,
+    }
+    parents { log_id -> logs }
+
+    /// A performed set: kilograms, metres, seconds.
+    LogExerciseSet log_exercise_sets {
+        log_exercise_id: String,
+        order: f64,
+        set_type: String,
+        reps: i64,
+        weight: f64,
+        duration: i64,
+        distance: f64,
+        rpe: f64,
+        completed: bool,
+        notes: String,
+    }
+    parents { log_exercise_id -> log_exercise }
+
+    /// An exercise a user added (or an import created).
+    CustomExercise custom_exercises {
+        name: String,
+        category: String,
+        equipment: String,
+        primary_muscle: String,
+        created_at: i64,
+        updated_at: i64,
+    }
+    parents {}
+}
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@
 //! chunk named by its table and a bucket of its id, so finding a record's chunk needs no
 //! lookup, and an edit rewrites only the chunks its records live in.
 
-use super::stored::{from_stored, to_stored};
+use super::stored::{from_stored, Stored};
 use super::Tables;
 use crate::sync::record::LocalRecord;
 use crate::sync::wire::WireRecord;
@@ -47,7 +47,7 @@ pub fn table_of(key: &str) -> Option<&str> {
 /// A chunk's stored value: its records in stored form (`_status`, `_changed`) as one JSON
 /// array, parsed and written in one piece.
 pub fn encode<'a>(records: impl Iterator<Item = &'a LocalRecord>) -> String {
-    let stored: Vec<WireRecord> = records.map(to_stored).collect();
+    let stored: Vec<Stored> = records.map(Stored).collect();
     serde_json::to_string(&stored).expect("records are JSON")
 }
 
@@ -62,6 +62,11 @@ pub fn keys_of<'a>(records: impl IntoIterator<Item = (&'a str, &'a str)>) -> BTr
         .into_iter()
         .map(|(table, id)| key_of(table, id))
         .collect()
+}
+
+/// The chunks of `(table, id)` pairs.
+pub fn keys_of_pairs(records: &[(String, String)]) -> BTreeSet<ChunkKey> {
+    keys_of(records.iter().map(|(t, id)| (t.as_str(), id.as_str())))
 }
 
 /// Groups records by chunk.

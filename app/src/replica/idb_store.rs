@@ -7,10 +7,12 @@
 //! chunks that changed: two tabs editing records of one chunk never overwrite each other.
 
 use super::chunks::{self, ChunkKey};
+use super::persist::{Change, MetaWrite, Persistence};
 use super::Tables;
 use crate::model::tables::{SCHEMA_VERSION, TABLES};
 use crate::sync::engine::SetAside;
 use crate::sync::wire::WireRecord;
+use async_trait::async_trait;
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, Transaction, TransactionMode};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -57,25 +59,6 @@ type Result<T, E = ReplicaError> = std::result::Result<T, E>;
 fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T> {
     let text: String = js_sys::JSON::stringify(value).map_err(js_error)?.into();
     Ok(serde_json::from_str(&text)?)
-}
-
-/// A write to the meta store that goes with a change: `None` deletes the key.
-pub type MetaWrite = (&'static str, Option<JsValue>);
-
-/// A change of records (see [`IdbStore::mutate`]), returning its meta writes.
-pub type Change<'a> = Box<dyn FnOnce(&mut Tables) -> Vec<MetaWrite> + 'a>;
-
-/// The cursor as a meta write.
-pub fn cursor_write(timestamp: Option<i64>) -> MetaWrite {
-    (CURSOR, timestamp.map(|t| JsValue::from_f64(t as f64)))
-}
-
-/// The set-aside list as a meta write.
-pub fn aside_write(entries: &[SetAside]) -> Result<MetaWrite> {
-    Ok((
-        SET_ASIDE,
-        Some(JsValue::from_str(&serde_json::to_string(entries)?)),
-    ))
 }
 
 pub struct IdbStore {
@@ -176,91 +159,12 @@ impl IdbStore {
         commit(tx, "upgrading the replica").await
     }
 
-    /// Every record, tombstones included: what a tab holds in memory.
-    pub async fn load_all(&self) -> Result<Tables> {
-        let tx = self.tx(&[CHUNKS], TransactionMode::ReadOnly)?;
-        let store = tx.object_store(CHUNKS)?;
-        let keys = store.get_all_keys(None, None)?.await?;
-        let values = store.get_all(None, None)?.await?;
-        tx.await?;
-        let mut tables = Tables::new();
-        for (key, value) in keys.iter().zip(&values) {
-            let (Some(key), Some(text)) = (key.as_string(), value.as_string()) else {
-                continue;
-            };
-            chunks::merge_into(&mut tables, &key, chunks::decode(&text)?);
-        }
-        Ok(tables)
-    }
-
-    /// The keys of every stored chunk.
-    pub async fn chunk_keys(&self) -> Result<BTreeSet<ChunkKey>> {
-        let tx = self.tx(&[CHUNKS], TransactionMode::ReadOnly)?;
-        let keys = tx.object_store(CHUNKS)?.get_all_keys(None, None)?.await?;
-        tx.await?;
-        Ok(keys
-            .iter()
-            .filter_map(|k| k.as_string())
-            .filter(|k| chunks::table_of(k).is_some())
-            .collect())
-    }
-
-    /// One transaction: loads the chunks of `keys` as stored now, lets `change` edit their
-    /// records (it returns the meta writes that go with the change), and writes back the
-    /// chunks whose records changed. Resolves once IndexedDB committed it.
-    /// Returns the keys of the chunks it rewrote, for other tabs to reload.
-    ///
-    /// `change` is boxed so that one copy of this function serves every kind of change.
-    pub async fn mutate(
-        &self,
-        keys: &BTreeSet<ChunkKey>,
-        change: Change<'_>,
-    ) -> Result<Vec<ChunkKey>> {
-        let tx = self.tx(&[CHUNKS, META], TransactionMode::ReadWrite)?;
-        let before = load_chunks(&tx, keys).await?;
-        let mut after = before.clone();
-        let meta_writes = change(&mut after);
-        let written = write_chunks(&tx, keys, &before, &after).await?;
-        let meta = tx.object_store(META)?;
-        for (key, value) in meta_writes {
-            match value {
-                Some(v) => {
-                    meta.put(&v, Some(&JsValue::from_str(key)))?;
-                }
-                None => {
-                    meta.delete(JsValue::from_str(key))?;
-                }
-            }
-        }
-        commit(tx, "the change").await?;
-        Ok(written)
-    }
-
     /// The records of some chunks, as stored now.
     pub async fn read_chunks(&self, keys: &BTreeSet<ChunkKey>) -> Result<Tables> {
         let tx = self.tx(&[CHUNKS], TransactionMode::ReadOnly)?;
         let tables = load_chunks(&tx, keys).await?;
         tx.await?;
         Ok(tables)
-    }
-
-    pub async fn last_pulled_at(&self) -> Result<Option<i64>> {
-        let value = self.meta(CURSOR).await?;
-        Ok(value.and_then(|v| v.as_f64()).map(|v| v as i64))
-    }
-
-    pub async fn set_aside(&self) -> Result<Vec<SetAside>> {
-        match self.meta(SET_ASIDE).await?.and_then(|v| v.as_string()) {
-            Some(text) => Ok(serde_json::from_str(&text)?),
-            None => Ok(Vec::new()),
-        }
-    }
-
-    pub async fn store_aside(&self, entries: &[SetAside]) -> Result<()> {
-        let write = aside_write(entries)?;
-        self.mutate(&BTreeSet::new(), Box::new(|_| vec![write]))
-            .await?;
-        Ok(())
     }
 
     async fn meta(&self, key: &str) -> Result<Option<JsValue>> {
@@ -280,16 +184,105 @@ impl IdbStore {
 
     pub async fn cache_exercises(&self, list: &[Value]) -> Result<()> {
         let text = serde_json::to_string(list)?;
-        let write = (LIBRARY, Some(JsValue::from_str(&text)));
-        self.mutate(&BTreeSet::new(), Box::new(|_| vec![write]))
-            .await?;
+        self.mutate(
+            &BTreeSet::new(),
+            Box::new(|_| vec![MetaWrite::Library(text)]),
+        )
+        .await?;
         Ok(())
     }
 }
 
-/// Loads chunks in `tx`: every request is made first, then all are awaited.
+#[async_trait(?Send)]
+impl Persistence for IdbStore {
+    type Error = ReplicaError;
+
+    /// One IndexedDB transaction; resolves once it committed.
+    async fn mutate(&self, keys: &BTreeSet<ChunkKey>, change: Change<'_>) -> Result<Vec<ChunkKey>> {
+        let tx = self.tx(&[CHUNKS, META], TransactionMode::ReadWrite)?;
+        let before = load_chunks(&tx, keys).await?;
+        let mut after = before.clone();
+        let meta_writes = change(&mut after);
+        let written = write_chunks(&tx, keys, &before, &after).await?;
+        let meta = tx.object_store(META)?;
+        for write in meta_writes {
+            let (key, value) = match write {
+                MetaWrite::Cursor(c) => (CURSOR, c.map(|t| JsValue::from_f64(t as f64))),
+                MetaWrite::Aside(list) => (
+                    SET_ASIDE,
+                    Some(JsValue::from_str(&serde_json::to_string(&list)?)),
+                ),
+                MetaWrite::Library(text) => (LIBRARY, Some(JsValue::from_str(&text))),
+            };
+            match value {
+                Some(v) => {
+                    meta.put(&v, Some(&JsValue::from_str(key)))?;
+                }
+                None => {
+                    meta.delete(JsValue::from_str(key))?;
+                }
+            }
+        }
+        commit(tx, "the change").await?;
+        Ok(written)
+    }
+
+    async fn chunk_keys(&self) -> Result<BTreeSet<ChunkKey>> {
+        let tx = self.tx(&[CHUNKS], TransactionMode::ReadOnly)?;
+        let keys = tx.object_store(CHUNKS)?.get_all_keys(None, None)?.await?;
+        tx.await?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| k.as_string())
+            .filter(|k| chunks::table_of(k).is_some())
+            .collect())
+    }
+
+    /// Every chunk, read in one transaction with two requests.
+    async fn load_all(&self) -> Result<Tables> {
+        let tx = self.tx(&[CHUNKS], TransactionMode::ReadOnly)?;
+        let store = tx.object_store(CHUNKS)?;
+        let keys = store.get_all_keys(None, None)?.await?;
+        let values = store.get_all(None, None)?.await?;
+        tx.await?;
+        let mut tables = Tables::new();
+        for (key, value) in keys.iter().zip(&values) {
+            let (Some(key), Some(text)) = (key.as_string(), value.as_string()) else {
+                continue;
+            };
+            chunks::merge_into(&mut tables, &key, chunks::decode(&text)?);
+        }
+        Ok(tables)
+    }
+
+    async fn last_pulled_at(&self) -> Result<Option<i64>> {
+        let value = self.meta(CURSOR).await?;
+        Ok(value.and_then(|v| v.as_f64()).map(|v| v as i64))
+    }
+
+    async fn set_aside(&self) -> Result<Vec<SetAside>> {
+        match self.meta(SET_ASIDE).await?.and_then(|v| v.as_string()) {
+            Some(text) => Ok(serde_json::from_str(&text)?),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Loads chunks in `tx`: every request is made first, then all are awaited. For many
+/// keys (a pull), the stored keys are listed first so that chunks that do not exist yet
+/// (all of them on a new device) cost no request.
 async fn load_chunks(tx: &Transaction, keys: &BTreeSet<ChunkKey>) -> Result<Tables> {
     let store = tx.object_store(CHUNKS)?;
+    let existing: Option<BTreeSet<String>> = if keys.len() > 16 {
+        let stored = store.get_all_keys(None, None)?.await?;
+        Some(stored.iter().filter_map(|k| k.as_string()).collect())
+    } else {
+        None
+    };
+    let keys: Vec<&ChunkKey> = keys
+        .iter()
+        .filter(|k| existing.as_ref().is_none_or(|e| e.contains(*k)))
+        .collect();
     let requests = keys
         .iter()
         .map(|key| store.get(JsValue::from_str(key)))

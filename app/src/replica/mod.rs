@@ -6,7 +6,10 @@
 //! transaction and only then reports them saved.
 
 pub mod chunks;
+pub mod edit;
 mod ops;
+pub mod persist;
+pub mod query;
 mod status;
 mod stored;
 
@@ -18,6 +21,7 @@ mod remote;
 mod runtime;
 
 pub use ops::{apply_ops_to, footprint, with_descendants, Op, Tables};
+pub use query::{Indexed, PerformedSet};
 pub use status::{SyncIndicator, SyncPhase, SyncStatus};
 pub use stored::{from_stored, to_stored};
 
@@ -86,19 +90,19 @@ impl ReplicaSlot {
         }
     }
 
-    /// The live records of `tables` as this tab holds them (its own edits included,
-    /// committed or not); `None` until the replica is open, and always on the server.
-    /// Tracks `version`, so a memo reading it follows every change.
-    pub fn read(&self, tables: &[&str]) -> Option<Snapshot> {
+    /// Answers a typed query (see [`Indexed`]) on this tab's replica, its own edits
+    /// included; `None` until the replica is open, and always on the server. Tracks
+    /// `version`, so a memo calling it follows every change.
+    pub fn query<T>(&self, f: impl FnOnce(&Indexed) -> T) -> Option<T> {
         self.version.track();
         #[cfg(feature = "hydrate")]
         {
             let replica = self.handle.get_value()?;
-            Some(replica.read(tables))
+            Some(replica.query(f))
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = tables;
+            let _ = f;
             None
         }
     }

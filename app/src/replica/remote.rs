@@ -23,8 +23,10 @@ fn unavailable(e: JsValue) -> RemoteError {
     )
 }
 
-/// Sends a request and returns the body of a 2xx response.
-pub async fn send(method: &str, url: &str, body: Option<String>) -> Result<String, RemoteError> {
+/// Sends a request and returns the body of a 2xx response, as bytes: copying them out of
+/// an `ArrayBuffer` is far cheaper than converting a multi-megabyte first pull from a
+/// JavaScript string.
+pub async fn send(method: &str, url: &str, body: Option<String>) -> Result<Vec<u8>, RemoteError> {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_credentials(RequestCredentials::SameOrigin);
@@ -47,22 +49,23 @@ pub async fn send(method: &str, url: &str, body: Option<String>) -> Result<Strin
         .await
         .map_err(unavailable)?
         .unchecked_into();
-    let text = match response.text() {
-        Ok(promise) => JsFuture::from(promise)
-            .await
-            .map_err(unavailable)?
-            .as_string()
-            .unwrap_or_default(),
+    let body = match response.array_buffer() {
+        Ok(promise) => {
+            js_sys::Uint8Array::new(&JsFuture::from(promise).await.map_err(unavailable)?).to_vec()
+        }
         Err(e) => return Err(unavailable(e)),
     };
     match response.status() {
-        200..=299 => Ok(text),
-        status => Err(RemoteError::from_status(status, &text)),
+        200..=299 => Ok(body),
+        status => Err(RemoteError::from_status(
+            status,
+            &String::from_utf8_lossy(&body),
+        )),
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, RemoteError> {
-    serde_json::from_str(text)
+fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, RemoteError> {
+    serde_json::from_slice(body)
         .map_err(|e| RemoteError::Unavailable(format!("unreadable response: {e}")))
 }
 
@@ -81,10 +84,10 @@ impl Remote for FetchRemote {
             record: None,
         })?;
         let url = format!("/api/sync/push-changes?schemaVersion={SCHEMA_VERSION}");
-        let text = send("POST", &url, Some(body)).await?;
-        if text.trim().is_empty() {
+        let body = send("POST", &url, Some(body)).await?;
+        if body.trim_ascii().is_empty() {
             return Ok(PushResponse::default());
         }
-        decode(&text)
+        decode(&body)
     }
 }

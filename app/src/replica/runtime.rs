@@ -4,22 +4,16 @@
 //! through a BroadcastChannel that the data changed.
 
 use super::chunks::{self, ChunkKey};
-use super::idb_store::{aside_write, cursor_write, Change, IdbStore, ReplicaError};
+use super::idb_store::IdbStore;
+use super::persist::{LocalReplica, Persistence, Progress};
 use super::remote::{send, FetchRemote};
 use super::status::{FirstSync, SyncPhase};
-use super::{apply_ops_to, footprint, with_descendants};
-use super::{now_ms, Op, ReplicaSlot, Snapshot};
-use crate::sync::engine::{
-    apply_pull_to, discard_in, finish_push_on, partition_pending, synchronize, LocalStore,
-    RemoteError, SetAside, SyncError, TableRecord,
-};
-use crate::sync::memory::MemoryStore;
-use crate::sync::wire::PullResponse;
-use async_trait::async_trait;
+use super::{now_ms, Indexed, Op, ReplicaSlot};
+use crate::sync::engine::{partition_pending, synchronize, LocalStore, RemoteError, SyncError};
 use leptos::prelude::*;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
@@ -96,11 +90,10 @@ type MessageHandler = Closure<dyn FnMut(web_sys::MessageEvent)>;
 
 pub struct Replica {
     user_id: String,
-    store: IdbStore,
-    /// The records in memory: what pages read. An edit changes it at once (before
-    /// IndexedDB has it), and syncs change it in step with IndexedDB through the same
-    /// functions, so it only needs reloading when another tab changed the data.
-    mem: MemoryStore,
+    /// The records in memory (what pages read) and in IndexedDB. An edit changes memory
+    /// at once (before IndexedDB has it), and syncs change both in step through the same
+    /// functions, so memory only needs reloading when another tab changed the data.
+    local: LocalReplica<IdbStore>,
     /// Edits applied to memory whose commit has not finished.
     inflight: Cell<usize>,
     /// Edits started so far: a reload that saw this change while reading is stale.
@@ -141,10 +134,8 @@ pub fn open(slot: ReplicaSlot, user: String) {
             }
         };
         let synced_before = matches!(store.last_pulled_at().await, Ok(Some(_)));
-        let mem = MemoryStore::default();
-        match store.load_all().await {
-            Ok(tables) => {
-                mem.replace_tables(tables);
+        let local = match LocalReplica::open(store).await {
+            Ok(local) => {
                 // Read by the benchmark: time to a replica in memory, and the wasm heap.
                 measure("ezlift:open", "ezlift:open-start");
                 let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
@@ -153,6 +144,7 @@ pub fn open(slot: ReplicaSlot, user: String) {
                     .unchecked_into::<js_sys::ArrayBuffer>()
                     .byte_length();
                 mark(&format!("ezlift:heap:{heap}"));
+                local
             }
             Err(e) => {
                 slot.status.update(|s| {
@@ -160,12 +152,11 @@ pub fn open(slot: ReplicaSlot, user: String) {
                 });
                 return;
             }
-        }
+        };
         let channel = web_sys::BroadcastChannel::new(&format!("ezlift-{user}")).ok();
         let replica = Rc::new(Replica {
             user_id: user,
-            store,
-            mem,
+            local,
             inflight: Cell::new(0),
             writes_started: Cell::new(0),
             reload_keys: RefCell::new(BTreeSet::new()),
@@ -287,9 +278,9 @@ impl Replica {
         leptos::task::spawn_local(async move {
             let started = this.writes_started.get();
             let loaded = if all {
-                this.store.load_all().await
+                this.local.store.load_all().await
             } else {
-                this.store.read_chunks(&keys).await
+                this.local.store.read_chunks(&keys).await
             };
             this.reloading.set(false);
             match loaded {
@@ -299,28 +290,17 @@ impl Replica {
                     this.reload_keys.borrow_mut().extend(keys);
                 }
                 Ok(tables) if all => {
-                    this.mem.replace_tables(tables);
+                    this.local.mem.replace_tables(tables);
                     this.slot.version.update(|v| *v += 1);
                 }
                 Ok(tables) => {
-                    this.mem.replace_chunks(&keys, tables);
+                    this.local.mem.replace_chunks(&keys, tables);
                     this.slot.version.update(|v| *v += 1);
                 }
                 Err(_) => this.reload_all.set(true),
             }
             this.request_reload();
         });
-    }
-
-    /// The replica as the sync engine (and a discard) changes it.
-    fn persisted(&self, first: bool) -> Persisted<'_> {
-        Persisted {
-            store: &self.store,
-            mem: &self.mem,
-            slot: self.slot,
-            first,
-            written: RefCell::new(Vec::new()),
-        }
     }
 
     fn broadcast(&self, message: &str) {
@@ -345,13 +325,13 @@ impl Replica {
             channel.close();
         }
         self.on_message.borrow_mut().take();
-        self.store.close();
+        self.local.store.close();
     }
 
     /// Live records of `tables`, from memory: they include every edit made in this tab,
     /// committed or not.
-    pub fn read(&self, tables: &[&str]) -> Snapshot {
-        self.mem.snapshot(tables)
+    pub fn query<T>(&self, f: impl FnOnce(&Indexed) -> T) -> T {
+        self.local.mem.query(f)
     }
 
     /// Applies an edit to memory at once (the next action sees it), then commits it. The
@@ -361,13 +341,7 @@ impl Replica {
         if self.closed.get() {
             return;
         }
-        let keys = chunks::keys_of(
-            self.mem
-                .with_tables(|t| footprint(t, &ops))
-                .iter()
-                .map(|(t, id)| (t.as_str(), id.as_str())),
-        );
-        self.mem.apply(&ops);
+        let keys = self.local.apply_now(&ops);
         self.writes_started.set(self.writes_started.get() + 1);
         self.inflight.set(self.inflight.get() + 1);
         self.slot.status.update(|s| s.saving += 1);
@@ -376,16 +350,7 @@ impl Replica {
         let this = self.clone();
         mark("ezlift:write");
         leptos::task::spawn_local(async move {
-            let result = this
-                .store
-                .mutate(
-                    &keys,
-                    Box::new(|t| {
-                        apply_ops_to(t, &ops);
-                        Vec::new()
-                    }),
-                )
-                .await;
+            let result = this.local.commit(&keys, &ops).await;
             if let Ok(written) = &result {
                 measure("ezlift:commit", "ezlift:write");
                 this.broadcast_chunks(written);
@@ -410,8 +375,8 @@ impl Replica {
     }
 
     async fn refresh_pending(&self) {
-        let Ok(pending) = self.mem.pending().await;
-        if let Ok(aside) = self.store.set_aside().await {
+        let pending = self.local.mem.pending();
+        if let Ok(aside) = self.local.store.set_aside().await {
             let (send, refused) = partition_pending(pending, &aside);
             self.slot.status.update(|s| {
                 s.pending = send.len();
@@ -425,10 +390,10 @@ impl Replica {
         if self.closed.get() {
             return;
         }
-        let persisted = self.persisted(false);
-        match persisted.discard(&table, &id).await {
+        let engine = self.local.engine(&());
+        match engine.discard(&table, &id).await {
             Ok(()) => {
-                self.broadcast_chunks(&persisted.written.take());
+                self.broadcast_chunks(&engine.take_written());
                 self.refresh_pending().await;
                 self.slot.version.update(|v| *v += 1);
                 self.request_sync();
@@ -488,15 +453,19 @@ impl Replica {
         let this = self.clone();
         let lock = format!("ezlift-sync-{}", self.user_id);
         let result = with_lock(&lock, async move {
-            let first = matches!(this.store.last_pulled_at().await, Ok(None));
+            let first = matches!(this.local.store.last_pulled_at().await, Ok(None));
             if first {
                 this.slot
                     .status
                     .update(|s| s.first_sync = Some(FirstSync::Downloading));
             }
-            let persisted = this.persisted(first);
-            let result = synchronize(&persisted, &FetchRemote).await;
-            this.broadcast_chunks(&persisted.written.take());
+            let progress = Shown {
+                slot: this.slot,
+                first,
+            };
+            let engine = this.local.engine(&progress);
+            let result = synchronize(&engine, &FetchRemote).await;
+            this.broadcast_chunks(&engine.take_written());
             this.slot.status.update(|s| s.first_sync = None);
             result
         })
@@ -532,167 +501,50 @@ impl Replica {
     pub async fn exercises(&self) -> Vec<Value> {
         if online() {
             if let Ok(body) = send("GET", "/api/exercises", None).await {
-                if let Ok(list) = serde_json::from_str::<Vec<Value>>(&body) {
-                    let _ = self.store.cache_exercises(&list).await;
+                if let Ok(list) = serde_json::from_slice::<Vec<Value>>(&body) {
+                    let _ = self.local.store.cache_exercises(&list).await;
                     return list;
                 }
             }
         }
-        self.store.cached_exercises().await.unwrap_or_default()
+        self.local
+            .store
+            .cached_exercises()
+            .await
+            .unwrap_or_default()
     }
 }
 
-/// The replica as the sync engine sees it: memory and IndexedDB changed in step, each
-/// change applied to the chunks as stored (inside their transaction) and then to memory
-/// by the same function. Reports the first sync's progress and times the apply of each
-/// pull (a `performance.measure` named `ezlift:apply-pull`, read by the benchmark).
-struct Persisted<'a> {
-    store: &'a IdbStore,
-    mem: &'a MemoryStore,
+/// A sync's progress as the page shows it: the first sync's steps in the status, and the
+/// apply of each pull timed (a `performance.measure` named `ezlift:apply-pull:<records>`,
+/// read by the benchmark).
+struct Shown {
     slot: ReplicaSlot,
     first: bool,
-    /// Chunks rewritten so far, for other tabs to reload.
-    written: RefCell<Vec<ChunkKey>>,
 }
 
-impl Persisted<'_> {
-    /// The chunks of `records` and of their descendants (found in memory).
-    fn keys(&self, records: Vec<(String, String)>) -> BTreeSet<ChunkKey> {
-        let all = self.mem.with_tables(|t| with_descendants(t, records));
-        chunks::keys_of(all.iter().map(|(t, id)| (t.as_str(), id.as_str())))
-    }
-
-    async fn mutate(
-        &self,
-        keys: &BTreeSet<ChunkKey>,
-        change: Change<'_>,
-    ) -> Result<(), ReplicaError> {
-        let written = self.store.mutate(keys, change).await?;
-        self.written.borrow_mut().extend(written);
-        Ok(())
-    }
-}
-
-#[async_trait(?Send)]
-impl LocalStore for Persisted<'_> {
-    type Error = ReplicaError;
-
-    async fn last_pulled_at(&self) -> Result<Option<i64>, ReplicaError> {
-        self.store.last_pulled_at().await
-    }
-
-    async fn apply_pull(&self, pull: &PullResponse, full: bool) -> Result<(), ReplicaError> {
-        let records = pull
-            .changes
-            .values()
-            .map(|t| t.created.len() + t.updated.len() + t.deleted.len())
-            .sum();
+impl Progress for Shown {
+    fn applying(&self, records: usize) {
         if self.first {
             self.slot
                 .status
                 .update(|s| s.first_sync = Some(FirstSync::Applying(records)));
         }
-        let performance = web_sys::window().and_then(|w| w.performance());
-        if let Some(p) = &performance {
-            let _ = p.mark("ezlift:apply-start");
-        }
-        // The pulled records' own chunks, and for deletes those of everything under them.
-        let mut deleted = Vec::new();
-        for (table, changes) in &pull.changes {
-            deleted.extend(changes.deleted.iter().map(|id| (table.clone(), id.clone())));
-        }
-        let mut keys = self.keys(deleted);
-        keys.extend(chunks::keys_of(pull.changes.iter().flat_map(
-            |(table, c)| {
-                c.upserted_ids()
-                    .into_iter()
-                    .map(move |id| (table.as_str(), id))
-            },
-        )));
-        if full {
-            keys.extend(self.store.chunk_keys().await?);
-        }
-        let result = self
-            .mutate(
-                &keys,
-                Box::new(|t| {
-                    apply_pull_to(t, pull, full);
-                    vec![cursor_write(Some(pull.timestamp))]
-                }),
-            )
-            .await;
-        if result.is_ok() {
-            let _ = self.mem.apply_pull(pull, full).await;
-        }
-        if let Some(p) = &performance {
-            let _ = p.mark("ezlift:apply-end");
-            let _ = p.measure_with_start_mark_and_end_mark(
-                &format!("ezlift:apply-pull:{records}"),
-                "ezlift:apply-start",
-                "ezlift:apply-end",
-            );
-        }
-        result
+        mark("ezlift:apply-start");
     }
 
-    async fn pending(&self) -> Result<Vec<TableRecord>, ReplicaError> {
+    fn applied(&self, records: usize) {
+        measure(
+            &format!("ezlift:apply-pull:{records}"),
+            "ezlift:apply-start",
+        );
+    }
+
+    fn sending(&self) {
         if self.first {
             self.slot
                 .status
                 .update(|s| s.first_sync = Some(FirstSync::Sending));
         }
-        let Ok(pending) = self.mem.pending().await;
-        Ok(pending)
-    }
-
-    async fn finish_push(
-        &self,
-        sent: &[TableRecord],
-        rejected: &BTreeMap<String, Vec<String>>,
-    ) -> Result<(), ReplicaError> {
-        let keys = chunks::keys_of(sent.iter().map(|(t, r)| (t.as_str(), r.id())));
-        self.mutate(
-            &keys,
-            Box::new(|t| {
-                finish_push_on(t, sent, rejected);
-                Vec::new()
-            }),
-        )
-        .await?;
-        let _ = self.mem.finish_push(sent, rejected).await;
-        Ok(())
-    }
-
-    async fn set_aside(&self) -> Result<Vec<SetAside>, ReplicaError> {
-        self.store.set_aside().await
-    }
-
-    async fn store_aside(&self, entries: Vec<SetAside>) -> Result<(), ReplicaError> {
-        self.store.store_aside(&entries).await
-    }
-
-    async fn discard(&self, table: &str, id: &str) -> Result<(), ReplicaError> {
-        let left: Vec<SetAside> = self
-            .store
-            .set_aside()
-            .await?
-            .into_iter()
-            .filter(|a| !(a.table == table && a.id() == id))
-            .collect();
-        let aside = aside_write(&left)?;
-        let keys = self.keys(vec![(table.to_owned(), id.to_owned())]);
-        self.mutate(
-            &keys,
-            Box::new(|t| {
-                let mut writes = vec![aside];
-                if discard_in(t, table, id) {
-                    writes.push(cursor_write(None));
-                }
-                writes
-            }),
-        )
-        .await?;
-        let _ = self.mem.discard(table, id).await;
-        Ok(())
     }
 }

@@ -1,21 +1,67 @@
-//! An in-memory replica: the engine's store in native tests and the reference the
-//! IndexedDB store must behave like.
+//! The in-memory replica: the engine's store in native tests and, in the browser, what a
+//! tab holds (IndexedDB persists it in chunks). Beside the raw records it keeps them
+//! typed and indexed ([`Indexed`]), updated with every change.
 
-use super::engine::{apply_pull_to, discard_in, finish_push_on, LocalStore, SetAside, TableRecord};
+use super::engine::{apply_pull_to, discard_in, finish_push_on, TableRecord};
 use super::record::{LocalRecord, Status};
-use super::wire::{PullResponse, WireRecord};
+use super::wire::PullResponse;
 use crate::replica::chunks::{key_of, table_of, ChunkKey};
-use crate::replica::{apply_ops_to, Op, Snapshot, Tables};
-use async_trait::async_trait;
+use crate::replica::{apply_ops_to, footprint, with_descendants, Indexed, Op, Tables};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::convert::Infallible;
 
 #[derive(Debug, Default)]
 struct Inner {
     tables: Tables,
-    last_pulled_at: Option<i64>,
-    aside: Vec<SetAside>,
+    index: Indexed,
+}
+
+/// What a change may touch, so the indexes are updated for those records only.
+enum Touched {
+    Records(Vec<(String, String)>),
+    Tables(BTreeSet<String>),
+    All,
+}
+
+impl Inner {
+    /// Runs a change of the records, keeping the indexes in step with it.
+    fn change<R>(&mut self, touched: Touched, f: impl FnOnce(&mut Tables) -> R) -> R {
+        match touched {
+            Touched::All => {
+                let out = f(&mut self.tables);
+                self.index = Indexed::build(&self.tables);
+                out
+            }
+            Touched::Tables(names) => {
+                for name in &names {
+                    self.index.clear_table(name);
+                }
+                let out = f(&mut self.tables);
+                for name in &names {
+                    for record in self.tables.get(name).into_iter().flat_map(|t| t.values()) {
+                        self.index.insert(name, record);
+                    }
+                }
+                out
+            }
+            Touched::Records(mut records) => {
+                records.sort();
+                records.dedup();
+                for (table, id) in &records {
+                    if let Some(r) = self.tables.get(table).and_then(|t| t.get(id)) {
+                        self.index.remove(table, r);
+                    }
+                }
+                let out = f(&mut self.tables);
+                for (table, id) in &records {
+                    if let Some(r) = self.tables.get(table).and_then(|t| t.get(id)) {
+                        self.index.insert(table, r);
+                    }
+                }
+                out
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -26,51 +72,37 @@ pub struct MemoryStore {
 impl MemoryStore {
     /// Applies local edits, with the same cascade rules as the browser replica.
     pub fn apply(&self, ops: &[Op]) {
-        apply_ops_to(&mut self.inner.borrow_mut().tables, ops);
+        let mut inner = self.inner.borrow_mut();
+        let touched = Touched::Records(footprint(&inner.tables, ops));
+        inner.change(touched, |tables| apply_ops_to(tables, ops));
     }
 
-    pub fn create(&self, table: &'static str, raw: WireRecord) {
-        self.apply(&[Op::Create { table, raw }]);
-    }
-
-    /// Returns whether the record existed (and was not deleted).
-    pub fn update(&self, table: &'static str, id: &str, fields: WireRecord) -> bool {
-        let live = self
-            .get(table, id)
-            .is_some_and(|r| r.status != Status::Deleted);
-        self.apply(&[Op::Update {
-            table,
-            id: id.to_owned(),
-            fields,
-        }]);
-        live
-    }
-
-    pub fn delete(&self, table: &'static str, id: &str) {
-        self.apply(&[Op::Delete {
-            table,
-            id: id.to_owned(),
-        }]);
-    }
-
-    /// Replaces every record (a reload from persistent storage); cursor and set-aside
-    /// entries are kept.
+    /// Replaces every record (a reload from persistent storage).
     pub fn replace_tables(&self, tables: Tables) {
-        self.inner.borrow_mut().tables = tables;
+        self.inner
+            .borrow_mut()
+            .change(Touched::All, |t| *t = tables);
     }
 
     /// Replaces the records of some chunks with what is stored in them now.
     pub fn replace_chunks(&self, keys: &BTreeSet<ChunkKey>, stored: Tables) {
-        let mut inner = self.inner.borrow_mut();
-        let named: BTreeSet<&str> = keys.iter().filter_map(|k| table_of(k)).collect();
-        for (table, records) in inner.tables.iter_mut() {
-            if named.contains(table.as_str()) {
-                records.retain(|id, _| !keys.contains(&key_of(table, id)));
-            }
-        }
-        for (table, records) in stored {
-            inner.tables.entry(table).or_default().extend(records);
-        }
+        let named: BTreeSet<String> = keys
+            .iter()
+            .filter_map(|k| table_of(k))
+            .map(str::to_owned)
+            .collect();
+        self.inner
+            .borrow_mut()
+            .change(Touched::Tables(named.clone()), |tables| {
+                for (table, records) in tables.iter_mut() {
+                    if named.contains(table.as_str()) {
+                        records.retain(|id, _| !keys.contains(&key_of(table, id)));
+                    }
+                }
+                for (table, records) in stored {
+                    tables.entry(table).or_default().extend(records);
+                }
+            });
     }
 
     /// Reads the records (e.g. to find what lies under a record).
@@ -78,22 +110,9 @@ impl MemoryStore {
         f(&self.inner.borrow().tables)
     }
 
-    /// Live records of `tables`, as pages read them.
-    pub fn snapshot(&self, tables: &[&str]) -> Snapshot {
-        let inner = self.inner.borrow();
-        let mut snapshot = Snapshot::default();
-        for name in tables {
-            let live = inner
-                .tables
-                .get(*name)
-                .into_iter()
-                .flat_map(|t| t.values())
-                .filter(|r| r.status != Status::Deleted)
-                .map(|r| r.raw.clone())
-                .collect();
-            snapshot.tables.insert((*name).to_owned(), live);
-        }
-        snapshot
+    /// Answers a typed query (see [`Indexed`]).
+    pub fn query<R>(&self, f: impl FnOnce(&Indexed) -> R) -> R {
+        f(&self.inner.borrow().index)
     }
 
     pub fn get(&self, table: &str, id: &str) -> Option<LocalRecord> {
@@ -116,24 +135,33 @@ impl MemoryStore {
     }
 }
 
-#[async_trait(?Send)]
-impl LocalStore for MemoryStore {
-    type Error = Infallible;
-
-    async fn last_pulled_at(&self) -> Result<Option<i64>, Infallible> {
-        Ok(self.inner.borrow().last_pulled_at)
-    }
-
-    async fn apply_pull(&self, pull: &PullResponse, full: bool) -> Result<(), Infallible> {
+/// The sync engine's changes, as [`super::engine::LocalStore`] describes them; a
+/// [`crate::replica::persist::LocalReplica`] makes each durable before applying it here.
+impl MemoryStore {
+    pub fn apply_pull(&self, pull: &PullResponse, full: bool) {
         let mut inner = self.inner.borrow_mut();
-        apply_pull_to(&mut inner.tables, pull, full);
-        inner.last_pulled_at = Some(pull.timestamp);
-        Ok(())
+        let touched = if full {
+            Touched::All
+        } else {
+            let mut records = Vec::new();
+            let mut deleted = Vec::new();
+            for (table, changes) in &pull.changes {
+                for remote in changes.created.iter().chain(&changes.updated) {
+                    if let Some(id) = remote.get("id").and_then(|v| v.as_str()) {
+                        records.push((table.clone(), id.to_owned()));
+                    }
+                }
+                deleted.extend(changes.deleted.iter().map(|id| (table.clone(), id.clone())));
+            }
+            records.extend(with_descendants(&inner.tables, deleted));
+            Touched::Records(records)
+        };
+        inner.change(touched, |tables| apply_pull_to(tables, pull, full));
     }
 
-    async fn pending(&self) -> Result<Vec<TableRecord>, Infallible> {
-        Ok(self
-            .inner
+    /// Every record with a change to push (tombstones included).
+    pub fn pending(&self) -> Vec<TableRecord> {
+        self.inner
             .borrow()
             .tables
             .iter()
@@ -143,33 +171,334 @@ impl LocalStore for MemoryStore {
                     .filter(|r| r.status != Status::Synced)
                     .map(move |r| (t.clone(), r.clone()))
             })
-            .collect())
+            .collect()
     }
 
-    async fn finish_push(
-        &self,
-        sent: &[TableRecord],
-        rejected: &BTreeMap<String, Vec<String>>,
-    ) -> Result<(), Infallible> {
-        finish_push_on(&mut self.inner.borrow_mut().tables, sent, rejected);
-        Ok(())
+    pub fn finish_push(&self, sent: &[TableRecord], rejected: &BTreeMap<String, Vec<String>>) {
+        let touched = sent
+            .iter()
+            .map(|(t, r)| (t.clone(), r.id().to_owned()))
+            .collect();
+        self.inner
+            .borrow_mut()
+            .change(Touched::Records(touched), |tables| {
+                finish_push_on(tables, sent, rejected)
+            });
     }
 
-    async fn set_aside(&self) -> Result<Vec<SetAside>, Infallible> {
-        Ok(self.inner.borrow().aside.clone())
-    }
-
-    async fn store_aside(&self, entries: Vec<SetAside>) -> Result<(), Infallible> {
-        self.inner.borrow_mut().aside = entries;
-        Ok(())
-    }
-
-    async fn discard(&self, table: &str, id: &str) -> Result<(), Infallible> {
+    /// Drops a refused change; `true` when the server's version must be pulled again.
+    pub fn discard(&self, table: &str, id: &str) -> bool {
         let mut inner = self.inner.borrow_mut();
-        inner.aside.retain(|a| !(a.table == table && a.id() == id));
-        if discard_in(&mut inner.tables, table, id) {
-            inner.last_pulled_at = None;
+        let touched = with_descendants(&inner.tables, vec![(table.to_owned(), id.to_owned())]);
+        inner.change(Touched::Records(touched), |tables| {
+            discard_in(tables, table, id)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The indexes against a brute-force scan, after every kind of change a replica sees.
+
+    use super::*;
+    use crate::model::records::{Log, LogExercise, LogExerciseSet, WorkoutExercise};
+    use crate::model::tables::{log_exercise, log_exercise_sets, logs, workout_exercise, workouts};
+    use crate::model::Record;
+    use crate::replica::edit::{create, delete, update};
+    use crate::sync::wire::TableChanges;
+    use serde_json::json;
+
+    /// A small deterministic generator (the failing seed is printed).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
         }
-        Ok(())
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn pick(&mut self, items: &[String]) -> Option<String> {
+            (!items.is_empty()).then(|| items[self.below(items.len())].clone())
+        }
+    }
+
+    const EXERCISES: [&str; 3] = ["bench", "squat", "row"];
+
+    fn live_ids(store: &MemoryStore, table: &str) -> Vec<String> {
+        store
+            .records(table)
+            .iter()
+            .map(|r| r.id().to_owned())
+            .collect()
+    }
+
+    /// One random change through the store's public surface.
+    fn step(store: &MemoryStore, rng: &mut Rng, n: usize) {
+        let ids = |t: &str| live_ids(store, t);
+        let exercise = EXERCISES[rng.below(3)].to_owned();
+        let date = 1_000 * rng.below(6) as i64;
+        match rng.below(11) {
+            0 | 1 => store.apply(&[create(
+                logs::TABLE,
+                &format!("log{n}"),
+                [logs::session_date.to(date)],
+            )]),
+            2 | 3 => {
+                let parent = rng.pick(&ids(logs::TABLE)).unwrap_or("missing".into());
+                store.apply(&[create(
+                    log_exercise::TABLE,
+                    &format!("le{n}"),
+                    [
+                        log_exercise::log_id.to(parent),
+                        log_exercise::exercise_id.to(exercise),
+                        log_exercise::order.to(rng.below(3) as f64),
+                    ],
+                )]);
+            }
+            4 | 5 => {
+                let parent = rng
+                    .pick(&ids(log_exercise::TABLE))
+                    .unwrap_or("missing".into());
+                store.apply(&[create(
+                    log_exercise_sets::TABLE,
+                    &format!("s{n}"),
+                    [
+                        log_exercise_sets::log_exercise_id.to(parent),
+                        log_exercise_sets::order.to(rng.below(4) as f64),
+                        log_exercise_sets::weight.to(100.0),
+                    ],
+                )]);
+            }
+            6 => {
+                // Edits of indexed columns: a new date, exercise or parent.
+                match rng.below(3) {
+                    0 => {
+                        if let Some(id) = rng.pick(&ids(logs::TABLE)) {
+                            store.apply(&[update(
+                                logs::TABLE,
+                                &id,
+                                [logs::session_date.to(date)],
+                                1,
+                            )]);
+                        }
+                    }
+                    1 => {
+                        if let Some(id) = rng.pick(&ids(log_exercise::TABLE)) {
+                            store.apply(&[update(
+                                log_exercise::TABLE,
+                                &id,
+                                [log_exercise::exercise_id.to(exercise)],
+                                1,
+                            )]);
+                        }
+                    }
+                    _ => {
+                        let parent = rng.pick(&ids(log_exercise::TABLE));
+                        if let (Some(id), Some(parent)) =
+                            (rng.pick(&ids(log_exercise_sets::TABLE)), parent)
+                        {
+                            store.apply(&[update(
+                                log_exercise_sets::TABLE,
+                                &id,
+                                [log_exercise_sets::log_exercise_id.to(parent)],
+                                1,
+                            )]);
+                        }
+                    }
+                }
+            }
+            7 => {
+                let table =
+                    [logs::TABLE, log_exercise::TABLE, log_exercise_sets::TABLE][rng.below(3)];
+                if let Some(id) = rng.pick(&ids(table)) {
+                    store.apply(&[delete(table, &id)]);
+                }
+            }
+            8 => {
+                // The server confirms everything pending.
+                let sent = store.pending();
+                store.finish_push(&sent, &BTreeMap::new());
+            }
+            9 => {
+                // A pull: one remote edit of an indexed column and one remote delete.
+                let mut changes = BTreeMap::new();
+                if let Some(id) = rng.pick(&ids(log_exercise::TABLE)) {
+                    let mut r = store.get(log_exercise::TABLE, &id).unwrap().raw;
+                    r.insert("exercise_id".into(), json!(exercise));
+                    changes.insert(
+                        log_exercise::TABLE.to_owned(),
+                        TableChanges {
+                            updated: vec![r],
+                            ..Default::default()
+                        },
+                    );
+                }
+                if let Some(id) = rng.pick(&ids(logs::TABLE)) {
+                    changes.insert(
+                        logs::TABLE.to_owned(),
+                        TableChanges {
+                            deleted: vec![id],
+                            ..Default::default()
+                        },
+                    );
+                }
+                let pull = PullResponse {
+                    changes: changes.into_iter().collect(),
+                    timestamp: n as i64,
+                };
+                store.apply_pull(&pull, false);
+            }
+            _ => {
+                if let Some(id) = rng.pick(&ids(log_exercise::TABLE)) {
+                    store.discard(log_exercise::TABLE, &id);
+                }
+            }
+        }
+    }
+
+    fn scan<R: Record>(store: &MemoryStore) -> Vec<R> {
+        store
+            .records(R::TABLE)
+            .iter()
+            .map(|r| R::from_wire(&r.raw))
+            .collect()
+    }
+
+    /// Every query answered by the indexes equals the same question answered by scanning.
+    fn check(store: &MemoryStore, seed: u64, n: usize) {
+        let logs_all: Vec<Log> = scan(store);
+        let entries: Vec<LogExercise> = scan(store);
+        let sets: Vec<LogExerciseSet> = scan(store);
+        store.query(|q| {
+            for exercise in EXERCISES {
+                let mut expected = Vec::new();
+                for e in entries
+                    .iter()
+                    .filter(|e| e.exercise_id.as_deref() == Some(exercise))
+                {
+                    let Some(log) = logs_all.iter().find(|l| Some(&l.id) == e.log_id.as_ref())
+                    else {
+                        continue;
+                    };
+                    for s in sets
+                        .iter()
+                        .filter(|s| s.log_exercise_id.as_ref() == Some(&e.id))
+                    {
+                        expected.push((
+                            std::cmp::Reverse((log.session_date, log.id.clone())),
+                            (e.order.unwrap_or_default() as i64, e.id.clone()),
+                            (s.order.unwrap_or_default() as i64, s.id.clone()),
+                        ));
+                    }
+                }
+                expected.sort();
+                let expected: Vec<_> = expected
+                    .into_iter()
+                    .map(|(l, e, s)| (l.0 .1, e.1, s.1))
+                    .collect();
+                let got: Vec<_> = q
+                    .exercise_sets(exercise)
+                    .iter()
+                    .map(|p| (p.log.id.clone(), p.exercise.id.clone(), p.set.id.clone()))
+                    .collect();
+                assert_eq!(
+                    got, expected,
+                    "exercise_sets({exercise}), seed {seed} step {n}"
+                );
+            }
+            let mut by_date: Vec<_> = logs_all
+                .iter()
+                .filter(|l| l.session_date.is_some_and(|d| (1_000..4_000).contains(&d)))
+                .map(|l| (l.session_date, l.id.clone()))
+                .collect();
+            by_date.sort();
+            let got: Vec<_> = q
+                .logs_by_date(1_000..4_000)
+                .map(|l| (l.session_date, l.id.clone()))
+                .collect();
+            assert_eq!(got, by_date, "logs_by_date, seed {seed} step {n}");
+            for log in &logs_all {
+                let mut expected: Vec<&LogExercise> = entries
+                    .iter()
+                    .filter(|e| e.log_id.as_ref() == Some(&log.id))
+                    .collect();
+                expected.sort_by(|a, b| a.id.cmp(&b.id));
+                let got = q.find::<LogExercise>(log_exercise::log_id, &log.id);
+                assert_eq!(
+                    got, expected,
+                    "children of {}, seed {seed} step {n}",
+                    log.id
+                );
+                assert_eq!(q.get::<Log>(&log.id), Some(log), "typed record is current");
+            }
+            assert_eq!(
+                q.all::<LogExerciseSet>().count(),
+                sets.len(),
+                "seed {seed} step {n}"
+            );
+        });
+    }
+
+    #[test]
+    fn indexed_queries_match_a_brute_force_scan() {
+        for seed in 1..=20_u64 {
+            let store = MemoryStore::default();
+            let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            for n in 0..150 {
+                step(&store, &mut rng, n);
+                check(&store, seed, n);
+            }
+        }
+    }
+
+    #[test]
+    fn template_children_are_indexed_by_parent_and_by_exercise() {
+        let store = MemoryStore::default();
+        store.apply(&[
+            create(workouts::TABLE, "w", []),
+            create(
+                workout_exercise::TABLE,
+                "e",
+                [
+                    workout_exercise::workout_id.to("w".to_owned()),
+                    workout_exercise::exercise_id.to("squat".to_owned()),
+                ],
+            ),
+        ]);
+        store.query(|q| {
+            assert_eq!(
+                q.find::<WorkoutExercise>(workout_exercise::workout_id, "w")
+                    .len(),
+                1
+            );
+            assert_eq!(
+                q.find::<WorkoutExercise>(workout_exercise::exercise_id, "squat")
+                    .len(),
+                1
+            );
+        });
+        // A full pull that no longer has them (they are synced) drops them from the index.
+        let sent = store.pending();
+        store.finish_push(&sent, &BTreeMap::new());
+        let everything = [workouts::TABLE, workout_exercise::TABLE]
+            .map(|t| (t.to_owned(), TableChanges::default()))
+            .into_iter()
+            .collect();
+        store.apply_pull(
+            &PullResponse {
+                changes: everything,
+                timestamp: 5,
+            },
+            true,
+        );
+        store.query(|q| {
+            assert!(q
+                .find::<WorkoutExercise>(workout_exercise::workout_id, "w")
+                .is_empty())
+        });
     }
 }

@@ -5,7 +5,8 @@
 //! initial pull against a plain SELECT + serde_json of the same rows; W2, a fleet of 1,000
 //! users with 2 million change-log rows (then 5× that), for incremental pulls; and pushes of
 //! one logged session into one account growing to 1,000 sessions (`bench push` runs only
-//! that), and from 16 users at once.
+//! that), and from 16 users at once. `bench query` times the replica's typed queries on
+//! W1 held in memory (no database).
 
 use app::model::{ColumnKind, TABLES};
 use serde_json::{json, Map, Value};
@@ -234,6 +235,9 @@ async fn main() -> Res<()> {
             return seed_w1(&client, token).await;
         }
     }
+    if args.get(1).is_some_and(|m| m == "query") {
+        return print(query_w1().await?);
+    }
     let admin = std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("ezlift_bench_{}", std::process::id());
@@ -448,6 +452,71 @@ async fn push_growth(client: &Client) -> Res<Vec<(String, String)>> {
                 ms(percentile(&window, 0.5)),
                 ms(percentile(&window, 0.99))
             ),
+        ));
+    }
+    Ok(rows)
+}
+
+/// The replica's typed queries on W1 (31,444 records) in memory, loaded through the same
+/// full-pull apply a new device runs.
+async fn query_w1() -> Res<Vec<(String, String)>> {
+    use app::replica::Indexed;
+    use app::sync::memory::MemoryStore;
+    let mut changes = templates();
+    for n in 0..1000 {
+        merge(&mut changes, session("w1", n));
+    }
+    let pull: app::sync::wire::PullResponse =
+        serde_json::from_value(json!({ "changes": changes, "timestamp": 1 }))?;
+    let store = MemoryStore::default();
+    let t = Instant::now();
+    store.apply_pull(&pull, true);
+    let load = t.elapsed();
+    let time = |f: &dyn Fn(&Indexed) -> usize| {
+        let mut times = Vec::new();
+        let mut found = 0;
+        for _ in 0..101 {
+            let t = Instant::now();
+            found = store.query(|q| f(q));
+            times.push(t.elapsed());
+        }
+        times.sort();
+        (found, percentile(&times, 0.5), percentile(&times, 0.99))
+    };
+    let mut rows = vec![(
+        "W1 full pull applied in memory (merge, typed records, indexes)".to_owned(),
+        ms(load),
+    )];
+    let last = 1_700_000_000_000_i64 + 999 * 86_400_000;
+    type Query<'a> = &'a dyn Fn(&Indexed) -> usize;
+    let queries: [(&str, Query); 3] = [
+        ("every set of one exercise across all sessions", &|q| {
+            q.exercise_sets("barbell-bench-press").len()
+        }),
+        ("sessions of the last 30 days, newest first", &|q| {
+            q.logs_by_date(last - 30 * 86_400_000..=last).rev().count()
+        }),
+        ("one session's exercises and sets", &|q| {
+            q.find::<app::model::records::LogExercise>(
+                app::model::tables::log_exercise::log_id,
+                "w1-log-500",
+            )
+            .iter()
+            .map(|e| {
+                q.find::<app::model::records::LogExerciseSet>(
+                    app::model::tables::log_exercise_sets::log_exercise_id,
+                    &e.id,
+                )
+                .len()
+            })
+            .sum()
+        }),
+    ];
+    for (label, f) in queries {
+        let (found, p50, p99) = time(f);
+        rows.push((
+            format!("typed query on W1: {label} ({found} records): p50 / p99"),
+            format!("{} / {}", ms(p50), ms(p99)),
         ));
     }
     Ok(rows)

@@ -3,7 +3,7 @@
 
 use super::use_builder;
 use crate::model::exercises::{LibraryExercise, CATEGORIES, EQUIPMENT};
-use crate::programs as p;
+use crate::programs::edits as p;
 use crate::replica::new_id;
 use leptos::prelude::*;
 

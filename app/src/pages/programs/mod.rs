@@ -12,7 +12,7 @@ mod workout;
 pub use routines::ProgramsPage;
 pub use workout::WorkoutPage;
 
-use crate::programs::{Program, PROGRAM_TABLES};
+use crate::programs::Program;
 use crate::replica::{now_ms, use_replica, Op, ReplicaSlot, Snapshot};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,10 @@ async fn load_from_server() -> Option<ServerPrograms> {
         use crate::page_data::{page_user, SharedPageData};
         let data = use_context::<SharedPageData>()?;
         let user = page_user()?;
-        let snapshot = data.records(&user.id, PROGRAM_TABLES).await.ok()?;
+        let snapshot = data
+            .records(&user.id, crate::programs::PROGRAM_TABLES)
+            .await
+            .ok()?;
         let all = data.exercise_names();
         let names = snapshot
             .rows("workout_exercise")
@@ -91,7 +94,7 @@ fn provide_builder(server: Option<ServerPrograms>) -> Builder {
     // sees the edits made before it); until then the server's.
     let local = Memo::new(move |_| {
         if replica.ready.get() {
-            replica.read(PROGRAM_TABLES)
+            replica.query(Program::from_index)
         } else {
             None
         }
@@ -114,11 +117,12 @@ fn provide_builder(server: Option<ServerPrograms>) -> Builder {
             true
         });
     }
-    let server_snapshot = server.clone().map(|s| s.snapshot).unwrap_or_default();
+    let server_program = server
+        .as_ref()
+        .map(|s| Program::from_snapshot(&s.snapshot))
+        .unwrap_or_default();
     let server_names = server.map(|s| s.names).unwrap_or_default();
-    let program = Memo::new(move |_| {
-        local.with(|l| Program::from_snapshot(l.as_ref().unwrap_or(&server_snapshot)))
-    });
+    let program = Memo::new(move |_| local.get().unwrap_or_else(|| server_program.clone()));
     let names = Memo::new(move |_| {
         let mut names = server_names.clone();
         library.with(|l| {

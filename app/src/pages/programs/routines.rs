@@ -2,11 +2,12 @@
 //! and arrange each routine's workouts.
 
 use super::{field, use_builder, WithProgram};
-use crate::programs::{self as p, Routine};
+use crate::model::tables::routines;
+use crate::programs::{edits as p, Routine};
+use crate::replica::edit::update;
 use crate::replica::new_id;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde_json::json;
 
 #[component]
 pub fn ProgramsPage() -> impl IntoView {
@@ -80,10 +81,10 @@ fn RoutineCard(id: String) -> impl IntoView {
         let v = v.trim().to_owned();
         if !v.is_empty() {
             b.act(|_, now| {
-                vec![p::edit(
-                    "routines",
+                vec![update(
+                    routines::TABLE,
                     &rid.get_value(),
-                    json!({ "title": v }),
+                    [routines::title.to(v)],
                     now,
                 )]
             });
@@ -92,10 +93,10 @@ fn RoutineCard(id: String) -> impl IntoView {
     let on_description = move |ev| {
         let v = event_target_value(&ev);
         b.act(|_, now| {
-            vec![p::edit(
-                "routines",
+            vec![update(
+                routines::TABLE,
                 &rid.get_value(),
-                json!({ "description": v }),
+                [routines::description.to(v)],
                 now,
             )]
         });

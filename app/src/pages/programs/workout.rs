@@ -4,12 +4,16 @@
 use super::library::ExercisePicker;
 use super::routines::confirm;
 use super::{field, parse_number, show_number, use_builder, WithProgram};
-use crate::programs::{self as p, SetType, TemplateSet};
+use crate::model::tables::{
+    workout_exercise as planned_t, workout_exercise_sets as sets, workouts,
+};
+use crate::model::{Column, Field, SetType};
+use crate::programs::{edits as p, Program, TemplateSet};
+use crate::replica::edit::{delete, update};
 use crate::replica::new_id;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use serde_json::{json, Value};
 
 #[component]
 pub fn WorkoutPage() -> impl IntoView {
@@ -44,19 +48,19 @@ fn WorkoutEditor(id: String) -> impl IntoView {
         })
     });
     let disabled = move || !b.editable.get();
-    let save = move |value: Value| {
-        b.act(|_, now| vec![p::edit("workouts", &wid.get_value(), value, now)]);
+    let save = move |field: Field| {
+        b.act(|_, now| vec![update(workouts::TABLE, &wid.get_value(), [field], now)]);
     };
     let on_title = move |ev| {
         let v = event_target_value(&ev).trim().to_owned();
         if !v.is_empty() {
-            save(json!({ "title": v }));
+            save(workouts::title.to(v));
         }
     };
-    let on_notes = move |ev| save(json!({ "notes": event_target_value(&ev) }));
+    let on_notes = move |ev| save(workouts::notes.to(event_target_value(&ev)));
     let on_duration = move |ev| {
         if let Ok(v) = parse_number(&event_target_value(&ev)) {
-            save(json!({ "estimated_duration": v.map(|v| v.round() as i64) }));
+            save(workouts::estimated_duration.to(v.map(|v| v.round() as i64)));
         }
     };
     let navigate = use_navigate();
@@ -65,7 +69,7 @@ fn WorkoutEditor(id: String) -> impl IntoView {
             "Delete the workout “{}” with its exercises and sets?",
             title()
         )) {
-            b.act(|_, _| p::delete("workouts", &wid.get_value()));
+            b.act(|_, _| vec![delete(workouts::TABLE, &wid.get_value())]);
             navigate("/programs", Default::default());
         }
     };
@@ -133,19 +137,19 @@ fn ExerciseCard(planned_id: String) -> impl IntoView {
     let notes =
         field(move || planned.with(|e| e.as_ref().map(|e| e.notes.clone()).unwrap_or_default()));
     let disabled = move || !b.editable.get();
-    let save = move |value: Value| {
-        b.act(|_, now| vec![p::edit("workout_exercise", &pid.get_value(), value, now)])
+    let save = move |field: Field| {
+        b.act(|_, now| vec![update(planned_t::TABLE, &pid.get_value(), [field], now)])
     };
-    let whole = move |column: &'static str| {
+    let whole = move |column: Column<i64>| {
         move |ev| {
             if let Ok(v) = parse_number(&event_target_value(&ev)) {
-                save(json!({ column: v.map(|v| v.round() as i64) }));
+                save(column.to(v.map(|v| v.round() as i64)));
             }
         }
     };
     let up = move |_| b.act(|prog, _| p::move_exercise(prog, &pid.get_value(), -1));
     let down = move |_| b.act(|prog, _| p::move_exercise(prog, &pid.get_value(), 1));
-    let remove = move |_| b.act(|_, _| p::delete("workout_exercise", &pid.get_value()));
+    let remove = move |_| b.act(|_, _| vec![delete(planned_t::TABLE, &pid.get_value())]);
     let add_set = move |_| {
         let id = new_id();
         b.act(|prog, _| p::add_set(prog, &pid.get_value(), &id));
@@ -174,12 +178,12 @@ fn ExerciseCard(planned_id: String) -> impl IntoView {
             </div>
             <div class="inline-fields">
                 <label for=f("rest")>"Rest (s)"</label>
-                <input id=f("rest") type="text" inputmode="numeric" class="short" value=rest prop:value=rest disabled=disabled on:change=whole("rest_time") />
+                <input id=f("rest") type="text" inputmode="numeric" class="short" value=rest prop:value=rest disabled=disabled on:change=whole(planned_t::rest_time) />
                 <label for=f("group")>"Superset group"</label>
-                <input id=f("group") type="text" inputmode="numeric" class="short" value=group prop:value=group disabled=disabled on:change=whole("superset_group") />
+                <input id=f("group") type="text" inputmode="numeric" class="short" value=group prop:value=group disabled=disabled on:change=whole(planned_t::superset_group) />
             </div>
             <label for=f("notes")>"Notes"</label>
-            <input id=f("notes") type="text" value=notes prop:value=notes disabled=disabled on:change=move |ev| save(json!({ "notes": event_target_value(&ev) })) />
+            <input id=f("notes") type="text" value=notes prop:value=notes disabled=disabled on:change=move |ev| save(planned_t::notes.to(event_target_value(&ev))) />
             <div class="table-wrap">
                 <table class="sets" data-testid="sets">
                     <thead>
@@ -218,7 +222,7 @@ fn SetRow(set_id: String) -> impl IntoView {
         })
     });
     let number = move || found.with(|f| f.as_ref().map_or(0, |f| f.0));
-    let get = move |f: fn(&TemplateSet, &crate::programs::Program) -> Option<f64>| {
+    let get = move |f: fn(&TemplateSet, &Program) -> Option<f64>| {
         field(move || {
             found.with(|x| {
                 show_number(
@@ -235,27 +239,17 @@ fn SetRow(set_id: String) -> impl IntoView {
     let rpe = get(|s, _| s.rpe);
     let set_type = move || found.with(|f| f.as_ref().map(|f| f.1.set_type).unwrap_or_default());
     let disabled = move || !b.editable.get();
-    let save = move |value: Value| {
-        b.act(|_, now| {
-            vec![p::edit(
-                "workout_exercise_sets",
-                &sid.get_value(),
-                value,
-                now,
-            )]
-        })
+    let save = move |field: Field| {
+        b.act(|_, now| vec![update(sets::TABLE, &sid.get_value(), [field], now)])
     };
-    // Each numeric column: how the typed value is stored.
-    let number_input =
-        move |column: &'static str, convert: fn(f64, &crate::programs::Program) -> Value| {
-            move |ev| {
-                if let Ok(v) = parse_number(&event_target_value(&ev)) {
-                    let stored =
-                        v.map_or(Value::Null, |v| b.program.with_untracked(|p| convert(v, p)));
-                    save(json!({ column: stored }));
-                }
+    // Each numeric column: the typed value (`None` when cleared) as the field to store.
+    let number_input = move |convert: fn(Option<f64>, &Program) -> Field| {
+        move |ev| {
+            if let Ok(v) = parse_number(&event_target_value(&ev)) {
+                save(b.program.with_untracked(|p| convert(v, p)));
             }
-        };
+        }
+    };
     let label = move |what: &str| format!("Set {} {what}", number());
     let up = move |_| b.act(|prog, _| p::move_set(prog, &sid.get_value(), -1));
     let down = move |_| b.act(|prog, _| p::move_set(prog, &sid.get_value(), 1));
@@ -263,13 +257,13 @@ fn SetRow(set_id: String) -> impl IntoView {
         let id = new_id();
         b.act(|prog, _| p::duplicate_set(prog, &sid.get_value(), &id));
     };
-    let remove = move |_| b.act(|_, _| p::delete("workout_exercise_sets", &sid.get_value()));
+    let remove = move |_| b.act(|_, _| vec![delete(sets::TABLE, &sid.get_value())]);
     view! {
         <tr data-testid="set">
             <th scope="row">{number}</th>
             <td>
                 <select aria-label=move || label("type") disabled=disabled data-testid="set-type"
-                    on:change=move |ev| save(json!({ "set_type": SetType::parse(&event_target_value(&ev)).as_str() }))>
+                    on:change=move |ev| save(sets::set_type.to(SetType::parse(&event_target_value(&ev)).as_str().to_owned()))>
                     {SetType::ALL
                         .into_iter()
                         .map(|t| view! { <option value=t.as_str() selected=move || set_type() == t>{t.label()}</option> })
@@ -277,15 +271,15 @@ fn SetRow(set_id: String) -> impl IntoView {
                 </select>
             </td>
             <td><input type="text" inputmode="numeric" class="num" data-testid="set-reps" aria-label=move || label("reps") value=reps prop:value=reps disabled=disabled
-                on:change=number_input("reps", |v, _| json!(v.round() as i64)) /></td>
+                on:change=number_input(|v, _| sets::reps.to(v.map(|v| v.round() as i64))) /></td>
             <td><input type="text" inputmode="decimal" class="num" data-testid="set-weight" aria-label=move || label("weight") value=weight prop:value=weight disabled=disabled
-                on:change=number_input("weight", |v, p| json!(p.weight_unit.to_kg(v))) /></td>
+                on:change=number_input(|v, p| sets::weight.to(v.map(|v| p.weight_unit.to_kg(v)))) /></td>
             <td><input type="text" inputmode="numeric" class="num" aria-label=move || label("time in seconds") value=duration prop:value=duration disabled=disabled
-                on:change=number_input("duration", |v, _| json!(v.round() as i64)) /></td>
+                on:change=number_input(|v, _| sets::duration.to(v.map(|v| v.round() as i64))) /></td>
             <td><input type="text" inputmode="decimal" class="num" aria-label=move || label("distance") value=distance prop:value=distance disabled=disabled
-                on:change=number_input("distance", |v, p| json!(p.distance_unit.to_m(v))) /></td>
+                on:change=number_input(|v, p| sets::distance.to(v.map(|v| p.distance_unit.to_m(v)))) /></td>
             <td><input type="text" inputmode="decimal" class="num" aria-label=move || label("RPE") value=rpe prop:value=rpe disabled=disabled
-                on:change=number_input("rpe", |v, _| json!(v.min(10.0))) /></td>
+                on:change=number_input(|v, _| sets::rpe.to(v.map(|v| v.min(10.0)))) /></td>
             <td class="row-actions">
                 <button type="button" aria-label=move || format!("Move set {} up", number()) disabled=disabled on:click=up>"↑"</button>
                 <button type="button" aria-label=move || format!("Move set {} down", number()) disabled=disabled on:click=down>"↓"</button>

@@ -1,0 +1,344 @@
+//! One replica, whatever keeps it: the in-memory store (what pages query) changed in step
+//! with a [`Persistence`] that keeps the same records in chunks. The browser persists in
+//! IndexedDB; native tests persist in [`MemoryChunks`], so the engine tests run the code
+//! the browser runs — the same chunk keys, the same in-transaction rewrites, the same
+//! order of memory and storage.
+
+use super::chunks::{self, ChunkKey};
+use super::{apply_ops_to, footprint, with_descendants, Op, Tables};
+use crate::sync::engine::{
+    apply_pull_to, discard_in, finish_push_on, LocalStore, SetAside, TableRecord,
+};
+use crate::sync::memory::MemoryStore;
+use crate::sync::wire::PullResponse;
+use async_trait::async_trait;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Display;
+use std::ops::Deref;
+
+/// A write to the replica's meta data that commits with a change of records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetaWrite {
+    /// The pull cursor (`None`: the next pull is a full one).
+    Cursor(Option<i64>),
+    /// The changes the server refused, kept aside.
+    Aside(Vec<SetAside>),
+    /// The exercise library as JSON, cached for offline use.
+    Library(String),
+}
+
+/// A change of the records of some chunks, returning the meta writes that go with it.
+/// Boxed so one copy of each store's `mutate` serves every kind of change.
+pub type Change<'a> = Box<dyn FnOnce(&mut Tables) -> Vec<MetaWrite> + 'a>;
+
+/// Where a replica's chunks and meta data are kept.
+#[async_trait(?Send)]
+pub trait Persistence {
+    type Error: Display;
+
+    /// One atomic change: loads the chunks of `keys` as stored now (not as this tab
+    /// remembers them), lets `change` edit their records, writes back the chunks whose
+    /// records changed and the meta writes. Returns the keys of the rewritten chunks.
+    async fn mutate(
+        &self,
+        keys: &BTreeSet<ChunkKey>,
+        change: Change<'_>,
+    ) -> Result<Vec<ChunkKey>, Self::Error>;
+
+    /// The keys of every stored chunk.
+    async fn chunk_keys(&self) -> Result<BTreeSet<ChunkKey>, Self::Error>;
+
+    /// Every record, tombstones included.
+    async fn load_all(&self) -> Result<Tables, Self::Error>;
+
+    async fn last_pulled_at(&self) -> Result<Option<i64>, Self::Error>;
+
+    async fn set_aside(&self) -> Result<Vec<SetAside>, Self::Error>;
+}
+
+/// Chunks and meta data kept in memory, in the stored layout: the persistence of native
+/// tests (and a reference for the IndexedDB one).
+#[derive(Debug, Default)]
+pub struct MemoryChunks {
+    chunks: RefCell<BTreeMap<ChunkKey, String>>,
+    cursor: Cell<Option<i64>>,
+    aside: RefCell<Vec<SetAside>>,
+}
+
+impl MemoryChunks {
+    fn load(&self, keys: &BTreeSet<ChunkKey>) -> Tables {
+        let stored = self.chunks.borrow();
+        let mut tables = Tables::new();
+        for key in keys {
+            if let Some(text) = stored.get(key) {
+                let records = chunks::decode(text).expect("chunks are written by `encode`");
+                chunks::merge_into(&mut tables, key, records);
+            }
+        }
+        tables
+    }
+}
+
+#[async_trait(?Send)]
+impl Persistence for MemoryChunks {
+    type Error = std::convert::Infallible;
+
+    async fn mutate(
+        &self,
+        keys: &BTreeSet<ChunkKey>,
+        change: Change<'_>,
+    ) -> Result<Vec<ChunkKey>, Self::Error> {
+        let before = self.load(keys);
+        let mut after = before.clone();
+        let meta = change(&mut after);
+        let mut written = Vec::new();
+        let mut stored = self.chunks.borrow_mut();
+        for (key, value) in chunks::rewrites(keys, &before, &after) {
+            match value {
+                Some(text) => stored.insert(key.clone(), text),
+                None => stored.remove(&key),
+            };
+            written.push(key);
+        }
+        for write in meta {
+            match write {
+                MetaWrite::Cursor(c) => self.cursor.set(c),
+                MetaWrite::Aside(list) => *self.aside.borrow_mut() = list,
+                MetaWrite::Library(_) => {}
+            }
+        }
+        Ok(written)
+    }
+
+    async fn chunk_keys(&self) -> Result<BTreeSet<ChunkKey>, Self::Error> {
+        Ok(self.chunks.borrow().keys().cloned().collect())
+    }
+
+    async fn load_all(&self) -> Result<Tables, Self::Error> {
+        let keys = self.chunks.borrow().keys().cloned().collect();
+        Ok(self.load(&keys))
+    }
+
+    async fn last_pulled_at(&self) -> Result<Option<i64>, Self::Error> {
+        Ok(self.cursor.get())
+    }
+
+    async fn set_aside(&self) -> Result<Vec<SetAside>, Self::Error> {
+        Ok(self.aside.borrow().clone())
+    }
+}
+
+/// What the browser shows while a sync applies a pull (first-sync progress, timings);
+/// the default does nothing.
+pub trait Progress {
+    fn applying(&self, _records: usize) {}
+    fn applied(&self, _records: usize) {}
+    fn sending(&self) {}
+}
+
+impl Progress for () {}
+
+/// A device's replica: memory (what pages query) and its persistence, changed in step.
+pub struct LocalReplica<P> {
+    pub mem: MemoryStore,
+    pub store: P,
+}
+
+impl<P: Persistence> LocalReplica<P> {
+    /// Opens a replica on what `store` holds.
+    pub async fn open(store: P) -> Result<Self, P::Error> {
+        let mem = MemoryStore::default();
+        mem.replace_tables(store.load_all().await?);
+        Ok(Self { mem, store })
+    }
+
+    /// Applies an edit to memory at once (the next read sees it) and returns the chunks
+    /// its commit must rewrite; [`LocalReplica::commit`] makes it durable.
+    pub fn apply_now(&self, ops: &[Op]) -> BTreeSet<ChunkKey> {
+        let keys = self
+            .mem
+            .with_tables(|t| chunks::keys_of_pairs(&footprint(t, ops)));
+        self.mem.apply(ops);
+        keys
+    }
+
+    /// Commits an edit already applied to memory, by the same function, to the chunks as
+    /// stored now.
+    pub async fn commit(
+        &self,
+        keys: &BTreeSet<ChunkKey>,
+        ops: &[Op],
+    ) -> Result<Vec<ChunkKey>, P::Error> {
+        self.store
+            .mutate(
+                keys,
+                Box::new(|t| {
+                    apply_ops_to(t, ops);
+                    Vec::new()
+                }),
+            )
+            .await
+    }
+
+    /// An edit, applied and committed.
+    pub async fn write(&self, ops: &[Op]) -> Result<Vec<ChunkKey>, P::Error> {
+        let keys = self.apply_now(ops);
+        self.commit(&keys, ops).await
+    }
+
+    /// The replica as the sync engine changes it, reporting to `progress`.
+    pub fn engine<'a>(&'a self, progress: &'a dyn Progress) -> Synced<'a, P> {
+        Synced {
+            replica: self,
+            progress,
+            written: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The chunks of `records` and of their descendants (found in memory).
+    fn keys_under(&self, records: Vec<(String, String)>) -> BTreeSet<ChunkKey> {
+        let all = self.mem.with_tables(|t| with_descendants(t, records));
+        chunks::keys_of_pairs(&all)
+    }
+}
+
+/// Reads go to memory.
+impl<P> Deref for LocalReplica<P> {
+    type Target = MemoryStore;
+    fn deref(&self) -> &MemoryStore {
+        &self.mem
+    }
+}
+
+/// A [`LocalReplica`] as the sync engine sees it: every change is applied to the chunks
+/// as stored (inside their transaction) and then to memory, by the same function.
+pub struct Synced<'a, P> {
+    replica: &'a LocalReplica<P>,
+    progress: &'a dyn Progress,
+    /// Chunks rewritten so far, for other tabs to reload.
+    written: RefCell<Vec<ChunkKey>>,
+}
+
+impl<P: Persistence> Synced<'_, P> {
+    /// The chunks this sync rewrote so far.
+    pub fn take_written(&self) -> Vec<ChunkKey> {
+        self.written.take()
+    }
+
+    async fn mutate(&self, keys: &BTreeSet<ChunkKey>, change: Change<'_>) -> Result<(), P::Error> {
+        let written = self.replica.store.mutate(keys, change).await?;
+        self.written.borrow_mut().extend(written);
+        Ok(())
+    }
+}
+
+#[async_trait(?Send)]
+impl<P: Persistence> LocalStore for Synced<'_, P> {
+    type Error = P::Error;
+
+    async fn last_pulled_at(&self) -> Result<Option<i64>, P::Error> {
+        self.replica.store.last_pulled_at().await
+    }
+
+    async fn apply_pull(&self, pull: &PullResponse, full: bool) -> Result<(), P::Error> {
+        let records = pull
+            .changes
+            .values()
+            .map(|t| t.created.len() + t.updated.len() + t.deleted.len())
+            .sum();
+        self.progress.applying(records);
+        // The pulled records' own chunks, and for deletes those of everything under them.
+        let mut deleted = Vec::new();
+        for (table, changes) in &pull.changes {
+            deleted.extend(changes.deleted.iter().map(|id| (table.clone(), id.clone())));
+        }
+        let mut keys = self.replica.keys_under(deleted);
+        keys.extend(chunks::keys_of(pull.changes.iter().flat_map(
+            |(table, c)| {
+                c.upserted_ids()
+                    .into_iter()
+                    .map(move |id| (table.as_str(), id))
+            },
+        )));
+        if full {
+            keys.extend(self.replica.store.chunk_keys().await?);
+        }
+        let result = self
+            .mutate(
+                &keys,
+                Box::new(|t| {
+                    apply_pull_to(t, pull, full);
+                    vec![MetaWrite::Cursor(Some(pull.timestamp))]
+                }),
+            )
+            .await;
+        if result.is_ok() {
+            self.replica.mem.apply_pull(pull, full);
+        }
+        self.progress.applied(records);
+        result
+    }
+
+    async fn pending(&self) -> Result<Vec<TableRecord>, P::Error> {
+        self.progress.sending();
+        Ok(self.replica.mem.pending())
+    }
+
+    async fn finish_push(
+        &self,
+        sent: &[TableRecord],
+        rejected: &BTreeMap<String, Vec<String>>,
+    ) -> Result<(), P::Error> {
+        let keys = chunks::keys_of(sent.iter().map(|(t, r)| (t.as_str(), r.id())));
+        self.mutate(
+            &keys,
+            Box::new(|t| {
+                finish_push_on(t, sent, rejected);
+                Vec::new()
+            }),
+        )
+        .await?;
+        self.replica.mem.finish_push(sent, rejected);
+        Ok(())
+    }
+
+    async fn set_aside(&self) -> Result<Vec<SetAside>, P::Error> {
+        self.replica.store.set_aside().await
+    }
+
+    async fn store_aside(&self, entries: Vec<SetAside>) -> Result<(), P::Error> {
+        self.mutate(
+            &BTreeSet::new(),
+            Box::new(|_| vec![MetaWrite::Aside(entries)]),
+        )
+        .await
+    }
+
+    async fn discard(&self, table: &str, id: &str) -> Result<(), P::Error> {
+        let left: Vec<SetAside> = self
+            .replica
+            .store
+            .set_aside()
+            .await?
+            .into_iter()
+            .filter(|a| !(a.table == table && a.id() == id))
+            .collect();
+        let keys = self
+            .replica
+            .keys_under(vec![(table.to_owned(), id.to_owned())]);
+        self.mutate(
+            &keys,
+            Box::new(|t| {
+                let mut writes = vec![MetaWrite::Aside(left)];
+                if discard_in(t, table, id) {
+                    writes.push(MetaWrite::Cursor(None));
+                }
+                writes
+            }),
+        )
+        .await?;
+        self.replica.mem.discard(table, id);
+        Ok(())
+    }
+}
