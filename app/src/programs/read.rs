@@ -10,7 +10,7 @@ use crate::model::tables::{
     workout_exercise_sets, workouts,
 };
 use crate::model::{DistanceUnit, SetType, WeightUnit};
-use crate::replica::{Indexed, Snapshot};
+use crate::replica::{query_snapshot, Query, Snapshot};
 
 /// The tables the builder reads.
 pub const PROGRAM_TABLES: &[&str] = &[
@@ -124,7 +124,7 @@ fn template_set(r: &WorkoutExerciseSet) -> TemplateSet {
 impl Program {
     /// The program as the server's database or this tab's replica holds it, through the
     /// replica's typed queries (children by their parent index).
-    pub fn from_index(q: &Indexed) -> Self {
+    pub fn from_index(q: &Query) -> Self {
         let planned = |workout_id: &str| -> Vec<PlannedExercise> {
             let list = q
                 .find::<WorkoutExercise>(workout_exercise::workout_id, workout_id)
@@ -212,7 +212,7 @@ impl Program {
     /// The program in records read from the database (server rendering, and a new
     /// device until its replica has synced).
     pub fn from_snapshot(s: &Snapshot) -> Self {
-        Self::from_index(&Indexed::from_snapshot(s))
+        query_snapshot(s, Self::from_index)
     }
 
     pub fn routine(&self, id: &str) -> Option<&Routine> {

@@ -21,7 +21,7 @@ mod remote;
 mod runtime;
 
 pub use ops::{apply_ops_to, footprint, with_descendants, Op, Tables};
-pub use query::{Indexed, PerformedSet};
+pub use query::{query_snapshot, PerformedSet, Query};
 pub use status::{SyncIndicator, SyncPhase, SyncStatus};
 pub use stored::{from_stored, to_stored};
 
@@ -90,10 +90,10 @@ impl ReplicaSlot {
         }
     }
 
-    /// Answers a typed query (see [`Indexed`]) on this tab's replica, its own edits
+    /// Answers a typed query (see [`Query`]) on this tab's replica, its own edits
     /// included; `None` until the replica is open, and always on the server. Tracks
     /// `version`, so a memo calling it follows every change.
-    pub fn query<T>(&self, f: impl FnOnce(&Indexed) -> T) -> Option<T> {
+    pub fn query<T>(&self, f: impl FnOnce(&Query) -> T) -> Option<T> {
         self.version.track();
         #[cfg(feature = "hydrate")]
         {

@@ -1,27 +1,32 @@
 //! Typed queries over the in-memory replica.
 //!
 //! Beside the raw records (which the sync engine merges column by column), the replica
-//! keeps every live record decoded once into its typed record and indexed: by id, by
-//! each parent column, by exercise, and sessions by date. Pages ask questions such as
-//! "every set of this exercise, newest session first" and get references to typed
-//! records, without decoding or scanning a table.
+//! keeps live records decoded into their typed records and indexed: by id, by each
+//! parent column, by exercise, and sessions by date. Pages ask questions such as "every
+//! set of this exercise, newest session first" through a [`Query`] and get references to
+//! typed records, without decoding or scanning a table.
 //!
-//! The indexes are kept up to date by the store (see `MemoryStore`): before a change it
-//! removes the records the change may touch, after it adds them back as they now are.
+//! A table's typed records and indexes are built the first time a query needs them (a
+//! tab that only shows programs never decodes years of logged sets), then kept up to
+//! date by the store: before a change it removes the records the change may touch, after
+//! it adds them back as they now are.
 
 use crate::model::records::{AnyRecord, Log, LogExercise, LogExerciseSet};
-use crate::model::tables::{
-    log_exercise, log_exercise_sets, logs, table, workout_exercise, TABLES,
-};
+use crate::model::tables::{log_exercise, log_exercise_sets, logs, workout_exercise, TABLES};
 use crate::model::{Column, Record};
 use crate::sync::record::{LocalRecord, Status};
 use crate::sync::wire::WireRecord;
+use rustc_hash::FxHashMap;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::ops::RangeBounds;
 use std::sync::Arc;
 
-/// Live typed records of one table by id.
-type Rows = BTreeMap<String, Arc<AnyRecord>>;
+use super::{Snapshot, Tables};
+
+/// Live typed records of one table by id. Hash maps: a query such as an exercise's
+/// history looks up thousands of ids, and ids are hashed far faster than compared.
+type Rows = FxHashMap<String, Arc<AnyRecord>>;
 
 /// Columns indexed besides the parent columns: the loose references pages follow.
 const EXTRA: &[Column<String>] = &[
@@ -30,42 +35,150 @@ const EXTRA: &[Column<String>] = &[
     logs::workout_id,
 ];
 
-/// Records of one table grouped by the value of one text column.
-#[derive(Debug, Clone)]
-struct EqIndex {
-    table: &'static str,
-    column: &'static str,
-    groups: BTreeMap<String, Rows>,
+/// The typed records of one table and its indexes.
+#[derive(Debug, Default)]
+struct TableIndex {
+    rows: Rows,
+    /// Per indexed text column: records grouped by its value.
+    eq: Vec<(&'static str, FxHashMap<String, Rows>)>,
+    /// Sessions by `(session_date, id)` (the `logs` table only).
+    by_date: BTreeMap<(i64, String), Arc<AnyRecord>>,
 }
 
-/// The typed, indexed view of a replica's live records.
-#[derive(Debug, Clone)]
+impl TableIndex {
+    fn new(table: &'static str) -> Self {
+        let parents = TABLES
+            .iter()
+            .filter(|t| t.name == table)
+            .flat_map(|t| t.parents.iter().map(|p| p.column));
+        let extra = EXTRA.iter().filter(|c| c.table == table).map(|c| c.name);
+        Self {
+            eq: parents
+                .chain(extra)
+                .map(|c| (c, FxHashMap::default()))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
+    fn insert(&mut self, table: &'static str, record: &LocalRecord) {
+        if record.status == Status::Deleted {
+            return;
+        }
+        let Some(any) = AnyRecord::decode(table, &record.raw) else {
+            return;
+        };
+        let any = Arc::new(any);
+        let id = record.id().to_owned();
+        for (column, groups) in &mut self.eq {
+            if let Some(value) = text(&record.raw, column) {
+                groups
+                    .entry(value.to_owned())
+                    .or_default()
+                    .insert(id.clone(), any.clone());
+            }
+        }
+        if table == logs::TABLE {
+            if let Some(date) = logs::session_date.get(&record.raw) {
+                self.by_date.insert((date, id.clone()), any.clone());
+            }
+        }
+        self.rows.insert(id, any);
+    }
+
+    fn remove(&mut self, table: &str, record: &LocalRecord) {
+        let id = record.id();
+        if self.rows.remove(id).is_none() {
+            return;
+        }
+        for (column, groups) in &mut self.eq {
+            if let Some(value) = text(&record.raw, column) {
+                if let Some(group) = groups.get_mut(value) {
+                    group.remove(id);
+                    if group.is_empty() {
+                        groups.remove(value);
+                    }
+                }
+            }
+        }
+        if table == logs::TABLE {
+            if let Some(date) = logs::session_date.get(&record.raw) {
+                self.by_date.remove(&(date, id.to_owned()));
+            }
+        }
+    }
+}
+
+/// The typed, indexed view of a replica's live records, built per table on demand.
+#[derive(Debug)]
 pub struct Indexed {
-    rows: BTreeMap<&'static str, Rows>,
-    eq: Vec<EqIndex>,
-    /// Sessions by `(session_date, id)`.
-    by_date: BTreeMap<(i64, String), Arc<AnyRecord>>,
+    tables: Vec<(&'static str, OnceCell<TableIndex>)>,
 }
 
 impl Default for Indexed {
     fn default() -> Self {
-        let parents = TABLES
-            .iter()
-            .flat_map(|t| t.parents.iter().map(move |p| (t.name, p.column)));
-        let extra = EXTRA.iter().map(|c| (c.table, c.name));
         Self {
-            rows: BTreeMap::new(),
-            eq: parents
-                .chain(extra)
-                .map(|(table, column)| EqIndex {
-                    table,
-                    column,
-                    groups: BTreeMap::new(),
-                })
-                .collect(),
-            by_date: BTreeMap::new(),
+            tables: TABLES.iter().map(|t| (t.name, OnceCell::new())).collect(),
         }
     }
+}
+
+impl Indexed {
+    fn cell(&self, table: &str) -> Option<&(&'static str, OnceCell<TableIndex>)> {
+        self.tables.iter().find(|(name, _)| *name == table)
+    }
+
+    fn built_mut(&mut self, table: &str) -> Option<(&'static str, &mut TableIndex)> {
+        let (name, cell) = self.tables.iter_mut().find(|(name, _)| *name == table)?;
+        Some((*name, cell.get_mut()?))
+    }
+
+    /// Adds a record as it is now (to a table already indexed; tombstones never).
+    pub fn insert(&mut self, table: &str, record: &LocalRecord) {
+        if let Some((name, index)) = self.built_mut(table) {
+            index.insert(name, record);
+        }
+    }
+
+    /// Removes a record as it was when it was added.
+    pub fn remove(&mut self, table: &str, record: &LocalRecord) {
+        if let Some((name, index)) = self.built_mut(table) {
+            index.remove(name, record);
+        }
+    }
+
+    /// Forgets one table's index; the next query builds it again.
+    pub fn clear_table(&mut self, table: &str) {
+        if let Some((_, cell)) = self.tables.iter_mut().find(|(name, _)| *name == table) {
+            cell.take();
+        }
+    }
+
+    /// Queries over `raw` (the records these indexes are kept for).
+    pub fn over<'a>(&'a self, raw: &'a Tables) -> Query<'a> {
+        Query { raw, index: self }
+    }
+}
+
+/// Answers `f` over records read from the database, as a replica holds them once
+/// synced: how the server renders a page with the same queries the browser runs.
+pub fn query_snapshot<T>(s: &Snapshot, f: impl FnOnce(&Query) -> T) -> T {
+    let mut raw = Tables::new();
+    for (name, rows) in &s.tables {
+        let records = raw.entry(name.clone()).or_default();
+        for r in rows {
+            let record = LocalRecord::synced(r.clone());
+            records.insert(record.id().to_owned(), record);
+        }
+    }
+    let index = Indexed::default();
+    f(&index.over(&raw))
+}
+
+/// Typed queries on one state of the replica.
+pub struct Query<'a> {
+    raw: &'a Tables,
+    index: &'a Indexed,
 }
 
 /// One performed set with the exercise entry and the session it belongs to.
@@ -80,114 +193,37 @@ fn order_key(order: Option<f64>, id: &str) -> (f64, &str) {
     (order.unwrap_or_default(), id)
 }
 
-impl Indexed {
-    /// Indexes every live record of `tables`.
-    pub fn build<'a>(
-        tables: impl IntoIterator<Item = (&'a String, &'a BTreeMap<String, LocalRecord>)>,
-    ) -> Self {
-        let mut index = Self::default();
-        for (name, records) in tables {
-            for record in records.values() {
+impl<'a> Query<'a> {
+    /// One table's typed records and indexes, built on first use.
+    fn table(&self, table: &str) -> Option<&'a TableIndex> {
+        let (name, cell) = self.index.cell(table)?;
+        Some(cell.get_or_init(|| {
+            let mut index = TableIndex::new(name);
+            for record in self.raw.get(*name).into_iter().flat_map(|t| t.values()) {
                 index.insert(name, record);
             }
-        }
-        index
-    }
-
-    /// Indexes records read from the database, as a replica holds them once synced.
-    pub fn from_snapshot(s: &crate::replica::Snapshot) -> Self {
-        let mut index = Self::default();
-        for (name, rows) in &s.tables {
-            for raw in rows {
-                index.insert(name, &LocalRecord::synced(raw.clone()));
-            }
-        }
-        index
-    }
-
-    /// Adds a record as it is now (tombstones are not indexed).
-    pub fn insert(&mut self, table_name: &str, record: &LocalRecord) {
-        if record.status == Status::Deleted {
-            return;
-        }
-        let Some(def) = table(table_name) else { return };
-        let Some(any) = AnyRecord::decode(def.name, &record.raw) else {
-            return;
-        };
-        let any = Arc::new(any);
-        let id = record.id().to_owned();
-        for index in self.eq.iter_mut().filter(|i| i.table == def.name) {
-            if let Some(value) = text(&record.raw, index.column) {
-                index
-                    .groups
-                    .entry(value.to_owned())
-                    .or_default()
-                    .insert(id.clone(), any.clone());
-            }
-        }
-        if def.name == logs::TABLE {
-            if let Some(date) = logs::session_date.get(&record.raw) {
-                self.by_date.insert((date, id.clone()), any.clone());
-            }
-        }
-        self.rows.entry(def.name).or_default().insert(id, any);
-    }
-
-    /// Removes a record as it was when it was added.
-    pub fn remove(&mut self, table_name: &str, record: &LocalRecord) {
-        let id = record.id();
-        let Some(rows) = self.rows.get_mut(table_name) else {
-            return;
-        };
-        if rows.remove(id).is_none() {
-            return;
-        }
-        for index in self.eq.iter_mut().filter(|i| i.table == table_name) {
-            if let Some(value) = text(&record.raw, index.column) {
-                if let Some(group) = index.groups.get_mut(value) {
-                    group.remove(id);
-                    if group.is_empty() {
-                        index.groups.remove(value);
-                    }
-                }
-            }
-        }
-        if table_name == logs::TABLE {
-            if let Some(date) = logs::session_date.get(&record.raw) {
-                self.by_date.remove(&(date, id.to_owned()));
-            }
-        }
-    }
-
-    /// Forgets every record of one table (before it is indexed again).
-    pub fn clear_table(&mut self, table_name: &str) {
-        self.rows.remove(table_name);
-        for index in self.eq.iter_mut().filter(|i| i.table == table_name) {
-            index.groups.clear();
-        }
-        if table_name == logs::TABLE {
-            self.by_date.clear();
-        }
+            index
+        }))
     }
 
     /// One live record by id.
-    pub fn get<R: Record>(&self, id: &str) -> Option<&R> {
-        R::from_any(self.rows.get(R::TABLE)?.get(id)?)
+    pub fn get<R: Record + 'a>(&self, id: &str) -> Option<&'a R> {
+        R::from_any(self.table(R::TABLE)?.rows.get(id)?)
     }
 
-    /// Every live record of a table, by id.
-    pub fn all<'a, R: Record + 'a>(&'a self) -> impl Iterator<Item = &'a R> + 'a {
-        self.rows
-            .get(R::TABLE)
+    /// Every live record of a table, in no particular order.
+    pub fn all<R: Record + 'a>(&self) -> impl Iterator<Item = &'a R> + 'a {
+        self.table(R::TABLE)
             .into_iter()
-            .flat_map(|rows| rows.values())
+            .flat_map(|t| t.rows.values())
             .filter_map(|r| R::from_any(r))
     }
 
-    /// Live records of `R`'s table whose text `column` equals `value`, by id, through the
+    /// Live records of `R`'s table whose text `column` equals `value` (in no particular
+    /// order), through the
     /// column's index. Every parent column and exercise reference is indexed; another
     /// column finds nothing (filter [`Indexed::all`] instead) and fails debug builds.
-    pub fn find<'a, R: Record + 'a>(&'a self, column: Column<String>, value: &str) -> Vec<&'a R> {
+    pub fn find<R: Record + 'a>(&self, column: Column<String>, value: &str) -> Vec<&'a R> {
         debug_assert_eq!(
             column.table,
             R::TABLE,
@@ -195,12 +231,11 @@ impl Indexed {
             R::TABLE
         );
         let index = self
-            .eq
-            .iter()
-            .find(|i| i.table == column.table && i.column == column.name);
+            .table(column.table)
+            .and_then(|t| t.eq.iter().find(|(c, _)| *c == column.name));
         debug_assert!(index.is_some(), "{column:?} has no index");
         index
-            .and_then(|i| i.groups.get(value))
+            .and_then(|(_, groups)| groups.get(value))
             .into_iter()
             .flat_map(|rows| rows.values())
             .filter_map(|r| R::from_any(r))
@@ -208,8 +243,8 @@ impl Indexed {
     }
 
     /// Children of one parent sorted by their `order` column, as lists are shown.
-    pub fn ordered<'a, R: Record + 'a>(
-        &'a self,
+    pub fn ordered<R: Record + 'a>(
+        &self,
         parent: Column<String>,
         value: &str,
         order: impl Fn(&R) -> Option<f64>,
@@ -227,7 +262,7 @@ impl Indexed {
     pub fn logs_by_date(
         &self,
         range: impl RangeBounds<i64>,
-    ) -> impl DoubleEndedIterator<Item = &Log> + '_ {
+    ) -> impl DoubleEndedIterator<Item = &'a Log> + 'a {
         use std::ops::Bound;
         let start = match range.start_bound() {
             Bound::Included(d) => Bound::Included((*d, String::new())),
@@ -239,15 +274,16 @@ impl Indexed {
             Bound::Excluded(d) => Bound::Excluded((*d, String::new())),
             Bound::Unbounded => Bound::Unbounded,
         };
-        self.by_date
-            .range((start, end))
+        self.table(logs::TABLE)
+            .into_iter()
+            .flat_map(move |t| t.by_date.range((start.clone(), end.clone())))
             .filter_map(|(_, r)| Log::from_any(r))
     }
 
     /// Every set performed of one exercise: newest session first, then in the order the
     /// session shows them (exercise entry, then set).
-    pub fn exercise_sets(&self, exercise_id: &str) -> Vec<PerformedSet<'_>> {
-        let mut entries: Vec<(&Log, &LogExercise)> = self
+    pub fn exercise_sets(&self, exercise_id: &str) -> Vec<PerformedSet<'a>> {
+        let mut entries: Vec<(&'a Log, &'a LogExercise)> = self
             .find::<LogExercise>(log_exercise::exercise_id, exercise_id)
             .into_iter()
             .filter_map(|e| Some((self.get::<Log>(e.log_id.as_deref()?)?, e)))

@@ -8,7 +8,7 @@ use super::idb_store::IdbStore;
 use super::persist::{LocalReplica, Persistence, Progress};
 use super::remote::{send, FetchRemote};
 use super::status::{FirstSync, SyncPhase};
-use super::{now_ms, Indexed, Op, ReplicaSlot};
+use super::{now_ms, Op, Query, ReplicaSlot};
 use crate::sync::engine::{partition_pending, synchronize, LocalStore, RemoteError, SyncError};
 use leptos::prelude::*;
 use serde_json::Value;
@@ -330,7 +330,7 @@ impl Replica {
 
     /// Live records of `tables`, from memory: they include every edit made in this tab,
     /// committed or not.
-    pub fn query<T>(&self, f: impl FnOnce(&Indexed) -> T) -> T {
+    pub fn query<T>(&self, f: impl FnOnce(&Query) -> T) -> T {
         self.local.mem.query(f)
     }
 

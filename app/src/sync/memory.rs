@@ -1,12 +1,13 @@
 //! The in-memory replica: the engine's store in native tests and, in the browser, what a
 //! tab holds (IndexedDB persists it in chunks). Beside the raw records it keeps them
-//! typed and indexed ([`Indexed`]), updated with every change.
+//! typed and indexed ([`Indexed`]), built on demand and updated with every change.
 
 use super::engine::{apply_pull_to, discard_in, finish_push_on, TableRecord};
 use super::record::{LocalRecord, Status};
 use super::wire::PullResponse;
 use crate::replica::chunks::{key_of, table_of, ChunkKey};
-use crate::replica::{apply_ops_to, footprint, with_descendants, Indexed, Op, Tables};
+use crate::replica::query::{Indexed, Query};
+use crate::replica::{apply_ops_to, footprint, with_descendants, Op, Tables};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,22 +28,16 @@ impl Inner {
     /// Runs a change of the records, keeping the indexes in step with it.
     fn change<R>(&mut self, touched: Touched, f: impl FnOnce(&mut Tables) -> R) -> R {
         match touched {
+            // Whole tables changed: their indexes are built again when next queried.
             Touched::All => {
-                let out = f(&mut self.tables);
-                self.index = Indexed::build(&self.tables);
-                out
+                self.index = Indexed::default();
+                f(&mut self.tables)
             }
             Touched::Tables(names) => {
                 for name in &names {
                     self.index.clear_table(name);
                 }
-                let out = f(&mut self.tables);
-                for name in &names {
-                    for record in self.tables.get(name).into_iter().flat_map(|t| t.values()) {
-                        self.index.insert(name, record);
-                    }
-                }
-                out
+                f(&mut self.tables)
             }
             Touched::Records(mut records) => {
                 records.sort();
@@ -110,9 +105,10 @@ impl MemoryStore {
         f(&self.inner.borrow().tables)
     }
 
-    /// Answers a typed query (see [`Indexed`]).
-    pub fn query<R>(&self, f: impl FnOnce(&Indexed) -> R) -> R {
-        f(&self.inner.borrow().index)
+    /// Answers a typed query (see [`Query`]).
+    pub fn query<R>(&self, f: impl FnOnce(&Query) -> R) -> R {
+        let inner = self.inner.borrow();
+        f(&inner.index.over(&inner.tables))
     }
 
     pub fn get(&self, table: &str, id: &str) -> Option<LocalRecord> {
@@ -427,7 +423,8 @@ mod tests {
                     .filter(|e| e.log_id.as_ref() == Some(&log.id))
                     .collect();
                 expected.sort_by(|a, b| a.id.cmp(&b.id));
-                let got = q.find::<LogExercise>(log_exercise::log_id, &log.id);
+                let mut got = q.find::<LogExercise>(log_exercise::log_id, &log.id);
+                got.sort_by(|a, b| a.id.cmp(&b.id));
                 assert_eq!(
                     got, expected,
                     "children of {}, seed {seed} step {n}",
