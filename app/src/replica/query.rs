@@ -297,18 +297,29 @@ impl<'a> Query<'a> {
                     ka.0.total_cmp(&kb.0).then(ka.1.cmp(kb.1))
                 })
         });
-        let mut out = Vec::new();
+        // One lookup of the sets' parent index, then one probe per exercise entry.
+        let by_entry = self.table(log_exercise_sets::TABLE).and_then(|t| {
+            t.eq.iter()
+                .find(|(c, _)| *c == log_exercise_sets::log_exercise_id.name)
+        });
+        let mut out = Vec::with_capacity(entries.len() * 4);
         for (log, exercise) in entries {
-            let sets = self.ordered::<LogExerciseSet>(
-                log_exercise_sets::log_exercise_id,
-                &exercise.id,
-                |s| s.order,
-                |s| &s.id,
-            );
-            out.extend(
-                sets.into_iter()
-                    .map(|set| PerformedSet { log, exercise, set }),
-            );
+            let start = out.len();
+            if let Some(group) = by_entry.and_then(|(_, groups)| groups.get(&exercise.id)) {
+                out.extend(
+                    group
+                        .values()
+                        .filter_map(|r| LogExerciseSet::from_any(r))
+                        .map(|set| PerformedSet { log, exercise, set }),
+                );
+            }
+            out[start..].sort_unstable_by(|a, b| {
+                let (ka, kb) = (
+                    order_key(a.set.order, &a.set.id),
+                    order_key(b.set.order, &b.set.id),
+                );
+                ka.0.total_cmp(&kb.0).then(ka.1.cmp(kb.1))
+            });
         }
         out
     }

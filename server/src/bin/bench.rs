@@ -486,13 +486,22 @@ async fn query_w1() -> Res<Vec<(String, String)>> {
     let time = |f: &dyn Fn(&Q) -> usize| {
         let mut times = Vec::new();
         let mut found = 0;
+        // The first run builds the tables' typed records and indexes.
+        let t = Instant::now();
+        store.query(|q| f(q));
+        let first = t.elapsed();
         for _ in 0..101 {
             let t = Instant::now();
             found = store.query(|q| f(q));
             times.push(t.elapsed());
         }
         times.sort();
-        (found, percentile(&times, 0.5), percentile(&times, 0.99))
+        (
+            found,
+            first,
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+        )
     };
     let mut rows = vec![
         (
@@ -500,7 +509,8 @@ async fn query_w1() -> Res<Vec<(String, String)>> {
             ms(parse),
         ),
         (
-            "W1 full pull applied in memory (merge, typed records, indexes)".to_owned(),
+            "W1 full pull applied in memory (merge; typed records and indexes wait for a query)"
+                .to_owned(),
             ms(load),
         ),
         (
@@ -534,10 +544,10 @@ async fn query_w1() -> Res<Vec<(String, String)>> {
         }),
     ];
     for (label, f) in queries {
-        let (found, p50, p99) = time(f);
+        let (found, first, p50, p99) = time(f);
         rows.push((
-            format!("typed query on W1: {label} ({found} records): p50 / p99"),
-            format!("{} / {}", ms(p50), ms(p99)),
+            format!("typed query on W1: {label} ({found} records): first (builds its indexes) / p50 / p99"),
+            format!("{} / {} / {}", ms(first), ms(p50), ms(p99)),
         ));
     }
     Ok(rows)
