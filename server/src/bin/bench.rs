@@ -88,14 +88,19 @@ fn session(tag: &str, n: usize) -> Value {
     })
 }
 
+/// Appends the records of `from` to those of `into`, table by table.
 fn merge(into: &mut Value, from: Value) {
-    for (table, changes) in from.as_object().cloned().unwrap_or_default() {
-        let entry = into[&table]["created"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        let mut all = entry;
-        all.extend(changes["created"].as_array().cloned().unwrap_or_default());
+    let Value::Object(tables) = from else { return };
+    for (table, mut changes) in tables {
+        let created = changes["created"].take();
+        let list = into[&table]["created"].take();
+        let mut all = match list {
+            Value::Array(list) => list,
+            _ => Vec::new(),
+        };
+        if let Value::Array(more) = created {
+            all.extend(more);
+        }
         into[&table] = json!({ "created": all });
     }
 }
