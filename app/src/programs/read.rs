@@ -10,6 +10,7 @@ use crate::model::tables::{
     workout_exercise_sets, workouts,
 };
 use crate::model::{DistanceUnit, SetType, WeightUnit};
+use crate::replica::edit::list_order;
 use crate::replica::{query_snapshot, Query, Snapshot};
 
 /// The tables the builder reads.
@@ -99,7 +100,7 @@ pub struct Program {
 fn sorted<T>(mut items: Vec<T>, key: impl Fn(&T) -> (f64, String)) -> Vec<T> {
     items.sort_by(|a, b| {
         let (ka, kb) = (key(a), key(b));
-        ka.0.total_cmp(&kb.0).then(ka.1.cmp(&kb.1))
+        list_order((ka.0, &ka.1), (kb.0, &kb.1))
     });
     items
 }

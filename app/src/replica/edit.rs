@@ -38,6 +38,11 @@ pub fn delete(table: &'static str, id: &str) -> Op {
     }
 }
 
+/// How ordered lists are shown: by `order`, ties by id (so every device shows one order).
+pub fn list_order(a: (f64, &str), b: (f64, &str)) -> std::cmp::Ordering {
+    a.0.total_cmp(&b.0).then(a.1.cmp(b.1))
+}
+
 /// An ordering key after every one of `orders`.
 pub fn next_order(orders: impl Iterator<Item = f64>) -> f64 {
     orders.fold(0.0_f64, f64::max).floor() + 1.0

@@ -7,7 +7,7 @@
 //! chunks that changed: two tabs editing records of one chunk never overwrite each other.
 
 use super::chunks::{self, ChunkKey};
-use super::persist::{Change, MetaWrite, Persistence};
+use super::persist::{rewrite, Change, MetaWrite, Persistence};
 use super::Tables;
 use crate::model::tables::{SCHEMA_VERSION, TABLES};
 use crate::sync::engine::SetAside;
@@ -154,7 +154,7 @@ impl IdbStore {
         }
         if !tables.is_empty() {
             let keys: BTreeSet<ChunkKey> = chunks::split(&tables).into_keys().collect();
-            write_chunks(&tx, &keys, &Tables::new(), &tables).await?;
+            write_chunks(&tx, chunks::rewrites(&keys, &Tables::new(), &tables))?;
         }
         commit(tx, "upgrading the replica").await
     }
@@ -200,10 +200,8 @@ impl Persistence for IdbStore {
     /// One IndexedDB transaction; resolves once it committed.
     async fn mutate(&self, keys: &BTreeSet<ChunkKey>, change: Change<'_>) -> Result<Vec<ChunkKey>> {
         let tx = self.tx(&[CHUNKS, META], TransactionMode::ReadWrite)?;
-        let before = load_chunks(&tx, keys).await?;
-        let mut after = before.clone();
-        let meta_writes = change(&mut after);
-        let written = write_chunks(&tx, keys, &before, &after).await?;
+        let (rewrites, meta_writes) = rewrite(keys, &load_chunks(&tx, keys).await?, change);
+        let written = write_chunks(&tx, rewrites)?;
         let meta = tx.object_store(META)?;
         for write in meta_writes {
             let (key, value) = match write {
@@ -296,17 +294,14 @@ async fn load_chunks(tx: &Transaction, keys: &BTreeSet<ChunkKey>) -> Result<Tabl
     Ok(tables)
 }
 
-/// Writes the chunks of `keys` whose records differ between `before` and `after`, and
-/// returns their keys.
-async fn write_chunks(
+/// Writes (or, for `None`, removes) chunks in `tx` and returns their keys.
+fn write_chunks(
     tx: &Transaction,
-    keys: &BTreeSet<ChunkKey>,
-    before: &Tables,
-    after: &Tables,
+    rewrites: Vec<(ChunkKey, Option<String>)>,
 ) -> Result<Vec<ChunkKey>> {
     let store = tx.object_store(CHUNKS)?;
     let mut written = Vec::new();
-    for (key, value) in chunks::rewrites(keys, before, after) {
+    for (key, value) in rewrites {
         let k = JsValue::from_str(&key);
         match value {
             Some(text) => {

@@ -20,7 +20,7 @@ mod remote;
 #[cfg(feature = "hydrate")]
 mod runtime;
 
-pub use ops::{apply_ops_to, footprint, with_descendants, Op, Tables};
+pub use ops::{apply_ops_to, footprint, pull_footprint, with_descendants, Op, Tables};
 pub use query::{query_snapshot, PerformedSet, Query};
 pub use status::{SyncIndicator, SyncPhase, SyncStatus};
 pub use stored::{from_stored, to_stored};

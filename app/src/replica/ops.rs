@@ -4,7 +4,7 @@
 
 use crate::model::tables::table;
 use crate::sync::record::{LocalRecord, Status};
-use crate::sync::wire::WireRecord;
+use crate::sync::wire::{PullResponse, WireRecord};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -103,6 +103,24 @@ pub fn footprint(tables: &Tables, ops: &[Op]) -> Vec<(String, String)> {
     }
     out.extend(with_descendants(tables, deleted));
     out
+}
+
+/// Every record a pull touches: those it brings and, for its deletes, the deleted
+/// records with everything under them in `tables`.
+pub fn pull_footprint(tables: &Tables, pull: &PullResponse) -> Vec<(String, String)> {
+    let mut touched = Vec::new();
+    let mut deleted = Vec::new();
+    for (table, changes) in &pull.changes {
+        touched.extend(
+            changes
+                .upserted_ids()
+                .into_iter()
+                .map(|id| (table.clone(), id.to_owned())),
+        );
+        deleted.extend(changes.deleted.iter().map(|id| (table.clone(), id.clone())));
+    }
+    touched.extend(with_descendants(tables, deleted));
+    touched
 }
 
 /// Parent id to the ids of its children in one child table.

@@ -5,7 +5,7 @@
 //! order of memory and storage.
 
 use super::chunks::{self, ChunkKey};
-use super::{apply_ops_to, footprint, with_descendants, Op, Tables};
+use super::{apply_ops_to, pull_footprint, with_descendants, Op, Tables};
 use crate::sync::engine::{
     apply_pull_to, discard_in, finish_push_on, LocalStore, SetAside, TableRecord,
 };
@@ -57,6 +57,19 @@ pub trait Persistence {
     async fn set_aside(&self) -> Result<Vec<SetAside>, Self::Error>;
 }
 
+/// What every persistence commits for a change: `change` applied to the chunks of `keys`
+/// as loaded (`before`), giving the chunks to rewrite (`None` removes one) and the meta
+/// writes that go with them.
+pub fn rewrite(
+    keys: &BTreeSet<ChunkKey>,
+    before: &Tables,
+    change: Change<'_>,
+) -> (Vec<(ChunkKey, Option<String>)>, Vec<MetaWrite>) {
+    let mut after = before.clone();
+    let meta = change(&mut after);
+    (chunks::rewrites(keys, before, &after), meta)
+}
+
 /// Chunks and meta data kept in memory, in the stored layout: the persistence of native
 /// tests (and a reference for the IndexedDB one).
 #[derive(Debug, Default)]
@@ -89,12 +102,10 @@ impl Persistence for MemoryChunks {
         keys: &BTreeSet<ChunkKey>,
         change: Change<'_>,
     ) -> Result<Vec<ChunkKey>, Self::Error> {
-        let before = self.load(keys);
-        let mut after = before.clone();
-        let meta = change(&mut after);
+        let (rewrites, meta) = rewrite(keys, &self.load(keys), change);
         let mut written = Vec::new();
         let mut stored = self.chunks.borrow_mut();
-        for (key, value) in chunks::rewrites(keys, &before, &after) {
+        for (key, value) in rewrites {
             match value {
                 Some(text) => stored.insert(key.clone(), text),
                 None => stored.remove(&key),
@@ -156,11 +167,7 @@ impl<P: Persistence> LocalReplica<P> {
     /// Applies an edit to memory at once (the next read sees it) and returns the chunks
     /// its commit must rewrite; [`LocalReplica::commit`] makes it durable.
     pub fn apply_now(&self, ops: &[Op]) -> BTreeSet<ChunkKey> {
-        let keys = self
-            .mem
-            .with_tables(|t| chunks::keys_of_pairs(&footprint(t, ops)));
-        self.mem.apply(ops);
-        keys
+        chunks::keys_of_pairs(&self.mem.apply(ops))
     }
 
     /// Commits an edit already applied to memory, by the same function, to the chunks as
@@ -249,18 +256,8 @@ impl<P: Persistence> LocalStore for Synced<'_, P> {
             .sum();
         self.progress.applying(records);
         // The pulled records' own chunks, and for deletes those of everything under them.
-        let mut deleted = Vec::new();
-        for (table, changes) in &pull.changes {
-            deleted.extend(changes.deleted.iter().map(|id| (table.clone(), id.clone())));
-        }
-        let mut keys = self.replica.keys_under(deleted);
-        keys.extend(chunks::keys_of(pull.changes.iter().flat_map(
-            |(table, c)| {
-                c.upserted_ids()
-                    .into_iter()
-                    .map(move |id| (table.as_str(), id))
-            },
-        )));
+        let mut keys =
+            chunks::keys_of_pairs(&self.replica.mem.with_tables(|t| pull_footprint(t, pull)));
         if full {
             keys.extend(self.replica.store.chunk_keys().await?);
         }

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use std::ops::RangeBounds;
 use std::sync::Arc;
 
+use super::edit::list_order;
 use super::{Snapshot, Tables};
 
 /// Live typed records of one table by id. Hash maps: a query such as an exercise's
@@ -193,6 +194,10 @@ fn order_key(order: Option<f64>, id: &str) -> (f64, &str) {
     (order.unwrap_or_default(), id)
 }
 
+fn by_order(a: (Option<f64>, &str), b: (Option<f64>, &str)) -> std::cmp::Ordering {
+    list_order(order_key(a.0, a.1), order_key(b.0, b.1))
+}
+
 impl<'a> Query<'a> {
     /// One table's typed records and indexes, built on first use.
     fn table(&self, table: &str) -> Option<&'a TableIndex> {
@@ -220,9 +225,9 @@ impl<'a> Query<'a> {
     }
 
     /// Live records of `R`'s table whose text `column` equals `value` (in no particular
-    /// order), through the
-    /// column's index. Every parent column and exercise reference is indexed; another
-    /// column finds nothing (filter [`Indexed::all`] instead) and fails debug builds.
+    /// order), through the column's index. Every parent column and exercise reference is
+    /// indexed; another column finds nothing (filter [`Query::all`] instead) and fails
+    /// debug builds.
     pub fn find<R: Record + 'a>(&self, column: Column<String>, value: &str) -> Vec<&'a R> {
         debug_assert_eq!(
             column.table,
@@ -240,22 +245,6 @@ impl<'a> Query<'a> {
             .flat_map(|rows| rows.values())
             .filter_map(|r| R::from_any(r))
             .collect()
-    }
-
-    /// Children of one parent sorted by their `order` column, as lists are shown.
-    pub fn ordered<R: Record + 'a>(
-        &self,
-        parent: Column<String>,
-        value: &str,
-        order: impl Fn(&R) -> Option<f64>,
-        id: impl Fn(&R) -> &str,
-    ) -> Vec<&'a R> {
-        let mut rows = self.find::<R>(parent, value);
-        rows.sort_by(|a, b| {
-            let (ka, kb) = (order_key(order(a), id(a)), order_key(order(b), id(b)));
-            ka.0.total_cmp(&kb.0).then(ka.1.cmp(kb.1))
-        });
-        rows
     }
 
     /// Sessions whose date falls in `range` (epoch ms), oldest first.
@@ -292,10 +281,7 @@ impl<'a> Query<'a> {
             lb.session_date
                 .cmp(&la.session_date)
                 .then_with(|| lb.id.cmp(&la.id))
-                .then_with(|| {
-                    let (ka, kb) = (order_key(ea.order, &ea.id), order_key(eb.order, &eb.id));
-                    ka.0.total_cmp(&kb.0).then(ka.1.cmp(kb.1))
-                })
+                .then_with(|| by_order((ea.order, &ea.id), (eb.order, &eb.id)))
         });
         // One lookup of the sets' parent index, then one probe per exercise entry.
         let by_entry = self.table(log_exercise_sets::TABLE).and_then(|t| {
@@ -314,11 +300,7 @@ impl<'a> Query<'a> {
                 );
             }
             out[start..].sort_unstable_by(|a, b| {
-                let (ka, kb) = (
-                    order_key(a.set.order, &a.set.id),
-                    order_key(b.set.order, &b.set.id),
-                );
-                ka.0.total_cmp(&kb.0).then(ka.1.cmp(kb.1))
+                by_order((a.set.order, &a.set.id), (b.set.order, &b.set.id))
             });
         }
         out

@@ -7,7 +7,7 @@ use super::record::{LocalRecord, Status};
 use super::wire::PullResponse;
 use crate::replica::chunks::{key_of, table_of, ChunkKey};
 use crate::replica::query::{Indexed, Query};
-use crate::replica::{apply_ops_to, footprint, with_descendants, Op, Tables};
+use crate::replica::{apply_ops_to, footprint, pull_footprint, with_descendants, Op, Tables};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,11 +65,15 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
-    /// Applies local edits, with the same cascade rules as the browser replica.
-    pub fn apply(&self, ops: &[Op]) {
+    /// Applies local edits, with the same cascade rules as the browser replica. Returns
+    /// the records they touched (see [`footprint`]), for persisting them.
+    pub fn apply(&self, ops: &[Op]) -> Vec<(String, String)> {
         let mut inner = self.inner.borrow_mut();
-        let touched = Touched::Records(footprint(&inner.tables, ops));
-        inner.change(touched, |tables| apply_ops_to(tables, ops));
+        let touched = footprint(&inner.tables, ops);
+        inner.change(Touched::Records(touched.clone()), |tables| {
+            apply_ops_to(tables, ops)
+        });
+        touched
     }
 
     /// Replaces every record (a reload from persistent storage).
@@ -139,18 +143,7 @@ impl MemoryStore {
         let touched = if full {
             Touched::All
         } else {
-            let mut records = Vec::new();
-            let mut deleted = Vec::new();
-            for (table, changes) in &pull.changes {
-                for remote in changes.created.iter().chain(&changes.updated) {
-                    if let Some(id) = remote.get("id").and_then(|v| v.as_str()) {
-                        records.push((table.clone(), id.to_owned()));
-                    }
-                }
-                deleted.extend(changes.deleted.iter().map(|id| (table.clone(), id.clone())));
-            }
-            records.extend(with_descendants(&inner.tables, deleted));
-            Touched::Records(records)
+            Touched::Records(pull_footprint(&inner.tables, pull))
         };
         inner.change(touched, |tables| apply_pull_to(tables, pull, full));
     }
@@ -238,11 +231,13 @@ mod tests {
         let exercise = EXERCISES[rng.below(3)].to_owned();
         let date = 1_000 * rng.below(6) as i64;
         match rng.below(11) {
-            0 | 1 => store.apply(&[create(
-                logs::TABLE,
-                &format!("log{n}"),
-                [logs::session_date.to(date)],
-            )]),
+            0 | 1 => {
+                store.apply(&[create(
+                    logs::TABLE,
+                    &format!("log{n}"),
+                    [logs::session_date.to(date)],
+                )]);
+            }
             2 | 3 => {
                 let parent = rng.pick(&ids(logs::TABLE)).unwrap_or("missing".into());
                 store.apply(&[create(
