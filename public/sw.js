@@ -3,13 +3,29 @@
 //
 // Network first, always: online, every page and asset is fresh (a new deploy never meets
 // an old bundle); offline, the last copy answers. The sync API is never cached.
-const CACHE = 'ezlift-shell-v1';
+const CACHE = 'ezlift-shell-v2';
 const SHELL = ['/pkg/ezlift.js', '/pkg/ezlift.wasm', '/pkg/ezlift.css', '/favicon.svg'];
+// The release bundle is split per page: its loader and the manifest naming each page's
+// modules. Every module is kept at install, so a page never opened online opens offline.
+const SPLIT_LOADER = '/pkg/__wasm_split.______________________.js';
+const SPLIT_MANIFEST = '/pkg/__wasm_split_manifest.json';
+
+async function splitModules() {
+  const response = await fetch(SPLIT_MANIFEST);
+  if (!response.ok) return [];
+  const manifest = await response.json();
+  const files = new Set(Object.values(manifest).flat().map((name) => `/pkg/${name}.wasm`));
+  return [SPLIT_LOADER, ...files];
+}
+
+async function install() {
+  const cache = await caches.open(CACHE);
+  await cache.addAll(SHELL);
+  await cache.addAll(await splitModules());
+}
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()),
-  );
+  event.waitUntil(install().then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {

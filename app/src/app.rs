@@ -7,7 +7,7 @@ use crate::theme::{ThemeToggle, THEME_BOOT_SCRIPT};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::{ParamSegment, SsrMode, StaticSegment};
+use leptos_router::{Lazy, ParamSegment, SsrMode, StaticSegment};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -51,10 +51,10 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=|| view! { <placeholder::NotFound /> }>
                     <Route path=StaticSegment("") view=dashboard::Dashboard ssr=SsrMode::Async />
-                    <Route path=StaticSegment("programs") view=programs::ProgramsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("programs") view={Lazy::<programs::ProgramsRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("programs"), StaticSegment("workouts"), ParamSegment("id"))
-                        view=programs::WorkoutPage
+                        view={Lazy::<programs::WorkoutRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("workout") view=placeholder::Workout ssr=SsrMode::Async />

@@ -153,15 +153,15 @@ async function main() {
     try {
       await context.addCookies([{ name: 'ezlift_session', value: token, url: base }]);
       const page = await context.newPage();
-      let pullArrived = 0;
-      page.on('response', (r) => {
-        if (!pullArrived && r.url().includes('/api/sync/pull-changes')) pullArrived = performance.now();
-      });
       const synced = () =>
         page.getByTestId('sync-status').and(page.locator('[data-state="synced"]')).waitFor({ timeout: 300_000 });
       await page.goto(`${base}/programs`);
       await synced();
-      toSynced.push(performance.now() - pullArrived);
+      // The app's own measure: from the pull's body received to the frame after "Synced".
+      const arrivedToSynced = await page.waitForFunction(
+        () => performance.getEntriesByName('ezlift:pull-to-synced')[0]?.duration,
+      );
+      toSynced.push(await arrivedToSynced.jsonValue());
       const measure = await page.evaluate(() =>
         performance
           .getEntriesByType('measure')

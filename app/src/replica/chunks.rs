@@ -58,9 +58,14 @@ pub fn decode(text: &str) -> Result<Vec<LocalRecord>, serde_json::Error> {
 
 /// The chunks that hold (or will hold) these records.
 pub fn keys_of<'a>(records: impl IntoIterator<Item = (&'a str, &'a str)>) -> BTreeSet<ChunkKey> {
-    records
+    // Spelt once per chunk, not once per record: a first pull names 31k records.
+    let slots: BTreeSet<(&str, u32)> = records
         .into_iter()
-        .map(|(table, id)| key_of(table, id))
+        .map(|(table, id)| (table, bucket_of(id)))
+        .collect();
+    slots
+        .into_iter()
+        .map(|(table, bucket)| format!("{table}/{bucket}"))
         .collect()
 }
 
@@ -71,10 +76,16 @@ pub fn keys_of_pairs(records: &[(String, String)]) -> BTreeSet<ChunkKey> {
 
 /// Groups records by chunk.
 pub fn split(tables: &Tables) -> BTreeMap<ChunkKey, Vec<&LocalRecord>> {
-    let mut out: BTreeMap<ChunkKey, Vec<&LocalRecord>> = BTreeMap::new();
+    let mut out = BTreeMap::new();
     for (table, records) in tables {
+        let mut buckets = vec![Vec::new(); BUCKETS as usize];
         for (id, record) in records {
-            out.entry(key_of(table, id)).or_default().push(record);
+            buckets[bucket_of(id) as usize].push(record);
+        }
+        for (bucket, list) in buckets.into_iter().enumerate() {
+            if !list.is_empty() {
+                out.insert(format!("{table}/{bucket}"), list);
+            }
         }
     }
     out

@@ -5,7 +5,7 @@
 //! order of memory and storage.
 
 use super::chunks::{self, ChunkKey};
-use super::{apply_ops_to, pull_footprint, with_descendants, Op, Tables};
+use super::{apply_ops_to, with_descendants, Op, Tables};
 use crate::sync::engine::{
     apply_pull_to, discard_in, finish_push_on, LocalStore, SetAside, TableRecord,
 };
@@ -255,9 +255,23 @@ impl<P: Persistence> LocalStore for Synced<'_, P> {
             .map(|t| t.created.len() + t.updated.len() + t.deleted.len())
             .sum();
         self.progress.applying(records);
-        // The pulled records' own chunks, and for deletes those of everything under them.
-        let mut keys =
-            chunks::keys_of_pairs(&self.replica.mem.with_tables(|t| pull_footprint(t, pull)));
+        // The pulled records' own chunks (named straight from the pull: a first pull brings
+        // 31k records), and for deletes those of everything under them.
+        let brought = pull.changes.iter().flat_map(|(table, c)| {
+            c.created
+                .iter()
+                .chain(&c.updated)
+                .filter_map(move |r| Some((table.as_str(), r.get("id")?.as_str()?)))
+        });
+        let mut keys = chunks::keys_of(brought);
+        let deleted: Vec<(String, String)> = pull
+            .changes
+            .iter()
+            .flat_map(|(table, c)| c.deleted.iter().map(move |id| (table.clone(), id.clone())))
+            .collect();
+        if !deleted.is_empty() {
+            keys.extend(self.replica.keys_under(deleted));
+        }
         if full {
             keys.extend(self.replica.store.chunk_keys().await?);
         }

@@ -190,14 +190,6 @@ pub struct PerformedSet<'a> {
     pub set: &'a LogExerciseSet,
 }
 
-fn order_key(order: Option<f64>, id: &str) -> (f64, &str) {
-    (order.unwrap_or_default(), id)
-}
-
-fn by_order(a: (Option<f64>, &str), b: (Option<f64>, &str)) -> std::cmp::Ordering {
-    list_order(order_key(a.0, a.1), order_key(b.0, b.1))
-}
-
 impl<'a> Query<'a> {
     /// One table's typed records and indexes, built on first use.
     fn table(&self, table: &str) -> Option<&'a TableIndex> {
@@ -271,37 +263,60 @@ impl<'a> Query<'a> {
 
     /// Every set performed of one exercise: newest session first, then in the order the
     /// session shows them (exercise entry, then set).
+    ///
+    /// The exercise page's question, asked again after every edit, so it touches each
+    /// record once: the three tables' indexes are looked up once, and sorting compares
+    /// keys copied next to each other rather than following pointers into the records.
     pub fn exercise_sets(&self, exercise_id: &str) -> Vec<PerformedSet<'a>> {
-        let mut entries: Vec<(&'a Log, &'a LogExercise)> = self
-            .find::<LogExercise>(log_exercise::exercise_id, exercise_id)
-            .into_iter()
-            .filter_map(|e| Some((self.get::<Log>(e.log_id.as_deref()?)?, e)))
-            .collect();
-        entries.sort_by(|(la, ea), (lb, eb)| {
-            lb.session_date
-                .cmp(&la.session_date)
-                .then_with(|| lb.id.cmp(&la.id))
-                .then_with(|| by_order((ea.order, &ea.id), (eb.order, &eb.id)))
-        });
-        // One lookup of the sets' parent index, then one probe per exercise entry.
-        let by_entry = self.table(log_exercise_sets::TABLE).and_then(|t| {
+        let (Some(sessions), Some(entries_t), Some(sets_t)) = (
+            self.table(logs::TABLE),
+            self.table(log_exercise::TABLE),
+            self.table(log_exercise_sets::TABLE),
+        ) else {
+            return Vec::new();
+        };
+        let group = |t: &'a TableIndex, column: Column<String>, value: &str| {
             t.eq.iter()
-                .find(|(c, _)| *c == log_exercise_sets::log_exercise_id.name)
+                .find(|(c, _)| *c == column.name)
+                .and_then(|(_, groups)| groups.get(value))
+                .into_iter()
+                .flat_map(|rows| rows.values())
+        };
+        // (date, session id, entry order, entry id) and the records, newest session first.
+        type Entry<'r> = (Option<i64>, &'r str, f64, &'r str, &'r Log, &'r LogExercise);
+        let mut entries: Vec<Entry<'a>> = group(entries_t, log_exercise::exercise_id, exercise_id)
+            .filter_map(|r| {
+                let e = LogExercise::from_any(r)?;
+                let log = Log::from_any(sessions.rows.get(e.log_id.as_deref()?)?)?;
+                Some((
+                    log.session_date,
+                    log.id.as_str(),
+                    e.order.unwrap_or_default(),
+                    e.id.as_str(),
+                    log,
+                    e,
+                ))
+            })
+            .collect();
+        entries.sort_unstable_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| b.1.cmp(a.1))
+                .then_with(|| list_order((a.2, a.3), (b.2, b.3)))
         });
         let mut out = Vec::with_capacity(entries.len() * 4);
-        for (log, exercise) in entries {
-            let start = out.len();
-            if let Some(group) = by_entry.and_then(|(_, groups)| groups.get(&exercise.id)) {
-                out.extend(
-                    group
-                        .values()
-                        .filter_map(|r| LogExerciseSet::from_any(r))
-                        .map(|set| PerformedSet { log, exercise, set }),
-                );
-            }
-            out[start..].sort_unstable_by(|a, b| {
-                by_order((a.set.order, &a.set.id), (b.set.order, &b.set.id))
-            });
+        let mut sets: Vec<(f64, &'a str, &'a LogExerciseSet)> = Vec::new();
+        for (_, _, _, entry_id, log, exercise) in entries {
+            sets.clear();
+            sets.extend(
+                group(sets_t, log_exercise_sets::log_exercise_id, entry_id)
+                    .filter_map(|r| LogExerciseSet::from_any(r))
+                    .map(|s| (s.order.unwrap_or_default(), s.id.as_str(), s)),
+            );
+            sets.sort_unstable_by(|a, b| list_order((a.0, a.1), (b.0, b.1)));
+            out.extend(
+                sets.iter()
+                    .map(|&(_, _, set)| PerformedSet { log, exercise, set }),
+            );
         }
         out
     }

@@ -75,7 +75,10 @@ impl Remote for FetchRemote {
         let since = last_pulled_at.map_or_else(|| "null".to_owned(), |t| t.to_string());
         let url =
             format!("/api/sync/pull-changes?lastPulledAt={since}&schemaVersion={SCHEMA_VERSION}");
-        decode(&send("GET", &url, None).await?)
+        let body = send("GET", &url, None).await?;
+        // Where "pull arrived → Synced on screen" starts (what the benchmark reads).
+        super::runtime::mark("ezlift:pull-received");
+        decode(&body)
     }
 
     async fn push(&self, request: &PushRequest) -> Result<PushResponse, RemoteError> {

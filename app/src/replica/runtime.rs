@@ -37,7 +37,7 @@ fn performance() -> Option<web_sys::Performance> {
 }
 
 /// A `performance` mark (what the benchmark reads).
-fn mark(name: &str) {
+pub(super) fn mark(name: &str) {
     if let Some(p) = performance() {
         let _ = p.mark(name);
     }
@@ -492,7 +492,12 @@ impl Replica {
             Some(Err(e)) => SyncPhase::Error(e.to_string()),
             None => SyncPhase::Error("another tab holds the sync lock".into()),
         };
+        let synced = matches!(phase, SyncPhase::Synced(_));
         self.slot.status.update(|s| s.phase = phase);
+        if synced {
+            // Timed once the new state is on screen: the frame after the update.
+            request_animation_frame(|| measure("ezlift:pull-to-synced", "ezlift:pull-received"));
+        }
         self.refresh_pending().await;
     }
 

@@ -12,6 +12,37 @@ mod workout;
 pub use routines::ProgramsPage;
 pub use workout::WorkoutPage;
 
+use leptos_router::{lazy_route, LazyRoute};
+
+/// `/programs` as a route whose code is loaded on demand: the builder is only fetched by
+/// those who open it, which keeps the first download of every other page small.
+pub struct ProgramsRoute;
+
+#[lazy_route]
+impl LazyRoute for ProgramsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ProgramsPage /> }.into_any()
+    }
+}
+
+/// `/programs/workouts/:id`, loaded on demand like [`ProgramsRoute`].
+pub struct WorkoutRoute;
+
+#[lazy_route]
+impl LazyRoute for WorkoutRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <WorkoutPage /> }.into_any()
+    }
+}
+
 use crate::programs::Program;
 use crate::replica::{now_ms, use_replica, Op, ReplicaSlot, Snapshot};
 use leptos::prelude::*;
@@ -90,10 +121,18 @@ pub fn use_builder() -> Builder {
 /// Creates the builder context from the server's data and the replica.
 fn provide_builder(server: Option<ServerPrograms>) -> Builder {
     let replica = use_replica();
+    // While this page hydrates it must render what the server rendered: the page's code
+    // loads on demand, and the replica may have opened meanwhile. It becomes the source
+    // once hydration is done (an effect runs after it); on client-side navigation at once.
+    let hydrating = Owner::current_shared_context().is_some_and(|sc| sc.during_hydration());
+    let hydrated = RwSignal::new(!hydrating);
+    if hydrating {
+        Effect::new(move |_| hydrated.set(true));
+    }
     // The replica's data once it is the source (read from memory, so an action always
     // sees the edits made before it); until then the server's.
     let local = Memo::new(move |_| {
-        if replica.ready.get() {
+        if replica.ready.get() && hydrated.get() {
             replica.query(Program::from_index)
         } else {
             None
@@ -103,7 +142,7 @@ fn provide_builder(server: Option<ServerPrograms>) -> Builder {
     #[cfg(feature = "hydrate")]
     {
         Effect::new(move |loaded: Option<bool>| {
-            if loaded == Some(true) || !replica.ready.get() {
+            if loaded == Some(true) || !replica.ready.get() || !hydrated.get() {
                 return loaded.unwrap_or(false);
             }
             leptos::task::spawn_local(async move {
