@@ -186,7 +186,7 @@ impl IdbStore {
         let text = serde_json::to_string(list)?;
         self.mutate(
             &BTreeSet::new(),
-            Box::new(|_| vec![MetaWrite::Library(text)]),
+            Change::edit(|_| vec![MetaWrite::Library(text)]),
         )
         .await?;
         Ok(())

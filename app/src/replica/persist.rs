@@ -28,9 +28,22 @@ pub enum MetaWrite {
     Library(String),
 }
 
-/// A change of the records of some chunks, returning the meta writes that go with it.
-/// Boxed so one copy of each store's `mutate` serves every kind of change.
-pub type Change<'a> = Box<dyn FnOnce(&mut Tables) -> Vec<MetaWrite> + 'a>;
+/// A change of the records of some chunks, with the meta writes that go with it.
+pub enum Change<'a> {
+    /// Edits the loaded records and returns the meta writes. Boxed so one copy of each
+    /// store's `mutate` serves every kind of edit.
+    Edit(Box<dyn FnOnce(&mut Tables) -> Vec<MetaWrite> + 'a>),
+    /// Applies a pull and stores its cursor. Into chunks that hold nothing (a new
+    /// device's first sync: tens of thousands of records) the pulled records are encoded
+    /// as they came, without first being copied into tables.
+    Pull { pull: &'a PullResponse, full: bool },
+}
+
+impl<'a> Change<'a> {
+    pub fn edit(f: impl FnOnce(&mut Tables) -> Vec<MetaWrite> + 'a) -> Self {
+        Self::Edit(Box::new(f))
+    }
+}
 
 /// Where a replica's chunks and meta data are kept.
 #[async_trait(?Send)]
@@ -65,8 +78,21 @@ pub fn rewrite(
     before: &Tables,
     change: Change<'_>,
 ) -> (Vec<(ChunkKey, Option<String>)>, Vec<MetaWrite>) {
+    if let Change::Pull { pull, .. } = &change {
+        let empty = before.values().all(BTreeMap::is_empty);
+        if empty && pull.changes.values().all(|c| c.deleted.is_empty()) {
+            let cursor = vec![MetaWrite::Cursor(Some(pull.timestamp))];
+            return (chunks::pulled_into_empty(pull), cursor);
+        }
+    }
     let mut after = before.clone();
-    let meta = change(&mut after);
+    let meta = match change {
+        Change::Edit(edit) => edit(&mut after),
+        Change::Pull { pull, full } => {
+            apply_pull_to(&mut after, pull.clone(), full);
+            vec![MetaWrite::Cursor(Some(pull.timestamp))]
+        }
+    };
     (chunks::rewrites(keys, before, &after), meta)
 }
 
@@ -180,7 +206,7 @@ impl<P: Persistence> LocalReplica<P> {
         self.store
             .mutate(
                 keys,
-                Box::new(|t| {
+                Change::edit(|t| {
                     apply_ops_to(t, ops);
                     Vec::new()
                 }),
@@ -248,7 +274,7 @@ impl<P: Persistence> LocalStore for Synced<'_, P> {
         self.replica.store.last_pulled_at().await
     }
 
-    async fn apply_pull(&self, pull: &PullResponse, full: bool) -> Result<(), P::Error> {
+    async fn apply_pull(&self, pull: PullResponse, full: bool) -> Result<(), P::Error> {
         let records = pull
             .changes
             .values()
@@ -275,15 +301,7 @@ impl<P: Persistence> LocalStore for Synced<'_, P> {
         if full {
             keys.extend(self.replica.store.chunk_keys().await?);
         }
-        let result = self
-            .mutate(
-                &keys,
-                Box::new(|t| {
-                    apply_pull_to(t, pull, full);
-                    vec![MetaWrite::Cursor(Some(pull.timestamp))]
-                }),
-            )
-            .await;
+        let result = self.mutate(&keys, Change::Pull { pull: &pull, full }).await;
         if result.is_ok() {
             self.replica.mem.apply_pull(pull, full);
         }
@@ -304,7 +322,7 @@ impl<P: Persistence> LocalStore for Synced<'_, P> {
         let keys = chunks::keys_of(sent.iter().map(|(t, r)| (t.as_str(), r.id())));
         self.mutate(
             &keys,
-            Box::new(|t| {
+            Change::edit(|t| {
                 finish_push_on(t, sent, rejected);
                 Vec::new()
             }),
@@ -321,7 +339,7 @@ impl<P: Persistence> LocalStore for Synced<'_, P> {
     async fn store_aside(&self, entries: Vec<SetAside>) -> Result<(), P::Error> {
         self.mutate(
             &BTreeSet::new(),
-            Box::new(|_| vec![MetaWrite::Aside(entries)]),
+            Change::edit(|_| vec![MetaWrite::Aside(entries)]),
         )
         .await
     }
@@ -340,7 +358,7 @@ impl<P: Persistence> LocalStore for Synced<'_, P> {
             .keys_under(vec![(table.to_owned(), id.to_owned())]);
         self.mutate(
             &keys,
-            Box::new(|t| {
+            Change::edit(|t| {
                 let mut writes = vec![MetaWrite::Aside(left)];
                 if discard_in(t, table, id) {
                     writes.push(MetaWrite::Cursor(None));

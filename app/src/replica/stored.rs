@@ -18,22 +18,50 @@ pub fn status_name(status: Status) -> &'static str {
     }
 }
 
-/// A record serialised in its stored layout straight from the replica's record, with no
-/// copy of its columns (a first sync writes tens of thousands of them).
-pub struct Stored<'a>(pub &'a LocalRecord);
+/// A record serialised in its stored layout straight from its columns, with no copy of
+/// them (a first sync writes tens of thousands): a replica record, or a pulled record
+/// stored as it came (synced, nothing changed).
+pub struct Stored<'a> {
+    raw: &'a WireRecord,
+    status: Status,
+    changed: Option<&'a std::collections::BTreeSet<String>>,
+}
+
+impl<'a> Stored<'a> {
+    pub fn of(record: &'a LocalRecord) -> Self {
+        Self {
+            raw: &record.raw,
+            status: record.status,
+            changed: Some(&record.changed),
+        }
+    }
+
+    /// A record as the server sent it: what [`LocalRecord::synced`] of it stores.
+    pub fn synced(raw: &'a WireRecord) -> Self {
+        Self {
+            raw,
+            status: Status::Synced,
+            changed: None,
+        }
+    }
+}
 
 impl serde::Serialize for Stored<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let record = self.0;
-        let mut map = serializer.serialize_map(Some(record.raw.len() + 2))?;
-        for (column, value) in &record.raw {
+        let mut map = serializer.serialize_map(Some(self.raw.len() + 2))?;
+        for (column, value) in self.raw {
             if column != STATUS && column != CHANGED {
                 map.serialize_entry(column, value)?;
             }
         }
-        map.serialize_entry(STATUS, status_name(record.status))?;
-        let changed: Vec<&str> = record.changed.iter().map(String::as_str).collect();
+        map.serialize_entry(STATUS, status_name(self.status))?;
+        let changed: Vec<&str> = self
+            .changed
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
         map.serialize_entry(CHANGED, &changed.join(","))?;
         map.end()
     }
@@ -88,7 +116,7 @@ mod tests {
         r.update(json!({ "reps": 6, "weight": 3.0 }).as_object().unwrap());
         let stored = to_stored(&r);
         assert_eq!(
-            serde_json::to_value(Stored(&r)).unwrap(),
+            serde_json::to_value(Stored::of(&r)).unwrap(),
             Value::Object(stored.clone()),
             "the streaming form is the same layout"
         );

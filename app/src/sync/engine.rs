@@ -68,7 +68,7 @@ pub trait LocalStore {
     /// everything under it, pending or not) and stores its cursor, all in one transaction.
     /// A `full` pull is the server's whole state: synced records missing from it are gone
     /// on the server and are removed.
-    async fn apply_pull(&self, pull: &PullResponse, full: bool) -> Result<(), Self::Error>;
+    async fn apply_pull(&self, pull: PullResponse, full: bool) -> Result<(), Self::Error>;
 
     /// Every record that is not synced.
     async fn pending(&self) -> Result<Vec<TableRecord>, Self::Error>;
@@ -268,8 +268,9 @@ pub async fn synchronize<S: LocalStore, R: Remote>(
         let since = store.last_pulled_at().await.map_err(SyncError::Local)?;
         let pull = remote.pull(since).await.map_err(SyncError::Remote)?;
         report.pulled += count(&pull);
+        let pulled_at = pull.timestamp;
         store
-            .apply_pull(&pull, since.is_none())
+            .apply_pull(pull, since.is_none())
             .await
             .map_err(SyncError::Local)?;
 
@@ -287,7 +288,7 @@ pub async fn synchronize<S: LocalStore, R: Remote>(
             return Ok(report);
         }
         let request = PushRequest {
-            last_pulled_at: Some(pull.timestamp),
+            last_pulled_at: Some(pulled_at),
             changes: change_set(&sent),
         };
         match remote.push(&request).await {
@@ -340,32 +341,33 @@ pub async fn synchronize<S: LocalStore, R: Remote>(
 }
 
 /// Applies a pull to a table map; shared by every store that keeps records in maps.
+/// The pull's records are moved into the map: a first pull brings tens of thousands.
 pub fn apply_pull_to(
     tables: &mut BTreeMap<String, BTreeMap<String, LocalRecord>>,
-    pull: &PullResponse,
+    pull: PullResponse,
     full: bool,
 ) {
-    for (table, changes) in &pull.changes {
-        let records = tables.entry(table.clone()).or_default();
-        if full {
-            let present = changes.upserted_ids();
-            records.retain(|id, r| r.status != Status::Synced || present.contains(id.as_str()));
-        }
-        for remote in changes.created.iter().chain(&changes.updated) {
-            let Some(id) = remote.get("id").and_then(|v| v.as_str()) else {
-                continue;
-            };
-            if let Some(merged) = merge_remote(records.get(id), remote) {
-                records.insert(id.to_owned(), merged);
-            }
-        }
-    }
     // A remote delete takes everything under the record too, pending or not.
     let deleted: Vec<(String, String)> = pull
         .changes
         .iter()
         .flat_map(|(table, c)| c.deleted.iter().map(move |id| (table.clone(), id.clone())))
         .collect();
+    for (table, changes) in pull.changes {
+        let records = tables.entry(table).or_default();
+        if full {
+            let present = changes.upserted_ids();
+            records.retain(|id, r| r.status != Status::Synced || present.contains(id.as_str()));
+        }
+        for remote in changes.created.into_iter().chain(changes.updated) {
+            let Some(id) = remote.get("id").and_then(|v| v.as_str()).map(str::to_owned) else {
+                continue;
+            };
+            if let Some(merged) = merge_remote(records.get(&id), remote) {
+                records.insert(id, merged);
+            }
+        }
+    }
     for (table, id) in with_descendants(tables, deleted) {
         if let Some(records) = tables.get_mut(&table) {
             records.remove(&id);
@@ -481,9 +483,9 @@ mod tests {
             },
         );
         let mut incremental = tables.clone();
-        apply_pull_to(&mut incremental, &pull, false);
+        apply_pull_to(&mut incremental, pull.clone(), false);
         assert!(incremental["routines"].contains_key("gone"));
-        apply_pull_to(&mut tables, &pull, true);
+        apply_pull_to(&mut tables, pull, true);
         let ids: Vec<&String> = tables["routines"].keys().collect();
         assert_eq!(ids, ["kept", "mine"]);
         assert_eq!(tables["routines"]["kept"].raw["title"], "new");
@@ -520,7 +522,7 @@ mod tests {
                 ..Default::default()
             },
         );
-        apply_pull_to(&mut tables, &pull, false);
+        apply_pull_to(&mut tables, pull, false);
         assert!(tables["workouts"].is_empty());
         assert!(tables["workout_exercise"].is_empty());
         let left: Vec<&String> = tables["workout_exercise_sets"].keys().collect();

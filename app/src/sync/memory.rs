@@ -138,12 +138,12 @@ impl MemoryStore {
 /// The sync engine's changes, as [`super::engine::LocalStore`] describes them; a
 /// [`crate::replica::persist::LocalReplica`] makes each durable before applying it here.
 impl MemoryStore {
-    pub fn apply_pull(&self, pull: &PullResponse, full: bool) {
+    pub fn apply_pull(&self, pull: PullResponse, full: bool) {
         let mut inner = self.inner.borrow_mut();
         let touched = if full {
             Touched::All
         } else {
-            Touched::Records(pull_footprint(&inner.tables, pull))
+            Touched::Records(pull_footprint(&inner.tables, &pull))
         };
         inner.change(touched, |tables| apply_pull_to(tables, pull, full));
     }
@@ -341,7 +341,7 @@ mod tests {
                     changes: changes.into_iter().collect(),
                     timestamp: n as i64,
                 };
-                store.apply_pull(&pull, false);
+                store.apply_pull(pull, false);
             }
             _ => {
                 if let Some(id) = rng.pick(&ids(log_exercise::TABLE)) {
@@ -481,7 +481,7 @@ mod tests {
             .into_iter()
             .collect();
         store.apply_pull(
-            &PullResponse {
+            PullResponse {
                 changes: everything,
                 timestamp: 5,
             },

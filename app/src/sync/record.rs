@@ -84,13 +84,13 @@ impl LocalRecord {
 ///
 /// The server wins every column the device has not changed; columns changed here win; a
 /// local tombstone ignores the remote record (its delete is still to be pushed).
-pub fn merge_remote(local: Option<&LocalRecord>, remote: &WireRecord) -> Option<LocalRecord> {
+pub fn merge_remote(local: Option<&LocalRecord>, remote: WireRecord) -> Option<LocalRecord> {
     match local {
-        None => Some(LocalRecord::synced(remote.clone())),
+        None => Some(LocalRecord::synced(remote)),
         Some(l) if l.status == Status::Deleted => None,
-        Some(l) if l.status == Status::Synced => Some(LocalRecord::synced(remote.clone())),
+        Some(l) if l.status == Status::Synced => Some(LocalRecord::synced(remote)),
         Some(l) => {
-            let mut raw = remote.clone();
+            let mut raw = remote;
             for column in &l.changed {
                 if let Some(v) = l.raw.get(column) {
                     raw.insert(column.clone(), v.clone());
@@ -156,7 +156,7 @@ mod tests {
         let mut local = LocalRecord::synced(rec(json!({ "id": "s", "reps": 5, "weight": 100 })));
         local.update(&rec(json!({ "reps": 6 })));
         let remote = rec(json!({ "id": "s", "reps": 5, "weight": 105 }));
-        let merged = merge_remote(Some(&local), &remote).unwrap();
+        let merged = merge_remote(Some(&local), remote.clone()).unwrap();
         assert_eq!(
             merged.raw,
             rec(json!({ "id": "s", "reps": 6, "weight": 105 }))
@@ -165,15 +165,15 @@ mod tests {
         // A synced record simply takes the server's version.
         let synced = LocalRecord::synced(rec(json!({ "id": "s", "reps": 1 })));
         assert_eq!(
-            merge_remote(Some(&synced), &remote).unwrap(),
+            merge_remote(Some(&synced), remote.clone()).unwrap(),
             LocalRecord::synced(remote.clone())
         );
         // A tombstone ignores it; nothing local takes it as is.
         let mut gone = synced.clone();
         gone.mark_deleted();
-        assert_eq!(merge_remote(Some(&gone), &remote), None);
+        assert_eq!(merge_remote(Some(&gone), remote.clone()), None);
         assert_eq!(
-            merge_remote(None, &remote),
+            merge_remote(None, remote.clone()),
             Some(LocalRecord::synced(remote))
         );
     }

@@ -482,11 +482,11 @@ async fn query_w1() -> Res<Vec<(String, String)>> {
         store: app::replica::persist::MemoryChunks::default(),
     };
     let t = Instant::now();
-    app::sync::engine::LocalStore::apply_pull(&device.engine(&()), &pull, true).await?;
+    app::sync::engine::LocalStore::apply_pull(&device.engine(&()), pull.clone(), true).await?;
     let first_sync = t.elapsed();
     let store = MemoryStore::default();
     let t = Instant::now();
-    store.apply_pull(&pull, true);
+    store.apply_pull(pull, true);
     let load = t.elapsed();
     let time = |f: &dyn Fn(&Q) -> usize| {
         let mut times = Vec::new();
