@@ -28,15 +28,20 @@ pub enum MetaWrite {
     Library(String),
 }
 
+/// An edit of loaded records, returning the meta writes that go with it. Boxed so one
+/// copy of each store's `mutate` serves every kind of edit.
+pub type Edit<'a> = Box<dyn FnOnce(&mut Tables) -> Vec<MetaWrite> + 'a>;
+
 /// A change of the records of some chunks, with the meta writes that go with it.
 pub enum Change<'a> {
-    /// Edits the loaded records and returns the meta writes. Boxed so one copy of each
-    /// store's `mutate` serves every kind of edit.
-    Edit(Box<dyn FnOnce(&mut Tables) -> Vec<MetaWrite> + 'a>),
+    Edit(Edit<'a>),
     /// Applies a pull and stores its cursor. Into chunks that hold nothing (a new
     /// device's first sync: tens of thousands of records) the pulled records are encoded
     /// as they came, without first being copied into tables.
-    Pull { pull: &'a PullResponse, full: bool },
+    Pull {
+        pull: &'a PullResponse,
+        full: bool,
+    },
 }
 
 impl<'a> Change<'a> {
