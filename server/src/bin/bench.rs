@@ -481,8 +481,9 @@ async fn query_w1() -> Res<Vec<(String, String)>> {
         mem: MemoryStore::default(),
         store: app::replica::persist::MemoryChunks::default(),
     };
+    let copy = pull.clone();
     let t = Instant::now();
-    app::sync::engine::LocalStore::apply_pull(&device.engine(&()), pull.clone(), true).await?;
+    app::sync::engine::LocalStore::apply_pull(&device.engine(&()), copy, true).await?;
     let first_sync = t.elapsed();
     let store = MemoryStore::default();
     let t = Instant::now();
