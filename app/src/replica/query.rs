@@ -87,6 +87,14 @@ impl TableIndex {
         self.rows.insert(id, any);
     }
 
+    /// The groups of an indexed text column (value → records), if it is indexed.
+    fn groups(&self, column: Column<String>) -> Option<&FxHashMap<String, Rows>> {
+        self.eq
+            .iter()
+            .find(|(c, _)| *c == column.name)
+            .map(|(_, groups)| groups)
+    }
+
     fn remove(&mut self, table: &str, record: &LocalRecord) {
         let id = record.id();
         if self.rows.remove(id).is_none() {
@@ -227,12 +235,10 @@ impl<'a> Query<'a> {
             "{column:?} is not a column of {}",
             R::TABLE
         );
-        let index = self
-            .table(column.table)
-            .and_then(|t| t.eq.iter().find(|(c, _)| *c == column.name));
-        debug_assert!(index.is_some(), "{column:?} has no index");
-        index
-            .and_then(|(_, groups)| groups.get(value))
+        let groups = self.table(column.table).and_then(|t| t.groups(column));
+        debug_assert!(groups.is_some(), "{column:?} has no index");
+        groups
+            .and_then(|groups| groups.get(value))
             .into_iter()
             .flat_map(|rows| rows.values())
             .filter_map(|r| R::from_any(r))
@@ -275,16 +281,17 @@ impl<'a> Query<'a> {
         ) else {
             return Vec::new();
         };
-        let group = |t: &'a TableIndex, column: Column<String>, value: &str| {
-            t.eq.iter()
-                .find(|(c, _)| *c == column.name)
-                .and_then(|(_, groups)| groups.get(value))
+        let by_exercise = entries_t.groups(log_exercise::exercise_id);
+        let by_entry = sets_t.groups(log_exercise_sets::log_exercise_id);
+        let group = |groups: Option<&'a FxHashMap<String, Rows>>, value: &str| {
+            groups
+                .and_then(|g| g.get(value))
                 .into_iter()
                 .flat_map(|rows| rows.values())
         };
         // (date, session id, entry order, entry id) and the records, newest session first.
         type Entry<'r> = (Option<i64>, &'r str, f64, &'r str, &'r Log, &'r LogExercise);
-        let mut entries: Vec<Entry<'a>> = group(entries_t, log_exercise::exercise_id, exercise_id)
+        let mut entries: Vec<Entry<'a>> = group(by_exercise, exercise_id)
             .filter_map(|r| {
                 let e = LogExercise::from_any(r)?;
                 let log = Log::from_any(sessions.rows.get(e.log_id.as_deref()?)?)?;
@@ -308,7 +315,7 @@ impl<'a> Query<'a> {
         for (_, _, _, entry_id, log, exercise) in entries {
             sets.clear();
             sets.extend(
-                group(sets_t, log_exercise_sets::log_exercise_id, entry_id)
+                group(by_entry, entry_id)
                     .filter_map(|r| LogExerciseSet::from_any(r))
                     .map(|s| (s.order.unwrap_or_default(), s.id.as_str(), s)),
             );
