@@ -31,7 +31,12 @@ fn bucket_of(id: &str) -> u32 {
 
 /// The chunk a record of `table` with this id lives in.
 pub fn key_of(table: &str, id: &str) -> ChunkKey {
-    format!("{table}/{}", bucket_of(id))
+    chunk_key(table, bucket_of(id))
+}
+
+/// The key of a table's bucket: the one spelling of a chunk key.
+fn chunk_key(table: &str, bucket: u32) -> ChunkKey {
+    format!("{table}/{bucket}")
 }
 
 /// The table of a chunk key, if it is one.
@@ -72,7 +77,7 @@ pub fn pulled_into_empty(pull: &PullResponse) -> Vec<(ChunkKey, Option<String>)>
         for (bucket, records) in buckets.into_iter().enumerate() {
             if !records.is_empty() {
                 let text = encode_stored(records.into_values().map(Stored::synced));
-                out.push((format!("{table}/{bucket}"), Some(text)));
+                out.push((chunk_key(table, bucket as u32), Some(text)));
             }
         }
     }
@@ -93,7 +98,7 @@ pub fn keys_of<'a>(records: impl IntoIterator<Item = (&'a str, &'a str)>) -> BTr
         .collect();
     slots
         .into_iter()
-        .map(|(table, bucket)| format!("{table}/{bucket}"))
+        .map(|(table, bucket)| chunk_key(table, bucket))
         .collect()
 }
 
@@ -112,7 +117,7 @@ pub fn split(tables: &Tables) -> BTreeMap<ChunkKey, Vec<&LocalRecord>> {
         }
         for (bucket, list) in buckets.into_iter().enumerate() {
             if !list.is_empty() {
-                out.insert(format!("{table}/{bucket}"), list);
+                out.insert(chunk_key(table, bucket as u32), list);
             }
         }
     }

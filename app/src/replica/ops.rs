@@ -109,7 +109,6 @@ pub fn footprint(tables: &Tables, ops: &[Op]) -> Vec<(String, String)> {
 /// records with everything under them in `tables`.
 pub fn pull_footprint(tables: &Tables, pull: &PullResponse) -> Vec<(String, String)> {
     let mut touched = Vec::new();
-    let mut deleted = Vec::new();
     for (table, changes) in &pull.changes {
         touched.extend(
             changes
@@ -117,9 +116,8 @@ pub fn pull_footprint(tables: &Tables, pull: &PullResponse) -> Vec<(String, Stri
                 .into_iter()
                 .map(|id| (table.clone(), id.to_owned())),
         );
-        deleted.extend(changes.deleted.iter().map(|id| (table.clone(), id.clone())));
     }
-    touched.extend(with_descendants(tables, deleted));
+    touched.extend(with_descendants(tables, pull.deleted_records()));
     touched
 }
 

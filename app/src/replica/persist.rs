@@ -295,11 +295,7 @@ impl<P: Persistence> LocalStore for Synced<'_, P> {
                 .filter_map(move |r| Some((table.as_str(), r.get("id")?.as_str()?)))
         });
         let mut keys = chunks::keys_of(brought);
-        let deleted: Vec<(String, String)> = pull
-            .changes
-            .iter()
-            .flat_map(|(table, c)| c.deleted.iter().map(move |id| (table.clone(), id.clone())))
-            .collect();
+        let deleted = pull.deleted_records();
         if !deleted.is_empty() {
             keys.extend(self.replica.keys_under(deleted));
         }

@@ -348,11 +348,7 @@ pub fn apply_pull_to(
     full: bool,
 ) {
     // A remote delete takes everything under the record too, pending or not.
-    let deleted: Vec<(String, String)> = pull
-        .changes
-        .iter()
-        .flat_map(|(table, c)| c.deleted.iter().map(move |id| (table.clone(), id.clone())))
-        .collect();
+    let deleted = pull.deleted_records();
     for (table, changes) in pull.changes {
         let records = tables.entry(table).or_default();
         if full {

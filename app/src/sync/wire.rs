@@ -45,6 +45,16 @@ pub struct PullResponse {
     pub timestamp: i64,
 }
 
+impl PullResponse {
+    /// `(table, id)` of every record the pull deletes.
+    pub fn deleted_records(&self) -> Vec<(String, String)> {
+        self.changes
+            .iter()
+            .flat_map(|(table, c)| c.deleted.iter().map(move |id| (table.clone(), id.clone())))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PushRequest {
