@@ -70,6 +70,21 @@ impl ReplicaSlot {
         }
     }
 
+    /// Whether the calling page may show the replica's data now: it is open and the page
+    /// has hydrated. Until its hydration is done a page must render what the server
+    /// rendered — its code loads on demand, and the replica may have opened meanwhile — so
+    /// a page that is hydrating gets `true` from an effect, which runs after it; a page
+    /// reached by client-side navigation at once. Call it while creating the page.
+    pub fn readable(&self) -> Signal<bool> {
+        let hydrating = Owner::current_shared_context().is_some_and(|sc| sc.during_hydration());
+        let hydrated = RwSignal::new(!hydrating);
+        if hydrating {
+            Effect::new(move |_| hydrated.set(true));
+        }
+        let ready = self.ready;
+        Signal::derive(move || ready.get() && hydrated.get())
+    }
+
     /// Applies `ops` to the replica at once, then commits them in one transaction; the
     /// status shows "saving" until IndexedDB confirmed it, then a sync follows shortly.
     pub fn write(&self, ops: Vec<Op>) {

@@ -121,18 +121,11 @@ pub fn use_builder() -> Builder {
 /// Creates the builder context from the server's data and the replica.
 fn provide_builder(server: Option<ServerPrograms>) -> Builder {
     let replica = use_replica();
-    // While this page hydrates it must render what the server rendered: the page's code
-    // loads on demand, and the replica may have opened meanwhile. It becomes the source
-    // once hydration is done (an effect runs after it); on client-side navigation at once.
-    let hydrating = Owner::current_shared_context().is_some_and(|sc| sc.during_hydration());
-    let hydrated = RwSignal::new(!hydrating);
-    if hydrating {
-        Effect::new(move |_| hydrated.set(true));
-    }
+    let readable = replica.readable();
     // The replica's data once it is the source (read from memory, so an action always
     // sees the edits made before it); until then the server's.
     let local = Memo::new(move |_| {
-        if replica.ready.get() && hydrated.get() {
+        if readable.get() {
             replica.query(Program::from_index)
         } else {
             None
@@ -142,7 +135,7 @@ fn provide_builder(server: Option<ServerPrograms>) -> Builder {
     #[cfg(feature = "hydrate")]
     {
         Effect::new(move |loaded: Option<bool>| {
-            if loaded == Some(true) || !replica.ready.get() || !hydrated.get() {
+            if loaded == Some(true) || !readable.get() {
                 return loaded.unwrap_or(false);
             }
             leptos::task::spawn_local(async move {
