@@ -15,7 +15,7 @@
 use crate::model::records::{Log, LogExercise, LogExerciseSet};
 use crate::model::tables::{log_exercise, log_exercise_sets};
 use crate::model::SetType;
-use crate::replica::edit::list_order;
+use crate::replica::edit::sort_listed;
 use crate::replica::Query;
 use std::collections::BTreeMap;
 
@@ -123,23 +123,13 @@ pub fn sessions(q: &Query) -> Vec<Session> {
     q.all::<Log>()
         .map(|log| {
             let mut entries = q.find::<LogExercise>(log_exercise::log_id, &log.id);
-            entries.sort_by(|a, b| {
-                list_order(
-                    (a.order.unwrap_or_default(), &a.id),
-                    (b.order.unwrap_or_default(), &b.id),
-                )
-            });
+            sort_listed(&mut entries, |e| (e.order, &e.id));
             let exercises = entries
                 .into_iter()
                 .filter_map(|e| {
                     let mut sets =
                         q.find::<LogExerciseSet>(log_exercise_sets::log_exercise_id, &e.id);
-                    sets.sort_by(|a, b| {
-                        list_order(
-                            (a.order.unwrap_or_default(), &a.id),
-                            (b.order.unwrap_or_default(), &b.id),
-                        )
-                    });
+                    sort_listed(&mut sets, |s| (s.order, &s.id));
                     Some((
                         e.exercise_id.clone()?,
                         sets.into_iter().map(SetFacts::of).collect(),
@@ -300,6 +290,20 @@ mod tests {
         }
     }
 
+    fn warm_up(weight: f64, reps: i64) -> SetFacts {
+        SetFacts {
+            set_type: SetType::Warmup,
+            ..set(weight, reps)
+        }
+    }
+
+    fn not_done(weight: f64, reps: i64) -> SetFacts {
+        SetFacts {
+            completed: false,
+            ..set(weight, reps)
+        }
+    }
+
     fn session(id: &str, date: i64, exercises: &[(&str, Vec<SetFacts>)]) -> Session {
         Session {
             id: id.into(),
@@ -350,14 +354,8 @@ mod tests {
             .collect(),
         };
         let all = query_snapshot(&snapshot, sessions);
-        let warm = SetFacts {
-            set_type: SetType::Warmup,
-            ..set(60.0, 10)
-        };
-        let undone = SetFacts {
-            completed: false,
-            ..set(50.0, 8)
-        };
+        let warm = warm_up(60.0, 10);
+        let undone = not_done(50.0, 8);
         assert_eq!(
             all,
             [session(
@@ -389,14 +387,8 @@ mod tests {
 
     #[test]
     fn volume_counts_completed_sets_that_are_not_warm_ups() {
-        let warm = SetFacts {
-            set_type: SetType::Warmup,
-            ..set(40.0, 10)
-        };
-        let undone = SetFacts {
-            completed: false,
-            ..set(100.0, 5)
-        };
+        let warm = warm_up(40.0, 10);
+        let undone = not_done(100.0, 5);
         let drop = SetFacts {
             set_type: SetType::Drop,
             ..set(80.0, 8)
@@ -409,10 +401,7 @@ mod tests {
 
     #[test]
     fn records_need_to_beat_the_best_and_warm_ups_never_set_one() {
-        let warm = SetFacts {
-            set_type: SetType::Warmup,
-            ..set(200.0, 1)
-        };
+        let warm = warm_up(200.0, 1);
         let sessions = [
             // Given out of order: the walk is by date.
             session("b", 2, &[("bench", vec![set(100.0, 5)])]),

@@ -43,6 +43,17 @@ pub fn list_order(a: (f64, &str), b: (f64, &str)) -> std::cmp::Ordering {
     a.0.total_cmp(&b.0).then(a.1.cmp(b.1))
 }
 
+/// Sorts records as their list shows them ([`list_order`]; no `order` counts as 0).
+pub fn sort_listed<T>(items: &mut [T], key: impl Fn(&T) -> (Option<f64>, &str)) {
+    items.sort_by(|a, b| {
+        let (ka, kb) = (key(a), key(b));
+        list_order(
+            (ka.0.unwrap_or_default(), ka.1),
+            (kb.0.unwrap_or_default(), kb.1),
+        )
+    });
+}
+
 /// An ordering key after every one of `orders`.
 pub fn next_order(orders: impl Iterator<Item = f64>) -> f64 {
     orders.fold(0.0_f64, f64::max).floor() + 1.0
