@@ -14,5 +14,6 @@ pub mod session;
 pub mod stats;
 pub mod sync;
 pub mod theme;
+pub mod workout;
 
 pub use app::{shell, App};

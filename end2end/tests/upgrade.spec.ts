@@ -63,13 +63,21 @@ test('a version-1 replica is upgraded in place: pending edit and cursor kept, no
   const first = await (await page.request.get('/api/sync/pull-changes?schemaVersion=1', { headers: api })).json();
   const push = await page.request.post('/api/sync/push-changes', {
     headers: api,
-    data: { lastPulledAt: first.timestamp, changes: { routines: { created: [{ id: 'server-routine', title: 'From the server', order: 1, default_routine: true }] } } },
+    data: {
+      lastPulledAt: first.timestamp,
+      changes: {
+        routines: { created: [{ id: 'server-routine', title: 'From the server', order: 1, default_routine: true }] },
+        // Schema version 2's column, which the version-1 replica was never sent.
+        custom_exercises: { created: [{ id: 'server-plank', name: 'Weighted plank', category: 'core', equipment: 'other', primary_muscle: 'abs', tracking: 'duration' }] },
+      },
+    },
   });
   expect(push.ok()).toBeTruthy();
   const state = await (await page.request.get('/api/sync/pull-changes?schemaVersion=1', { headers: api })).json();
   const synced1 = (r: Record<string, unknown>) => ({ ...r, _status: 'synced', _changed: '' });
   const records = {
     user_settings: state.changes.user_settings.created.map(synced1),
+    custom_exercises: state.changes.custom_exercises.created.map(synced1),
     routines: [
       ...state.changes.routines.created.map(synced1),
       { id: 'v1-pending', title: 'Made offline before the upgrade', description: '', order: 2, default_routine: false, _status: 'created', _changed: '' },
@@ -85,6 +93,9 @@ test('a version-1 replica is upgraded in place: pending edit and cursor kept, no
   await expect(page.getByTestId('routine-name')).toHaveText(['From the server', 'Made offline before the upgrade']);
   await synced(page);
   expect(pulls[0]).toContain(`lastPulledAt=${state.timestamp}`);
+  // It pulled with WatermelonDB's migration, once: the new column reached the old record.
+  expect(decodeURIComponent(pulls[0])).toContain('migration={"from":1}');
+  expect(state.changes.custom_exercises.created[0].tracking).toBeUndefined();
   const after = await (await page.request.get('/api/sync/pull-changes?schemaVersion=1', { headers: api })).json();
   expect(after.changes.routines.created.map((r: { id: string }) => r.id).sort()).toEqual(['server-routine', 'v1-pending']);
 
@@ -100,13 +111,26 @@ test('a version-1 replica is upgraded in place: pending edit and cursor kept, no
         const req = db.transaction(store).objectStore(store).count();
         req.onsuccess = () => resolve(req.result);
       });
-    const out = { version: db.version, chunks: await count('chunks'), oldRoutines: await count('routines') };
+    const texts: string[] = await new Promise((resolve) => {
+      const req = db.transaction('chunks').objectStore('chunks').getAll();
+      req.onsuccess = () => resolve(req.result.map(String));
+    });
+    const out = {
+      version: db.version,
+      chunks: await count('chunks'),
+      oldRoutines: await count('routines'),
+      tracking: texts.some((t) => t.includes('"tracking":"duration"')),
+    };
     db.close();
     return out;
   }, `ezlift-${me.id}`);
   expect(layout.version).toBe(2);
   expect(layout.chunks).toBeGreaterThanOrEqual(2);
   expect(layout.oldRoutines).toBe(0);
+  expect(layout.tracking).toBe(true);
+  await page.reload();
+  await synced(page);
+  expect(pulls.slice(1).every((u) => !u.includes('migration='))).toBe(true);
 });
 
 test('two tabs editing one record at once keep both edits', async ({ browser }) => {

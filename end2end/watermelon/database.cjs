@@ -3,7 +3,7 @@
 const { Database, Model, appSchema, tableSchema } = require('@nozbe/watermelondb');
 const LokiJSAdapter = require('@nozbe/watermelondb/adapters/lokijs').default;
 
-function databaseFor(schemaJson, adapterOptions) {
+function databaseFor(schemaJson, adapterOptions, migrations) {
   const schema = appSchema({
     version: schemaJson.version,
     tables: schemaJson.tables.map((t) => tableSchema({ name: t.name, columns: t.columns })),
@@ -13,7 +13,7 @@ function databaseFor(schemaJson, adapterOptions) {
     cls.table = t.name;
     return cls;
   });
-  const adapter = new LokiJSAdapter({ schema, useWebWorker: false, ...adapterOptions });
+  const adapter = new LokiJSAdapter({ schema, migrations, useWebWorker: false, ...adapterOptions });
   return new Database({ adapter, modelClasses });
 }
 

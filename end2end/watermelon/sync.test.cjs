@@ -82,12 +82,16 @@ async function device(name, schemaJson) {
   return databaseFor(schemaJson, { useIncrementalIndexedDB: false, dbName: `${name}-${Date.now()}` });
 }
 
-function sync(database, token, log = {}) {
+function sync(database, token, log = {}, options = {}) {
   return synchronize({
     database,
     sendCreatedAsUpdated: true,
-    pullChanges: async ({ lastPulledAt, schemaVersion }) =>
-      api('GET', `/api/sync/pull-changes?lastPulledAt=${lastPulledAt ?? 'null'}&schemaVersion=${schemaVersion}`, token),
+    ...options,
+    pullChanges: async ({ lastPulledAt, schemaVersion, migration }) => {
+      log.migration = migration;
+      const m = encodeURIComponent(JSON.stringify(migration ?? null));
+      return api('GET', `/api/sync/pull-changes?lastPulledAt=${lastPulledAt ?? 'null'}&schemaVersion=${schemaVersion}&migration=${m}`, token);
+    },
     pushChanges: async ({ changes, lastPulledAt }) => {
       const res = await api('POST', '/api/sync/push-changes', token, { changes, lastPulledAt });
       log.rejected = res.experimentalRejectedIds;
@@ -134,8 +138,10 @@ async function dump(db, tables) {
   return out;
 }
 
+/** The server's state as a client of the server's current schema version sees it. */
 async function serverState(token, tables) {
-  const { changes } = await api('GET', '/api/sync/pull-changes?lastPulledAt=null&schemaVersion=1', token);
+  const { version } = await api('GET', '/api/sync/schema');
+  const { changes } = await api('GET', `/api/sync/pull-changes?lastPulledAt=null&schemaVersion=${version}`, token);
   const out = {};
   for (const t of tables) out[t] = [...changes[t].created].sort((a, b) => a.id.localeCompare(b.id));
   return out;
@@ -304,4 +310,61 @@ test('devices that create their own settings converge on the one record', async 
   assert.equal(end.user_settings.length, 1);
   assert.equal(end.user_settings[0].default_rest_seconds, 180);
   for (const d of [a, b, c]) assert.deepEqual(await dump(d, tables), end);
+});
+
+test('schema version 2: a version-1 client syncs unharmed and an upgraded one receives the new column', async () => {
+  const { schemaMigrations, addColumns } = require('@nozbe/watermelondb/Schema/migrations');
+  const { LokiMemoryAdapter } = require('lokijs');
+  const v1 = await api('GET', '/api/sync/schema?version=1');
+  const v2 = await api('GET', '/api/sync/schema?version=2');
+  assert.equal(v1.version, 1);
+  assert.ok(!v1.tables.find((t) => t.name === 'custom_exercises').columns.some((c) => c.name === 'tracking'));
+  assert.ok(v2.tables.find((t) => t.name === 'custom_exercises').columns.some((c) => c.name === 'tracking'));
+  const migrations = schemaMigrations({
+    migrations: [{ toVersion: 2, steps: [addColumns({ table: 'custom_exercises', columns: [{ name: 'tracking', type: 'string', isOptional: true }] })] }],
+  });
+  const { token } = await api('POST', '/api/auth/signup', null, { email: `wm-v2-${Date.now()}@example.com`, password: 'watermelon-sync' });
+  const now = Date.now();
+
+  // A new app (version 2) creates an assisted exercise.
+  const modern = await device('v2-modern', v2);
+  await create(modern, 'custom_exercises', { id: 'customASSISTED00', name: 'Assisted dip', category: 'arms', equipment: 'machine', primary_muscle: 'triceps', created_at: now, updated_at: now, tracking: 'assisted' });
+  await sync(modern, token);
+
+  // An old app (version 1) on a store that outlives it: it never sees the column, and
+  // its edit of the exercise does not erase it.
+  const store = new LokiMemoryAdapter();
+  const adapterOptions = { _testLokiAdapter: store, dbName: `v1-${now}`, useIncrementalIndexedDB: false };
+  const old = databaseFor(v1, adapterOptions, migrations);
+  const log = {};
+  await sync(old, token, log, { migrationsEnabledAtVersion: 1 });
+  const seen = (await old.get('custom_exercises').find('customASSISTED00'))._raw;
+  assert.equal(seen.name, 'Assisted dip');
+  assert.ok(!('tracking' in seen), 'a version-1 client is sent no version-2 column');
+  await update(old, 'custom_exercises', 'customASSISTED00', { name: 'Assisted dip (machine)' });
+  await sync(old, token, log, { migrationsEnabledAtVersion: 1 });
+  let server = await serverState(token, ['custom_exercises']);
+  assert.equal(server.custom_exercises[0].name, 'Assisted dip (machine)');
+  assert.equal(server.custom_exercises[0].tracking, 'assisted', "the v1 push kept the v2 column");
+
+  // The app is upgraded: same store, version-2 schema, WatermelonDB's migration runs and
+  // its next sync is a migration sync that brings the column to the record it already has.
+  let loki;
+  await old.adapter.unsafeExecute({ loki: (l) => { loki = l; } });
+  await new Promise((resolve, reject) => loki.saveDatabase((e) => (e ? reject(e) : resolve())));
+  const upgraded = databaseFor(v2, adapterOptions, migrations);
+  const before = (await upgraded.get('custom_exercises').find('customASSISTED00'))._raw;
+  assert.equal(before.name, 'Assisted dip (machine)', 'the upgrade kept the data');
+  assert.ok(!before.tracking, 'the migrated column starts empty');
+  await sync(upgraded, token, log, { migrationsEnabledAtVersion: 1 });
+  assert.equal(log.migration?.from, 1, 'the upgraded app asked for a migration sync');
+  const after = (await upgraded.get('custom_exercises').find('customASSISTED00'))._raw;
+  assert.equal(after.tracking, 'assisted');
+  assert.equal(after._status, 'synced');
+
+  // Everyone converges on the server's state.
+  await sync(modern, token);
+  server = await serverState(token, ['custom_exercises']);
+  assert.deepEqual(await dump(upgraded, ['custom_exercises']), server);
+  assert.deepEqual(await dump(modern, ['custom_exercises']), server);
 });

@@ -14,7 +14,8 @@ use app::sync::wire::{PullResponse, PushRequest, PushResponse, WireRecord};
 use async_trait::async_trait;
 use common::{TestApp, TestDb};
 use serde_json::{json, Value};
-use std::cell::RefCell;
+use app::model::SCHEMA_VERSION;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -27,6 +28,8 @@ struct HttpRemote<'a> {
     token: String,
     after_pull: RefCell<Option<Hook<'a>>>,
     before_push: RefCell<Option<Hook<'a>>>,
+    /// The schema version this device's build speaks.
+    version: Cell<u32>,
 }
 
 impl<'a> HttpRemote<'a> {
@@ -37,6 +40,7 @@ impl<'a> HttpRemote<'a> {
             token: token.to_owned(),
             after_pull: RefCell::new(None),
             before_push: RefCell::new(None),
+            version: Cell::new(SCHEMA_VERSION),
         }
     }
 }
@@ -53,13 +57,21 @@ async fn decode<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Resul
 
 #[async_trait(?Send)]
 impl Remote for HttpRemote<'_> {
-    async fn pull(&self, since: Option<i64>) -> Result<PullResponse, RemoteError> {
+    async fn pull(
+        &self,
+        since: Option<i64>,
+        migrated_from: Option<u32>,
+    ) -> Result<PullResponse, RemoteError> {
         let since = since.map_or("null".to_owned(), |s| s.to_string());
+        let migration = migrated_from.map_or(String::new(), |from| {
+            format!("&migration=%7B%22from%22%3A{from}%7D")
+        });
         let res = self
             .http
             .get(format!(
-                "{}/api/sync/pull-changes?lastPulledAt={since}&schemaVersion=1",
-                self.base
+                "{}/api/sync/pull-changes?lastPulledAt={since}&schemaVersion={}{migration}",
+                self.base,
+                self.version.get()
             ))
             .header("x-jwt-token", &self.token)
             .send()
@@ -471,5 +483,32 @@ async fn a_remote_delete_removes_local_descendants(db: TestDb) {
         .discard("log_exercise", "le-elsewhere")
         .await
         .unwrap();
+    assert_converged(&app, &token, &[&a, &b]).await;
+}
+
+/// A replica last synced by a version-1 build asks, once upgraded, for what version 2
+/// added (WatermelonDB's migration sync) and gets the new column of records that did not
+/// change since.
+#[tokio::test]
+async fn an_upgraded_replica_receives_the_columns_its_old_pulls_left_out() {
+    let (base, token, app) = serve(TestDb::sqlite()).await;
+    let ((a, ra), (b, rb)) = two_devices(&base, &token);
+    let plank = json!({ "id": "c1", "name": "Plank (weighted)", "category": "core", "equipment": "other", "primary_muscle": "abs", "created_at": 1, "updated_at": 1, "tracking": "duration" });
+    a.create("custom_exercises", raw(plank)).await;
+    sync(&a, &ra).await.unwrap();
+
+    // B runs a version-1 build: its replica has the record without the column.
+    rb.version.set(1);
+    sync(&b, &rb).await.unwrap();
+    b.store.pulled_with(1);
+    assert!(b.records("custom_exercises")[0].raw.get("tracking").is_none());
+
+    // B's build is upgraded: its next pull, from the same cursor, carries the column.
+    rb.version.set(SCHEMA_VERSION);
+    let report = sync(&b, &rb).await.unwrap();
+    assert_eq!(report.pulled, 1);
+    assert_eq!(b.records("custom_exercises")[0].raw["tracking"], "duration");
+    // Once migrated, pulls are plain again.
+    assert_eq!(sync(&b, &rb).await.unwrap().pulled, 0);
     assert_converged(&app, &token, &[&a, &b]).await;
 }

@@ -43,6 +43,7 @@ async fn records_are_the_users_live_rows(db: TestDb) {
             server::sync::PullQuery {
                 last_pulled_at: None,
                 schema_version: 1,
+                migrated_from: None,
             },
         )
         .await

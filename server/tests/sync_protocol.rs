@@ -19,6 +19,7 @@ on_both_backends!(
     one_settings_record_per_user,
     malformed_pushes_write_nothing,
     incremental_pull_collapses_per_record,
+    version_1_clients_never_see_or_erase_version_2_columns,
 );
 
 async fn user(app: &TestApp, name: &str) -> String {
@@ -88,12 +89,12 @@ async fn first_pull_returns_current_state_as_created(db: TestDb) {
     }
     let res = app
         .get(
-            "/api/sync/pull-changes?lastPulledAt=null&schemaVersion=2",
+            "/api/sync/pull-changes?lastPulledAt=null&schemaVersion=3",
             &[("x-jwt-token", &token)],
         )
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
-    assert!(res.text().contains("schemaVersion 2"));
+    assert!(res.text().contains("schemaVersion 3"));
     let res = app
         .get(
             "/api/sync/pull-changes?lastPulledAt=soon",
@@ -115,7 +116,7 @@ fn sample() -> Value {
         "logs": { "created": [{ "id": "l1", "workout_id": "w1", "workout_title": "Push", "notes": "good", "session_date": 1700000000000_i64, "duration": 3600, "is_imported": false, "imported_at": null, "created_at": 3, "updated_at": 4 }] },
         "log_exercise": { "created": [{ "id": "le1", "log_id": "l1", "exercise_id": "custom-1", "order": 0, "notes": null, "superset_group": 1 }] },
         "log_exercise_sets": { "created": [{ "id": "les1", "log_exercise_id": "le1", "order": 0, "set_type": "normal", "reps": 8, "weight": 102.5, "duration": null, "distance": null, "rpe": null, "completed": true, "notes": null }] },
-        "custom_exercises": { "created": [{ "id": "custom-1", "name": "Zercher squat", "category": "legs", "equipment": "barbell", "primary_muscle": "quads", "created_at": 5, "updated_at": 6 }] },
+        "custom_exercises": { "created": [{ "id": "custom-1", "name": "Zercher squat", "category": "legs", "equipment": "barbell", "primary_muscle": "quads", "created_at": 5, "updated_at": 6, "tracking": "weight_reps" }] },
         "user_settings": { "updated": [] },
     })
 }
@@ -650,4 +651,96 @@ async fn incremental_pull_collapses_per_record(db: TestDb) {
     assert_eq!(inc["updated"].as_array().unwrap().len(), 1);
     assert_eq!(inc["updated"][0]["title"], "v3");
     assert_eq!(inc["deleted"], json!(["gone"]));
+}
+
+/// Pulls with an explicit schema version (and WatermelonDB's `migration`, if any).
+async fn pull_as(app: &TestApp, token: &str, since: Option<i64>, version: u32, migration: &str) -> Value {
+    let since = since.map_or("null".to_owned(), |n| n.to_string());
+    let res = app
+        .get(
+            &format!("/api/sync/pull-changes?lastPulledAt={since}&schemaVersion={version}{migration}"),
+            &[("x-jwt-token", token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    res.json()
+}
+
+/// Schema version 2 adds `custom_exercises.tracking` (DESIGN.md §4 "Schema versions").
+async fn version_1_clients_never_see_or_erase_version_2_columns(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let token = user(&app, "ann").await;
+    let before = cursor(&app, &token).await;
+    let exercise = json!({ "id": "c1", "name": "Ring dip", "category": "arms", "equipment": "other", "primary_muscle": "triceps", "created_at": 1, "updated_at": 1, "tracking": "reps" });
+    let res = app
+        .post_json(
+            "/api/sync/push-changes?schemaVersion=2",
+            json!({ "lastPulledAt": before, "changes": { "custom_exercises": { "created": [exercise] } } }),
+            &[("x-jwt-token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+
+    // A version-1 client never sees the column, in a first or an incremental pull.
+    let v1 = pull_as(&app, &token, None, 1, "").await;
+    let record = &v1["changes"]["custom_exercises"]["created"][0];
+    assert_eq!(record["name"], "Ring dip");
+    assert!(record.get("tracking").is_none(), "{record}");
+    let v1_cursor = v1["timestamp"].as_i64().unwrap();
+    let inc = pull_as(&app, &token, Some(before), 1, "").await;
+    assert!(inc["changes"]["custom_exercises"]["updated"][0].get("tracking").is_none());
+    let v2 = pull_as(&app, &token, None, 2, "").await;
+    assert_eq!(v2["changes"]["custom_exercises"]["created"][0]["tracking"], "reps");
+
+    // Its pushes (with or without a version: mobile apps send none) keep the value.
+    for (n, url) in ["/api/sync/push-changes?schemaVersion=1", "/api/sync/push-changes"].iter().enumerate() {
+        let last = cursor(&app, &token).await;
+        let update = json!({ "id": "c1", "name": format!("Ring dip {n}"), "category": "arms", "equipment": "other", "primary_muscle": "triceps", "created_at": 1, "updated_at": 2 + n, "_status": "updated", "_changed": "name,updated_at" });
+        let res = app
+            .post_json(url, json!({ "lastPulledAt": last, "changes": { "custom_exercises": { "updated": [update] } } }), &[("x-jwt-token", &token)])
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{url}: {}", res.text());
+        let now = pull_as(&app, &token, None, 2, "").await;
+        let record = &now["changes"]["custom_exercises"]["created"][0];
+        assert_eq!(record["name"], format!("Ring dip {n}"), "{url}");
+        assert_eq!(record["tracking"], "reps", "{url}: the v1 push erased the v2 column");
+    }
+    // A version-1 client may even send the column: it is not its to set.
+    let last = cursor(&app, &token).await;
+    let res = app
+        .post_json(
+            "/api/sync/push-changes?schemaVersion=1",
+            json!({ "lastPulledAt": last, "changes": { "custom_exercises": { "updated": [{ "id": "c1", "tracking": null }] } } }),
+            &[("x-jwt-token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let now = pull_as(&app, &token, None, 2, "").await;
+    assert_eq!(now["changes"]["custom_exercises"]["created"][0]["tracking"], "reps");
+
+    // A client upgraded from version 1 pulls from its old cursor with `migration`: the
+    // records with the new column come along although they did not change since; other
+    // tables do not.
+    let latest = cursor(&app, &token).await;
+    let plain = pull_as(&app, &token, Some(latest), 2, "").await;
+    assert_eq!(plain["changes"]["custom_exercises"]["updated"], json!([]));
+    let migration = "&migration=%7B%22from%22%3A1%2C%22tables%22%3A%5B%5D%2C%22columns%22%3A%5B%7B%22table%22%3A%22custom_exercises%22%2C%22columns%22%3A%5B%22tracking%22%5D%7D%5D%7D";
+    let migrated = pull_as(&app, &token, Some(latest), 2, migration).await;
+    let updated = migrated["changes"]["custom_exercises"]["updated"].as_array().unwrap();
+    assert_eq!(updated.len(), 1);
+    assert_eq!(updated[0]["tracking"], "reps");
+    assert_eq!(migrated["changes"]["user_settings"]["updated"], json!([]));
+    assert_eq!(migrated["changes"]["custom_exercises"]["created"], json!([]));
+    // From its very old cursor too: one entry per record, never the same id twice.
+    let migrated = pull_as(&app, &token, Some(v1_cursor - 1), 2, migration).await;
+    assert_eq!(ids(&migrated["changes"]["custom_exercises"]["updated"]), ["c1"]);
+    // A malformed migration is a 400 that names it.
+    let res = app
+        .get(
+            &format!("/api/sync/pull-changes?lastPulledAt={latest}&schemaVersion=2&migration=%7B"),
+            &[("x-jwt-token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.text().contains("migration"), "{}", res.text());
 }

@@ -44,6 +44,9 @@ pub struct LibraryExercise {
     pub primary_muscle: String,
     #[serde(default)]
     pub secondary_muscles: Vec<String>,
+    /// Absent in a cache written before schema version 2: weight × reps.
+    #[serde(default)]
+    pub tracking: super::Tracking,
 }
 
 impl LibraryExercise {
@@ -79,6 +82,7 @@ mod tests {
             equipment: "barbell".into(),
             primary_muscle: "quads".into(),
             secondary_muscles: vec!["glutes".into()],
+            tracking: Default::default(),
         };
         assert!(squat.matches("squat GLUTES"));
         assert!(!squat.matches("dumbbell"));

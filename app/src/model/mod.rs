@@ -4,10 +4,12 @@ pub mod column;
 pub mod exercises;
 pub mod ids;
 pub mod tables;
+pub mod tracking;
 pub mod units;
 
 pub use column::{Column, ColumnKind, ColumnType, Field, Record};
 pub use exercises::LibraryExercise;
 pub use ids::RecordId;
 pub use tables::{records, ColumnDef, ParentRef, TableDef, SCHEMA_VERSION, TABLES};
+pub use tracking::Tracking;
 pub use units::{DistanceUnit, SetType, WeightUnit};

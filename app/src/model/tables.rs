@@ -25,7 +25,7 @@
 //! ```
 
 /// The schema version this build speaks. Clients newer than this are refused.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub use super::column::ColumnKind;
 use super::column::{Column, ColumnType, Record};
@@ -298,7 +298,8 @@ tables! {
     }
     parents { log_exercise_id -> log_exercise }
 
-    /// An exercise a user added (or an import created).
+    /// An exercise a user added (or an import created). `tracking` (schema version 2):
+    /// what a set of it records, a [`crate::model::Tracking`].
     CustomExercise custom_exercises {
         name: String,
         category: String,
@@ -306,6 +307,7 @@ tables! {
         primary_muscle: String,
         created_at: i64,
         updated_at: i64,
+        tracking: String = since 2,
     }
     parents {}
 }

@@ -6,7 +6,7 @@ use crate::model::tables::{
     custom_exercises as custom, routine_workouts as links, routines, workout_exercise as planned,
     workout_exercise_sets as sets, workouts,
 };
-use crate::model::{Field, SetType};
+use crate::model::{Field, SetType, Tracking};
 use crate::replica::edit::{create, delete, move_in, next_order, update};
 use crate::replica::Op;
 use std::collections::BTreeSet;
@@ -261,6 +261,7 @@ pub fn new_custom_exercise(
     category: &str,
     equipment: &str,
     muscle: &str,
+    tracking: Tracking,
     now: i64,
 ) -> Vec<Op> {
     vec![create(
@@ -271,6 +272,7 @@ pub fn new_custom_exercise(
             custom::category.to(category.to_owned()),
             custom::equipment.to(equipment.to_owned()),
             custom::primary_muscle.to(muscle.trim().to_owned()),
+            custom::tracking.to(tracking.as_str().to_owned()),
             custom::created_at.to(now),
             custom::updated_at.to(now),
         ],

@@ -9,7 +9,7 @@ use crate::model::tables::{
     custom_exercises, routine_workouts, routines, user_settings, workout_exercise,
     workout_exercise_sets, workouts,
 };
-use crate::model::{DistanceUnit, SetType, WeightUnit};
+use crate::model::{DistanceUnit, SetType, Tracking, WeightUnit};
 use crate::replica::edit::list_order;
 use crate::replica::{query_snapshot, Query, Snapshot};
 
@@ -85,6 +85,7 @@ pub struct CustomExercise {
     pub category: String,
     pub equipment: String,
     pub primary_muscle: String,
+    pub tracking: Tracking,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -197,6 +198,7 @@ impl Program {
                 category: text(&c.category),
                 equipment: text(&c.equipment),
                 primary_muscle: text(&c.primary_muscle),
+                tracking: Tracking::parse(c.tracking.as_deref()),
             })
             .collect();
         let settings = q.all::<UserSettings>().next().cloned().unwrap_or_default();

@@ -28,6 +28,8 @@ const LIBRARY: &str = "exercise_library";
 /// The meta key of the changes set aside (a JSON list of [`SetAside`]).
 const SET_ASIDE: &str = "set_aside";
 const CURSOR: &str = "last_pulled_at";
+/// The schema version the cursor was pulled with: earlier builds wrote theirs on open.
+const PULLED_VERSION: &str = "schema_version";
 
 #[derive(Debug, Clone)]
 pub struct ReplicaError(pub String);
@@ -112,10 +114,6 @@ impl IdbStore {
                 Some(&JsValue::from_str("client_id")),
             )?;
         }
-        meta.put(
-            &JsValue::from(SCHEMA_VERSION),
-            Some(&JsValue::from_str("schema_version")),
-        )?;
         tx.commit()?.await?;
         Ok(())
     }
@@ -212,6 +210,13 @@ impl Persistence for IdbStore {
                 ),
                 MetaWrite::Library(text) => (LIBRARY, Some(JsValue::from_str(&text))),
             };
+            if key == CURSOR {
+                // The cursor and the version it was pulled with change together.
+                meta.put(
+                    &JsValue::from(SCHEMA_VERSION),
+                    Some(&JsValue::from_str(PULLED_VERSION)),
+                )?;
+            }
             match value {
                 Some(v) => {
                     meta.put(&v, Some(&JsValue::from_str(key)))?;
@@ -256,6 +261,13 @@ impl Persistence for IdbStore {
     async fn last_pulled_at(&self) -> Result<Option<i64>> {
         let value = self.meta(CURSOR).await?;
         Ok(value.and_then(|v| v.as_f64()).map(|v| v as i64))
+    }
+
+    async fn pulled_version(&self) -> Result<u32> {
+        let value = self.meta(PULLED_VERSION).await?;
+        Ok(value
+            .and_then(|v| v.as_f64())
+            .map_or(SCHEMA_VERSION, |v| v as u32))
     }
 
     async fn set_aside(&self) -> Result<Vec<SetAside>> {

@@ -5,6 +5,7 @@
 //! order of memory and storage.
 
 use super::chunks::{self, ChunkKey};
+use crate::model::SCHEMA_VERSION;
 use super::{apply_ops_to, with_descendants, Op, Tables};
 use crate::sync::engine::{
     apply_pull_to, discard_in, finish_push_on, LocalStore, SetAside, TableRecord,
@@ -72,6 +73,9 @@ pub trait Persistence {
 
     async fn last_pulled_at(&self) -> Result<Option<i64>, Self::Error>;
 
+    /// The schema version the cursor was pulled with (this build's when none is stored).
+    async fn pulled_version(&self) -> Result<u32, Self::Error>;
+
     async fn set_aside(&self) -> Result<Vec<SetAside>, Self::Error>;
 }
 
@@ -107,10 +111,17 @@ pub fn rewrite(
 pub struct MemoryChunks {
     chunks: RefCell<BTreeMap<ChunkKey, String>>,
     cursor: Cell<Option<i64>>,
+    /// `None`: this build's version.
+    pulled_version: Cell<Option<u32>>,
     aside: RefCell<Vec<SetAside>>,
 }
 
 impl MemoryChunks {
+    /// A store whose cursor was pulled by an older build, speaking `version`.
+    pub fn pulled_with(&self, version: u32) {
+        self.pulled_version.set(Some(version));
+    }
+
     fn load(&self, keys: &BTreeSet<ChunkKey>) -> Tables {
         let stored = self.chunks.borrow();
         let mut tables = Tables::new();
@@ -145,7 +156,10 @@ impl Persistence for MemoryChunks {
         }
         for write in meta {
             match write {
-                MetaWrite::Cursor(c) => self.cursor.set(c),
+                MetaWrite::Cursor(c) => {
+                    self.cursor.set(c);
+                    self.pulled_version.set(None);
+                }
                 MetaWrite::Aside(list) => *self.aside.borrow_mut() = list,
                 MetaWrite::Library(_) => {}
             }
@@ -164,6 +178,10 @@ impl Persistence for MemoryChunks {
 
     async fn last_pulled_at(&self) -> Result<Option<i64>, Self::Error> {
         Ok(self.cursor.get())
+    }
+
+    async fn pulled_version(&self) -> Result<u32, Self::Error> {
+        Ok(self.pulled_version.get().unwrap_or(SCHEMA_VERSION))
     }
 
     async fn set_aside(&self) -> Result<Vec<SetAside>, Self::Error> {
@@ -277,6 +295,10 @@ impl<P: Persistence> LocalStore for Synced<'_, P> {
 
     async fn last_pulled_at(&self) -> Result<Option<i64>, P::Error> {
         self.replica.store.last_pulled_at().await
+    }
+
+    async fn pulled_version(&self) -> Result<u32, P::Error> {
+        self.replica.store.pulled_version().await
     }
 
     async fn apply_pull(&self, pull: PullResponse, full: bool) -> Result<(), P::Error> {

@@ -71,10 +71,18 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, RemoteError>
 
 #[async_trait(?Send)]
 impl Remote for FetchRemote {
-    async fn pull(&self, last_pulled_at: Option<i64>) -> Result<PullResponse, RemoteError> {
+    async fn pull(
+        &self,
+        last_pulled_at: Option<i64>,
+        migrated_from: Option<u32>,
+    ) -> Result<PullResponse, RemoteError> {
         let since = last_pulled_at.map_or_else(|| "null".to_owned(), |t| t.to_string());
-        let url =
+        let mut url =
             format!("/api/sync/pull-changes?lastPulledAt={since}&schemaVersion={SCHEMA_VERSION}");
+        if let Some(from) = migrated_from {
+            // WatermelonDB's shape, URL-encoded: {"from":n}.
+            url.push_str(&format!("&migration=%7B%22from%22%3A{from}%7D"));
+        }
         let body = send("GET", &url, None).await?;
         // Where "pull arrived → Synced on screen" starts (what the benchmark reads).
         super::runtime::mark("ezlift:pull-received");

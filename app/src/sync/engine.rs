@@ -4,7 +4,7 @@
 
 use super::record::{after_push, merge_remote, LocalRecord, Status};
 use super::wire::{ChangeSet, ErrorBody, PullResponse, PushRequest, PushResponse, RefusedRecord};
-use crate::model::tables::table;
+use crate::model::tables::{table, SCHEMA_VERSION};
 use crate::replica::with_descendants;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -63,6 +63,10 @@ pub trait LocalStore {
     type Error: fmt::Display;
 
     async fn last_pulled_at(&self) -> Result<Option<i64>, Self::Error>;
+
+    /// The schema version of the last applied pull: when older than this build's, the next
+    /// pull asks for what the versions since added (WatermelonDB's migration sync).
+    async fn pulled_version(&self) -> Result<u32, Self::Error>;
 
     /// Applies a pull (see [`merge_remote`]; a remote delete removes the local record and
     /// everything under it, pending or not) and stores its cursor, all in one transaction.
@@ -152,7 +156,13 @@ impl RemoteError {
 /// The two sync endpoints.
 #[async_trait(?Send)]
 pub trait Remote {
-    async fn pull(&self, last_pulled_at: Option<i64>) -> Result<PullResponse, RemoteError>;
+    /// `migrated_from`: the schema version the replica last pulled with, when older than
+    /// [`SCHEMA_VERSION`] (sent as WatermelonDB's `migration`).
+    async fn pull(
+        &self,
+        last_pulled_at: Option<i64>,
+        migrated_from: Option<u32>,
+    ) -> Result<PullResponse, RemoteError>;
     async fn push(&self, request: &PushRequest) -> Result<PushResponse, RemoteError>;
 }
 
@@ -266,7 +276,15 @@ pub async fn synchronize<S: LocalStore, R: Remote>(
     loop {
         report.attempts += 1;
         let since = store.last_pulled_at().await.map_err(SyncError::Local)?;
-        let pull = remote.pull(since).await.map_err(SyncError::Remote)?;
+        let migrated_from = match since {
+            Some(_) => Some(store.pulled_version().await.map_err(SyncError::Local)?)
+                .filter(|v| *v < SCHEMA_VERSION),
+            None => None,
+        };
+        let pull = remote
+            .pull(since, migrated_from)
+            .await
+            .map_err(SyncError::Remote)?;
         report.pulled += count(&pull);
         let pulled_at = pull.timestamp;
         store

@@ -3,6 +3,7 @@
 
 use crate::store::{Store, StoreResult};
 use app::model::exercises::{LibraryExercise, CATEGORIES, EQUIPMENT};
+use app::model::Tracking;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ struct CsvRow {
     equipment: String,
     primary_muscle: String,
     secondary_muscles: String,
+    tracking: String,
 }
 
 /// Parses the built-in catalogue, checking ids and vocabularies so a typo fails the build's
@@ -39,6 +41,10 @@ pub fn builtin() -> Result<Vec<LibraryExercise>, String> {
         if !EQUIPMENT.contains(&r.equipment.as_str()) {
             return Err(format!("{}: unknown equipment {:?}", r.id, r.equipment));
         }
+        let tracking = Tracking::ALL
+            .into_iter()
+            .find(|t| t.as_str() == r.tracking)
+            .ok_or_else(|| format!("{}: unknown tracking {:?}", r.id, r.tracking))?;
         rows.push(LibraryExercise {
             id: r.id,
             name: r.name,
@@ -52,6 +58,7 @@ pub fn builtin() -> Result<Vec<LibraryExercise>, String> {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            tracking,
         });
     }
     Ok(rows)
@@ -122,6 +129,12 @@ mod tests {
         assert!(rows
             .iter()
             .all(|r| !r.primary_muscle.is_empty() && !r.name.is_empty()));
+        let tracking = |id: &str| rows.iter().find(|r| r.id == id).unwrap().tracking;
+        assert_eq!(tracking("barbell-bench-press"), Tracking::WeightReps);
+        assert_eq!(tracking("pull-up"), Tracking::Reps);
+        assert_eq!(tracking("assisted-pull-up"), Tracking::Assisted);
+        assert_eq!(tracking("plank"), Tracking::Duration);
+        assert_eq!(tracking("outdoor-run"), Tracking::DistanceDuration);
     }
 
     #[test]

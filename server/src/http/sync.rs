@@ -22,13 +22,21 @@ pub fn router() -> Router<AppState> {
 
 /// The synced schema in WatermelonDB's `appSchema` terms, generated from the registry, so
 /// clients (and the compatibility test) build their local schema from the one definition.
-async fn schema() -> Json<Value> {
+/// `?version=1` gives an older version's schema (what a client of that version has).
+async fn schema(
+    params: Result<Query<SchemaParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(params) = params?;
+    let version = match params.version.as_deref() {
+        None => SCHEMA_VERSION,
+        Some(v) => parse_schema_version(Some(v)).map_err(ApiError::BadRequest)?,
+    };
     let tables: Vec<Value> = TABLES
         .iter()
+        .filter(|t| t.since <= version)
         .map(|t| {
             let columns: Vec<Value> = t
-                .columns
-                .iter()
+                .columns_for(version)
                 .map(|c| {
                     let kind = match c.kind {
                         ColumnKind::Text => "string",
@@ -43,7 +51,12 @@ async fn schema() -> Json<Value> {
             json!({ "name": t.name, "columns": columns })
         })
         .collect();
-    Json(json!({ "version": SCHEMA_VERSION, "tables": tables }))
+    Ok(Json(json!({ "version": version, "tables": tables })))
+}
+
+#[derive(Debug, Deserialize)]
+struct SchemaParams {
+    version: Option<String>,
 }
 
 /// Query parameters as WatermelonDB clients send them (strings: `"null"` is common).
@@ -53,6 +66,7 @@ struct SyncParams {
     last_pulled_at: Option<String>,
     #[serde(rename = "schemaVersion")]
     schema_version: Option<String>,
+    migration: Option<String>,
 }
 
 async fn pull(
@@ -64,6 +78,7 @@ async fn pull(
     let query = parse_pull_query(
         params.last_pulled_at.as_deref(),
         params.schema_version.as_deref(),
+        params.migration.as_deref(),
     )
     .map_err(ApiError::BadRequest)?;
     Ok(Json(state.store.pull(&user.user_id, query).await?))

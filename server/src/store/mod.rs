@@ -12,7 +12,7 @@ pub mod sql;
 mod sqlite;
 mod sync;
 
-use app::model::LibraryExercise;
+use app::model::{LibraryExercise, Tracking};
 use app::model::{tables::table, ColumnKind, SCHEMA_VERSION};
 use app::sync::wire::{PullResponse, PushResponse};
 use async_trait::async_trait;
@@ -311,10 +311,11 @@ impl Store for SqlStore {
         for row in rows {
             tx.execute(
                 "insert into exercises (id, name, category, equipment, primary_muscle, \
-                 secondary_muscles) values ($1, $2, $3, $4, $5, $6) on conflict (id) do update \
+                 secondary_muscles, tracking) values ($1, $2, $3, $4, $5, $6, $7) \
+                 on conflict (id) do update \
                  set name = excluded.name, category = excluded.category, \
                  equipment = excluded.equipment, primary_muscle = excluded.primary_muscle, \
-                 secondary_muscles = excluded.secondary_muscles",
+                 secondary_muscles = excluded.secondary_muscles, tracking = excluded.tracking",
                 vec![
                     SqlValue::text(&row.id),
                     SqlValue::text(&row.name),
@@ -322,6 +323,7 @@ impl Store for SqlStore {
                     SqlValue::text(&row.equipment),
                     SqlValue::text(&row.primary_muscle),
                     SqlValue::text(row.secondary_muscles.join(",")),
+                    SqlValue::text(row.tracking.as_str()),
                 ],
             )
             .await?;
@@ -335,10 +337,10 @@ impl Store for SqlStore {
         let mut tx = self.backend.begin().await?;
         let rows = tx
             .fetch(
-                "select id, name, category, equipment, primary_muscle, secondary_muscles \
-                 from exercises order by name, id",
+                "select id, name, category, equipment, primary_muscle, secondary_muscles, \
+                 tracking from exercises order by name, id",
                 vec![],
-                &[ColumnKind::Text; 6],
+                &[ColumnKind::Text; 7],
             )
             .await?;
         tx.commit().await?;
@@ -350,6 +352,7 @@ impl Store for SqlStore {
                 let (id, name, category, equipment, primary_muscle) =
                     (next(), next(), next(), next(), next());
                 let secondary = next();
+                let tracking = Tracking::parse(Some(&next()));
                 LibraryExercise {
                     id,
                     name,
@@ -361,6 +364,7 @@ impl Store for SqlStore {
                         .filter(|s| !s.is_empty())
                         .map(str::to_owned)
                         .collect(),
+                    tracking,
                 }
             })
             .collect())

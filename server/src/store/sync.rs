@@ -389,6 +389,36 @@ pub async fn live_records(
         .collect())
 }
 
+/// Adds to an incremental pull every live record of the tables, or with the columns,
+/// that versions after `from` introduced: the client has them without those values (or
+/// not at all). They go in `updated`, which WatermelonDB creates when missing, and replace
+/// any entry of the same record (the live record is the latest state anyway).
+async fn migrate(
+    db: &mut dyn Db,
+    user_id: &str,
+    changes: &mut BTreeMap<String, TableChanges>,
+    from: u32,
+    version: u32,
+) -> StoreResult<()> {
+    let affected = TABLES.iter().filter(|t| {
+        t.since <= version
+            && (t.since > from || t.columns_for(version).any(|c| c.since > from))
+    });
+    for t in affected {
+        let records = live_records(db, user_id, t, version).await?;
+        let entry = changes.entry(t.name.to_owned()).or_default();
+        let fresh: HashSet<&str> = records
+            .iter()
+            .filter_map(|r| r.get("id").and_then(serde_json::Value::as_str))
+            .collect();
+        entry
+            .updated
+            .retain(|r| !r.get("id").and_then(serde_json::Value::as_str).is_some_and(|id| fresh.contains(id)));
+        entry.updated.extend(records);
+    }
+    Ok(())
+}
+
 pub async fn pull(db: &mut dyn Db, user_id: &str, query: PullQuery) -> StoreResult<PullResponse> {
     let cursor = db
         .fetch_value(
@@ -459,6 +489,9 @@ pub async fn pull(db: &mut dyn Db, user_id: &str, query: PullQuery) -> StoreResu
                     );
                 }
                 entry.updated.push(record);
+            }
+            if let Some(from) = query.migrated_from {
+                migrate(db, user_id, &mut changes, from, version).await?;
             }
         }
     }

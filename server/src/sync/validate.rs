@@ -226,11 +226,16 @@ pub struct PullQuery {
     /// `None` for a first pull (absent, `0`, `null` or `"null"`).
     pub last_pulled_at: Option<i64>,
     pub schema_version: u32,
+    /// WatermelonDB's migration sync: the schema version the client last pulled with,
+    /// when older than `schema_version`. The pull then also carries every record of the
+    /// tables and columns added since, which the client's earlier pulls left out.
+    pub migrated_from: Option<u32>,
 }
 
 pub fn parse_pull_query(
     last_pulled_at: Option<&str>,
     schema_version: Option<&str>,
+    migration: Option<&str>,
 ) -> Result<PullQuery, String> {
     let last_pulled_at =
         match last_pulled_at.map(str::trim) {
@@ -241,10 +246,34 @@ pub fn parse_pull_query(
             .filter(|n| *n > 0),
         };
     let schema_version = parse_schema_version(schema_version)?;
+    let migrated_from = parse_migration(migration)?.filter(|from| *from < schema_version);
     Ok(PullQuery {
         last_pulled_at,
         schema_version,
+        migrated_from,
     })
+}
+
+/// WatermelonDB sends `migration` as JSON: `null`, or `{"from": n, "tables": […],
+/// "columns": [{"table", "columns"}]}`. Only `from` matters: this server knows what each
+/// version added, so the lists are not trusted to be complete.
+fn parse_migration(raw: Option<&str>) -> Result<Option<u32>, String> {
+    let raw = match raw.map(str::trim) {
+        None | Some("" | "null" | "undefined") => return Ok(None),
+        Some(s) => s,
+    };
+    let value: Value = serde_json::from_str(raw)
+        .map_err(|e| format!("migration must be JSON (null or an object with from): {e}"))?;
+    match value {
+        Value::Null => Ok(None),
+        Value::Object(fields) => fields
+            .get("from")
+            .and_then(Value::as_u64)
+            .filter(|v| (1..=u64::from(u32::MAX)).contains(v))
+            .map(|v| Some(v as u32))
+            .ok_or_else(|| "migration.from must be the schema version last pulled with".into()),
+        _ => Err("migration must be null or an object with from".into()),
+    }
 }
 
 /// A missing version means the first one; a newer one than ours is refused.
@@ -378,19 +407,41 @@ mod tests {
     fn pull_query_forms() {
         for first in [None, Some("0"), Some("null"), Some("")] {
             assert_eq!(
-                parse_pull_query(first, Some("1")).unwrap().last_pulled_at,
+                parse_pull_query(first, Some("1"), None)
+                    .unwrap()
+                    .last_pulled_at,
                 None
             );
         }
         assert_eq!(
-            parse_pull_query(Some("42"), None).unwrap().last_pulled_at,
+            parse_pull_query(Some("42"), None, None)
+                .unwrap()
+                .last_pulled_at,
             Some(42)
         );
-        assert!(parse_pull_query(Some("-1"), None).is_err());
-        assert!(parse_pull_query(Some("abc"), None).is_err());
-        assert!(parse_pull_query(None, Some("2"))
+        assert!(parse_pull_query(Some("-1"), None, None).is_err());
+        assert!(parse_pull_query(Some("abc"), None, None).is_err());
+        assert!(parse_pull_query(None, Some("3"), None)
             .unwrap_err()
             .contains("newer"));
-        assert!(parse_pull_query(None, Some("0")).is_err());
+        assert!(parse_pull_query(None, Some("0"), None).is_err());
+    }
+
+    #[test]
+    fn migration_forms() {
+        let from = |m: Option<&str>, v: &str| {
+            parse_pull_query(Some("42"), Some(v), m).map(|q| q.migrated_from)
+        };
+        for none in [None, Some("null"), Some(""), Some("undefined")] {
+            assert_eq!(from(none, "2"), Ok(None));
+        }
+        let wm = r#"{"from":1,"tables":[],"columns":[{"table":"custom_exercises","columns":["tracking"]}]}"#;
+        assert_eq!(from(Some(wm), "2"), Ok(Some(1)));
+        // Nothing to migrate when the client is not newer than what it last pulled with.
+        assert_eq!(from(Some(r#"{"from":2}"#), "2"), Ok(None));
+        for bad in ["{", "[]", "{}", r#"{"from":0}"#, r#"{"from":"1"}"#] {
+            let message = from(Some(bad), "2").unwrap_err();
+            assert!(message.contains("migration"), "{bad}: {message}");
+        }
     }
 }

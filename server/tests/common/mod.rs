@@ -152,7 +152,10 @@ impl TestApp {
         let since = last_pulled_at.map_or("null".to_owned(), |n| n.to_string());
         let res = self
             .get(
-                &format!("/api/sync/pull-changes?lastPulledAt={since}&schemaVersion=1"),
+                &format!(
+                    "/api/sync/pull-changes?lastPulledAt={since}&schemaVersion={}",
+                    app::model::SCHEMA_VERSION
+                ),
                 &[("x-jwt-token", token)],
             )
             .await;

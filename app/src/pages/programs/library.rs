@@ -3,6 +3,7 @@
 
 use super::use_builder;
 use crate::model::exercises::{LibraryExercise, CATEGORIES, EQUIPMENT};
+use crate::model::Tracking;
 use crate::programs::edits as p;
 use crate::replica::new_id;
 use leptos::prelude::*;
@@ -30,6 +31,7 @@ pub fn ExercisePicker(workout_id: String) -> impl IntoView {
                     equipment: c.equipment.clone(),
                     primary_muscle: c.primary_muscle.clone(),
                     secondary_muscles: Vec::new(),
+                    tracking: c.tracking,
                 })
                 .collect()
         });
@@ -53,6 +55,7 @@ pub fn ExercisePicker(workout_id: String) -> impl IntoView {
     let category = RwSignal::new(CATEGORIES[0].to_owned());
     let equipment = RwSignal::new(EQUIPMENT[0].to_owned());
     let muscle = RwSignal::new(String::new());
+    let tracking = RwSignal::new(Tracking::default());
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let n = name.get_untracked();
@@ -67,6 +70,7 @@ pub fn ExercisePicker(workout_id: String) -> impl IntoView {
                 &category.get_untracked(),
                 &equipment.get_untracked(),
                 &muscle.get_untracked(),
+                tracking.get_untracked(),
                 now,
             );
             ops.extend(p::add_exercise(
@@ -147,6 +151,14 @@ pub fn ExercisePicker(workout_id: String) -> impl IntoView {
                     <label for="custom-muscle">"Primary muscle"</label>
                     <input id="custom-muscle" type="text"
                         prop:value=move || muscle.get() on:input=move |ev| muscle.set(event_target_value(&ev)) />
+                    <label for="custom-tracking">"Records"</label>
+                    <select id="custom-tracking" data-testid="custom-tracking"
+                        on:change=move |ev| tracking.set(Tracking::parse(Some(&event_target_value(&ev))))>
+                        {Tracking::ALL
+                            .into_iter()
+                            .map(|t| view! { <option value=t.as_str()>{t.label()}</option> })
+                            .collect_view()}
+                    </select>
                     <button type="submit" disabled=disabled>"Create and add"</button>
                 </form>
             </details>

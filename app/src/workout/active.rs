@@ -1,0 +1,477 @@
+//! The session being logged. It lives on the device (in the replica's IndexedDB
+//! database, outside the synced tables) until it is finished, as Strong and Hevy keep
+//! theirs: nothing of a half-done workout reaches the server or other devices.
+//!
+//! Every change is an [`Edit`], a value: the tab applies it to its copy at once and the
+//! store applies the same edit to the stored session inside one transaction, so two tabs
+//! editing at once both keep their changes.
+
+use crate::model::SetType;
+use serde::{Deserialize, Serialize};
+
+/// A workout in progress. Its ids become the records' ids when it is finished, so
+/// finishing twice (a crash between the two commits) writes the same records again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActiveSession {
+    /// The `logs` id it will be finished as.
+    pub id: String,
+    /// Epoch milliseconds: the session's date, and where elapsed time counts from.
+    pub started_at: i64,
+    pub title: String,
+    #[serde(default)]
+    pub notes: String,
+    /// The template workout it was started from.
+    #[serde(default)]
+    pub workout_id: Option<String>,
+    pub exercises: Vec<ActiveExercise>,
+    /// The rest countdown, as an end time so every tab and a reload agree on it.
+    #[serde(default)]
+    pub rest: Option<RestTimer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActiveExercise {
+    /// The `log_exercise` id it will be finished as.
+    pub id: String,
+    pub exercise_id: String,
+    #[serde(default)]
+    pub notes: String,
+    /// Seconds of rest after each set; `None`: the default from settings.
+    #[serde(default)]
+    pub rest_time: Option<i64>,
+    #[serde(default)]
+    pub superset_group: Option<i64>,
+    /// The template exercise (`workout_exercise`) it came from.
+    #[serde(default)]
+    pub planned_id: Option<String>,
+    pub sets: Vec<ActiveSet>,
+}
+
+/// A set: kilograms, metres and seconds, whatever the display unit.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ActiveSet {
+    /// The `log_exercise_sets` id it will be finished as.
+    pub id: String,
+    #[serde(default)]
+    pub set_type: SetType,
+    #[serde(default)]
+    pub weight: Option<f64>,
+    #[serde(default)]
+    pub reps: Option<i64>,
+    #[serde(default)]
+    pub duration: Option<i64>,
+    #[serde(default)]
+    pub distance: Option<f64>,
+    #[serde(default)]
+    pub rpe: Option<f64>,
+    #[serde(default)]
+    pub done: bool,
+    /// The template set (`workout_exercise_sets`) it came from.
+    #[serde(default)]
+    pub planned_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestTimer {
+    /// Epoch milliseconds.
+    pub ends_at: i64,
+    /// The countdown's full length in seconds (for the progress shown).
+    pub length: i64,
+}
+
+impl RestTimer {
+    /// Whole seconds left at `now` (0 once over).
+    pub fn remaining(&self, now: i64) -> i64 {
+        ((self.ends_at - now).max(0) + 999) / 1000
+    }
+}
+
+/// A set's number fields, as the logger edits them one at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetField {
+    /// Kilograms.
+    Weight,
+    Reps,
+    /// Seconds.
+    Duration,
+    /// Metres.
+    Distance,
+    Rpe,
+}
+
+/// One change to the active session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    /// Starts `session`, replacing any other (the page asks first).
+    Start(Box<ActiveSession>),
+    /// Ends the session: finished (its records are written) or discarded.
+    Clear,
+    Title(String),
+    Notes(String),
+    AddExercise(ActiveExercise),
+    RemoveExercise(String),
+    /// Moves an exercise up (-1) or down (+1).
+    MoveExercise(String, i32),
+    ExerciseNotes(String, String),
+    ExerciseRest(String, Option<i64>),
+    Superset(String, Option<i64>),
+    /// Adds a set to the exercise, copying the values of its last set.
+    AddSet {
+        exercise: String,
+        id: String,
+    },
+    /// Inserts a copy of a set after it.
+    DuplicateSet {
+        set: String,
+        id: String,
+    },
+    DeleteSet(String),
+    SetType(String, SetType),
+    Value {
+        set: String,
+        field: SetField,
+        value: Option<f64>,
+    },
+    /// Ticks (or unticks) a set; ticking starts a rest of `rest` seconds from `now`.
+    Tick {
+        set: String,
+        done: bool,
+        now: i64,
+        rest: i64,
+    },
+    /// Lengthens (or shortens, negative) the running rest.
+    RestBy {
+        seconds: i64,
+        now: i64,
+    },
+    SkipRest,
+}
+
+impl Edit {
+    /// Applies the edit; one aimed at something no longer there changes nothing.
+    pub fn apply(&self, active: &mut Option<ActiveSession>) {
+        match self {
+            Edit::Start(session) => *active = Some((**session).clone()),
+            Edit::Clear => *active = None,
+            _ => {
+                if let Some(session) = active {
+                    self.apply_to(session);
+                }
+            }
+        }
+    }
+
+    fn apply_to(&self, s: &mut ActiveSession) {
+        match self {
+            Edit::Start(_) | Edit::Clear => {}
+            Edit::Title(t) => s.title = t.clone(),
+            Edit::Notes(n) => s.notes = n.clone(),
+            Edit::AddExercise(e) => {
+                if !s.exercises.iter().any(|x| x.id == e.id) {
+                    s.exercises.push(e.clone());
+                }
+            }
+            Edit::RemoveExercise(id) => s.exercises.retain(|e| &e.id != id),
+            Edit::MoveExercise(id, delta) => {
+                if let Some(i) = s.exercises.iter().position(|e| &e.id == id) {
+                    let j = i as i64 + i64::from(*delta);
+                    if (0..s.exercises.len() as i64).contains(&j) {
+                        s.exercises.swap(i, j as usize);
+                    }
+                }
+            }
+            Edit::ExerciseNotes(id, notes) => {
+                if let Some(e) = s.exercise_mut(id) {
+                    e.notes = notes.clone();
+                }
+            }
+            Edit::ExerciseRest(id, rest) => {
+                if let Some(e) = s.exercise_mut(id) {
+                    e.rest_time = *rest;
+                }
+            }
+            Edit::Superset(id, group) => {
+                if let Some(e) = s.exercise_mut(id) {
+                    e.superset_group = *group;
+                }
+            }
+            Edit::AddSet { exercise, id } => {
+                if let Some(e) = s.exercise_mut(exercise) {
+                    if !e.sets.iter().any(|x| &x.id == id) {
+                        let set = match e.sets.last() {
+                            Some(last) => ActiveSet {
+                                id: id.clone(),
+                                done: false,
+                                planned_id: None,
+                                set_type: match last.set_type {
+                                    SetType::Warmup => SetType::Normal,
+                                    t => t,
+                                },
+                                ..last.clone()
+                            },
+                            None => ActiveSet {
+                                id: id.clone(),
+                                ..Default::default()
+                            },
+                        };
+                        e.sets.push(set);
+                    }
+                }
+            }
+            Edit::DuplicateSet { set, id } => {
+                for e in &mut s.exercises {
+                    if let Some(i) = e.sets.iter().position(|x| &x.id == set) {
+                        if !e.sets.iter().any(|x| &x.id == id) {
+                            let copy = ActiveSet {
+                                id: id.clone(),
+                                done: false,
+                                planned_id: None,
+                                ..e.sets[i].clone()
+                            };
+                            e.sets.insert(i + 1, copy);
+                        }
+                    }
+                }
+            }
+            Edit::DeleteSet(id) => {
+                for e in &mut s.exercises {
+                    e.sets.retain(|x| &x.id != id);
+                }
+            }
+            Edit::SetType(id, t) => {
+                if let Some(set) = s.set_mut(id) {
+                    set.set_type = *t;
+                }
+            }
+            Edit::Value { set, field, value } => {
+                if let Some(x) = s.set_mut(set) {
+                    let whole = value.map(|v| v.round() as i64);
+                    match field {
+                        SetField::Weight => x.weight = *value,
+                        SetField::Reps => x.reps = whole,
+                        SetField::Duration => x.duration = whole,
+                        SetField::Distance => x.distance = *value,
+                        SetField::Rpe => x.rpe = *value,
+                    }
+                }
+            }
+            Edit::Tick {
+                set,
+                done,
+                now,
+                rest,
+            } => {
+                let Some(x) = s.set_mut(set) else { return };
+                x.done = *done;
+                if *done && *rest > 0 {
+                    s.rest = Some(RestTimer {
+                        ends_at: now + rest * 1000,
+                        length: *rest,
+                    });
+                }
+            }
+            Edit::RestBy { seconds, now } => {
+                if let Some(r) = &mut s.rest {
+                    r.ends_at += seconds * 1000;
+                    r.length = (r.length + seconds).max(0);
+                    if r.ends_at <= *now {
+                        s.rest = None;
+                    }
+                }
+            }
+            Edit::SkipRest => s.rest = None,
+        }
+    }
+}
+
+impl ActiveSession {
+    pub fn exercise(&self, id: &str) -> Option<&ActiveExercise> {
+        self.exercises.iter().find(|e| e.id == id)
+    }
+
+    fn exercise_mut(&mut self, id: &str) -> Option<&mut ActiveExercise> {
+        self.exercises.iter_mut().find(|e| e.id == id)
+    }
+
+    /// A set and the exercise it belongs to.
+    pub fn set(&self, id: &str) -> Option<(&ActiveExercise, &ActiveSet)> {
+        self.exercises
+            .iter()
+            .find_map(|e| e.sets.iter().find(|s| s.id == id).map(|s| (e, s)))
+    }
+
+    fn set_mut(&mut self, id: &str) -> Option<&mut ActiveSet> {
+        self.exercises
+            .iter_mut()
+            .flat_map(|e| e.sets.iter_mut())
+            .find(|s| s.id == id)
+    }
+
+    /// Sets not ticked yet (what finishing asks about).
+    pub fn unticked(&self) -> usize {
+        self.exercises
+            .iter()
+            .flat_map(|e| &e.sets)
+            .filter(|s| !s.done)
+            .count()
+    }
+
+    pub fn set_count(&self) -> usize {
+        self.exercises.iter().map(|e| e.sets.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> ActiveSession {
+        let set = |id: &str, w: f64| ActiveSet {
+            id: id.into(),
+            weight: Some(w),
+            reps: Some(5),
+            ..Default::default()
+        };
+        ActiveSession {
+            id: "log".into(),
+            started_at: 1_000,
+            title: "Push".into(),
+            notes: String::new(),
+            workout_id: None,
+            exercises: vec![
+                ActiveExercise {
+                    id: "e1".into(),
+                    exercise_id: "bench".into(),
+                    notes: String::new(),
+                    rest_time: Some(120),
+                    superset_group: None,
+                    planned_id: None,
+                    sets: vec![set("s1", 60.0), set("s2", 80.0)],
+                },
+                ActiveExercise {
+                    id: "e2".into(),
+                    exercise_id: "dip".into(),
+                    notes: String::new(),
+                    rest_time: None,
+                    superset_group: None,
+                    planned_id: None,
+                    sets: vec![],
+                },
+            ],
+            rest: None,
+        }
+    }
+
+    fn edit(s: &mut Option<ActiveSession>, edits: &[Edit]) {
+        for e in edits {
+            e.apply(s);
+        }
+    }
+
+    #[test]
+    fn ticking_starts_a_rest_that_can_be_changed_and_skipped() {
+        let mut s = Some(session());
+        let tick = |set: &str, done: bool| Edit::Tick {
+            set: set.into(),
+            done,
+            now: 10_000,
+            rest: 90,
+        };
+        edit(&mut s, &[tick("s1", true)]);
+        let rest = s.as_ref().unwrap().rest.unwrap();
+        assert_eq!((rest.ends_at, rest.length), (100_000, 90));
+        assert_eq!(rest.remaining(10_001), 90);
+        assert_eq!(rest.remaining(99_500), 1);
+        assert_eq!(rest.remaining(200_000), 0);
+        edit(
+            &mut s,
+            &[Edit::RestBy {
+                seconds: 15,
+                now: 20_000,
+            }],
+        );
+        assert_eq!(s.as_ref().unwrap().rest.unwrap().ends_at, 115_000);
+        edit(
+            &mut s,
+            &[Edit::RestBy {
+                seconds: -15,
+                now: 110_000,
+            }],
+        );
+        assert_eq!(s.as_ref().unwrap().rest, None, "shortened past now: over");
+        edit(&mut s, &[tick("s2", true), Edit::SkipRest]);
+        assert_eq!(s.as_ref().unwrap().rest, None);
+        // Unticking never starts a rest.
+        edit(&mut s, &[tick("s2", false)]);
+        assert_eq!(s.as_ref().unwrap().rest, None);
+        assert_eq!(s.as_ref().unwrap().unticked(), 2 - 1);
+    }
+
+    #[test]
+    fn sets_are_added_duplicated_typed_and_deleted() {
+        let mut s = Some(session());
+        edit(
+            &mut s,
+            &[
+                Edit::SetType("s1".into(), SetType::Warmup),
+                Edit::AddSet {
+                    exercise: "e1".into(),
+                    id: "s3".into(),
+                },
+                Edit::DuplicateSet {
+                    set: "s1".into(),
+                    id: "s1b".into(),
+                },
+                Edit::AddSet {
+                    exercise: "e2".into(),
+                    id: "d1".into(),
+                },
+                Edit::Value {
+                    set: "s3".into(),
+                    field: SetField::Reps,
+                    value: Some(7.6),
+                },
+                Edit::DeleteSet("s2".into()),
+            ],
+        );
+        let s = s.unwrap();
+        let e1 = s.exercise("e1").unwrap();
+        let ids: Vec<_> = e1.sets.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["s1", "s1b", "s3"]);
+        assert_eq!(e1.sets[1].set_type, SetType::Warmup, "a copy keeps its type");
+        // A new set copies the last one's values, not its tick or warm-up type.
+        assert_eq!((e1.sets[2].weight, e1.sets[2].reps), (Some(80.0), Some(8)));
+        assert_eq!(e1.sets[2].set_type, SetType::Normal);
+        assert_eq!(s.exercise("e2").unwrap().sets.len(), 1);
+    }
+
+    #[test]
+    fn exercises_move_and_go_and_edits_of_missing_things_do_nothing() {
+        let mut s = Some(session());
+        edit(&mut s, &[Edit::MoveExercise("e2".into(), -1)]);
+        let order: Vec<_> = s.as_ref().unwrap().exercises.iter().map(|e| e.id.clone()).collect();
+        assert_eq!(order, ["e2", "e1"]);
+        let before = s.clone();
+        edit(
+            &mut s,
+            &[
+                Edit::MoveExercise("e2".into(), -1),
+                Edit::DeleteSet("nope".into()),
+                Edit::SetType("nope".into(), SetType::Drop),
+            ],
+        );
+        assert_eq!(s, before);
+        edit(&mut s, &[Edit::RemoveExercise("e1".into())]);
+        assert_eq!(s.as_ref().unwrap().exercises.len(), 1);
+        edit(&mut s, &[Edit::Clear, Edit::Title("x".into())]);
+        assert_eq!(s, None);
+    }
+
+    #[test]
+    fn the_stored_form_round_trips() {
+        let s = session();
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<ActiveSession>(&json).unwrap(), s);
+        assert!(json.contains("\"set_type\":\"normal\""));
+    }
+}
