@@ -3,7 +3,7 @@
 //
 // Network first, always: online, every page and asset is fresh (a new deploy never meets
 // an old bundle); offline, the last copy answers. The sync API is never cached.
-const CACHE = 'ezlift-shell-v2';
+const CACHE = 'ezlift-shell-v3';
 const SHELL = ['/pkg/ezlift.js', '/pkg/ezlift.wasm', '/pkg/ezlift.css', '/favicon.svg'];
 // The release bundle is split per page: its loader and the manifest naming each page's
 // modules. Every module is kept at install, so a page never opened online opens offline.

@@ -1,12 +1,14 @@
 //! The document shell, the layout and the routes.
 
-use crate::pages::{auth, dashboard, placeholder, programs};
-use crate::replica::{provide_replica, use_replica, SyncIndicator};
-use crate::session::{get_session, use_session, SessionResource};
-use crate::theme::{ThemeToggle, THEME_BOOT_SCRIPT};
+use crate::pages::shell::Header;
+use crate::pages::{auth, dashboard, placeholder, programs, settings, workout};
+use crate::replica::provide_replica;
+use crate::session::{get_session, SessionResource};
+use crate::settings::ServerSettings;
+use crate::theme::{follow_theme_setting, THEME_BOOT_SCRIPT};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, ParamSegment, SsrMode, StaticSegment};
 
 /// The HTML document the server renders around the app.
@@ -42,6 +44,13 @@ pub fn App() -> impl IntoView {
     let user_id =
         Signal::derive(move || session.get().and_then(Result::ok).flatten().map(|u| u.id));
     provide_replica(user_id);
+    // The user's settings as the database has them: what server rendering (and hydration)
+    // shows until a page reads the replica.
+    provide_context(ServerSettings(Resource::new_blocking(
+        || (),
+        |_| crate::settings::load_from_server(),
+    )));
+    follow_theme_setting();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/ezlift.css" />
@@ -57,69 +66,14 @@ pub fn App() -> impl IntoView {
                         view={Lazy::<programs::WorkoutRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("workout") view=placeholder::Workout ssr=SsrMode::Async />
+                    <Route path=StaticSegment("workout") view={Lazy::<workout::WorkoutLogRoute>::new()} ssr=SsrMode::Async />
                     <Route path=StaticSegment("history") view=placeholder::History ssr=SsrMode::Async />
                     <Route path=StaticSegment("import") view=placeholder::Import ssr=SsrMode::Async />
-                    <Route path=StaticSegment("settings") view=placeholder::Settings ssr=SsrMode::Async />
+                    <Route path=StaticSegment("settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("login") view=auth::Login ssr=SsrMode::Async />
                     <Route path=StaticSegment("signup") view=auth::Signup ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
-    }
-}
-
-const NAV: &[(&str, &str)] = &[
-    ("/", "Dashboard"),
-    ("/programs", "Programs"),
-    ("/workout", "Workout"),
-    ("/history", "History"),
-    ("/import", "Import"),
-    ("/settings", "Settings"),
-];
-
-#[component]
-fn Header() -> impl IntoView {
-    let session = use_session();
-    let replica = use_replica();
-    view! {
-        <header class="topbar">
-            <a class="brand" href="/">
-                "EzLift"
-            </a>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let user = session.await.ok().flatten();
-                    user.map(|user| {
-                        view! {
-                            <nav class="nav" aria-label="Main">
-                                {NAV
-                                    .iter()
-                                    .map(|(href, label)| {
-                                        view! { <A href=*href exact=true>{*label}</A> }
-                                    })
-                                    .collect_view()}
-                            </nav>
-                            <SyncIndicator />
-                            <div class="account">
-                                <span class="user" data-testid="current-user">
-                                    {user.label()}
-                                </span>
-                                <form
-                                    method="post"
-                                    action="/auth/logout"
-                                    on:submit=move |_| replica.close()
-                                >
-                                    <button type="submit" class="link-button">
-                                        "Sign out"
-                                    </button>
-                                </form>
-                            </div>
-                        }
-                    })
-                })}
-            </Suspense>
-            <ThemeToggle />
-        </header>
     }
 }

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod programs;
 pub mod replica;
 pub mod session;
+pub mod settings;
 pub mod stats;
 pub mod sync;
 pub mod theme;

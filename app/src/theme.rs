@@ -1,6 +1,8 @@
-//! Light and dark theme. The choice is kept in the browser; until the user picks one, the
-//! system preference decides (applied before first paint by a tiny inline script).
+//! Light and dark theme. The choice is the synced `theme` setting ("system" follows the
+//! device); the browser keeps a copy so the page paints in the right colours before any
+//! code has run (a tiny inline script in `<head>`).
 
+use crate::settings::{use_settings, Theme};
 use leptos::prelude::*;
 
 /// Runs in `<head>` before the page paints, so a dark-theme user never sees a white flash.
@@ -8,60 +10,40 @@ pub const THEME_BOOT_SCRIPT: &str = "(function(){try{var t=localStorage.getItem(
 if(t!=='dark'&&t!=='light'){t=window.matchMedia('(prefers-color-scheme: dark)').matches?'dark':'light'}\
 document.documentElement.setAttribute('data-theme',t)}catch(e){}})()";
 
-#[component]
-pub fn ThemeToggle() -> impl IntoView {
-    // Unknown while rendering on the server; read from the document once hydrated.
-    let dark = RwSignal::new(None::<bool>);
+/// Applies the signed-in user's theme setting whenever it changes (another tab, another
+/// device after a sync, or the settings page).
+pub fn follow_theme_setting() {
+    let settings = use_settings();
     Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        dark.set(Some(client::is_dark()));
+        let s = settings.get();
+        if s.id.is_some() {
+            apply(s.theme);
+        }
     });
-    let toggle = move |_| {
-        let next = !dark.get_untracked().unwrap_or(false);
-        dark.set(Some(next));
-        #[cfg(feature = "hydrate")]
-        client::apply(next);
-    };
-    let label = move || match dark.get() {
-        Some(true) => "Light theme",
-        Some(false) => "Dark theme",
-        None => "Theme",
-    };
-    view! {
-        <button
-            type="button"
-            class="theme-toggle"
-            data-testid="theme-toggle"
-            aria-pressed=move || dark.get().unwrap_or(false).to_string()
-            on:click=toggle
-        >
-            {label}
-        </button>
-    }
 }
 
 #[cfg(feature = "hydrate")]
-mod client {
+fn apply(theme: Theme) {
     const STORAGE_KEY: &str = "ezlift-theme";
-
-    fn root() -> Option<web_sys::Element> {
-        web_sys::window()?.document()?.document_element()
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let dark = match theme {
+        Theme::Dark => true,
+        Theme::Light => false,
+        Theme::System => window
+            .match_media("(prefers-color-scheme: dark)")
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.matches()),
+    };
+    if let Some(root) = window.document().and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("data-theme", if dark { "dark" } else { "light" });
     }
-
-    pub fn is_dark() -> bool {
-        root()
-            .and_then(|e| e.get_attribute("data-theme"))
-            .as_deref()
-            == Some("dark")
-    }
-
-    pub fn apply(dark: bool) {
-        let theme = if dark { "dark" } else { "light" };
-        if let Some(root) = root() {
-            let _ = root.set_attribute("data-theme", theme);
-        }
-        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-            let _ = storage.set_item(STORAGE_KEY, theme);
-        }
+    if let Ok(Some(storage)) = window.local_storage() {
+        let _ = storage.set_item(STORAGE_KEY, theme.as_str());
     }
 }
+
+#[cfg(not(feature = "hydrate"))]
+fn apply(_: Theme) {}

@@ -30,6 +30,13 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Signs out from the settings page, where the account lives. */
+export async function signOut(page: Page): Promise<void> {
+  await page.goto('/settings');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+}
+
 /** Waits until the page's replica has synced and nothing waits to be sent. */
 export async function synced(page: Page): Promise<void> {
   await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'synced', {

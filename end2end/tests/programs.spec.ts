@@ -3,6 +3,7 @@ import {
   buildRoutine,
   enter,
   openPrograms,
+  signOut,
   signUp,
   synced,
   uniqueEmail,
@@ -198,8 +199,7 @@ test('signing out closes the replica; the next user sees only their own data', a
   await page.getByTestId('new-routine').click();
   await enter(page, page.getByTestId('routine-title'), 'First user only');
   await synced(page);
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await signOut(page);
 
   await signUp(page, uniqueEmail());
   await openPrograms(page);

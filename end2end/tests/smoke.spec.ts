@@ -1,16 +1,18 @@
 import { expect, test } from '@playwright/test';
-import { signIn, signUp, uniqueEmail, watchConsole } from './helpers';
+import { signIn, signOut, signUp, uniqueEmail, watchConsole } from './helpers';
 
 test('sign up, land on the dashboard, sign out, sign in again', async ({ page }) => {
   const errors = watchConsole(page);
   const email = uniqueEmail();
   await signUp(page, email);
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByTestId('welcome')).toContainText(email);
+  await page.getByRole('link', { name: 'Settings' }).click();
   await expect(page.getByTestId('current-user')).toHaveText(email);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);
-  await expect(page.getByTestId('current-user')).toHaveCount(0);
+  await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
 
   // Signed out, the app sends visitors to sign-in.
   await page.goto('/history');
@@ -18,6 +20,7 @@ test('sign up, land on the dashboard, sign out, sign in again', async ({ page })
 
   await signIn(page, email);
   await expect(page).toHaveURL(/\/history$/);
+  await page.goto('/settings');
   await expect(page.getByTestId('current-user')).toHaveText(email);
   expect(errors).toEqual([]);
 });
@@ -25,7 +28,7 @@ test('sign up, land on the dashboard, sign out, sign in again', async ({ page })
 test('a wrong password shows an error', async ({ page }) => {
   const email = uniqueEmail();
   await signUp(page, email);
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signOut(page);
 
   await signIn(page, email, 'not-my-password');
   await expect(page).toHaveURL(/\/login\?error=/);
@@ -42,35 +45,37 @@ test('pages are rendered on the server: JavaScript off still shows the user', as
   const noJs = await browser.newContext({ javaScriptEnabled: false, storageState: session });
   const page = await noJs.newPage();
   await page.goto('/');
-  await expect(page.getByTestId('current-user')).toHaveText(email);
   await expect(page.getByTestId('welcome')).toContainText(email);
+  await page.goto('/settings');
+  await expect(page.getByTestId('current-user')).toHaveText(email);
+  await expect(page.getByTestId('weight-unit')).toHaveValue('kg');
 
   // Signing in needs no JavaScript either.
   const fresh = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
   await fresh.goto('/login');
   await signIn(fresh, email);
   await expect(fresh).toHaveURL(/\/$/);
-  await expect(fresh.getByTestId('current-user')).toHaveText(email);
+  await expect(fresh.getByTestId('welcome')).toContainText(email);
 });
 
-test('the page hydrates: the theme toggle and client-side navigation work', async ({ page }) => {
+test('the page hydrates: the theme setting and client-side navigation work', async ({ page }) => {
   const errors = watchConsole(page);
   await signUp(page, uniqueEmail());
 
-  const toggle = page.getByTestId('theme-toggle');
-  // The server renders a neutral label; the hydrated client replaces it.
-  await expect(toggle).toHaveText(/Dark theme|Light theme/);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const theme = page.getByTestId('theme');
+  await expect(theme).toBeEnabled({ timeout: 20_000 });
   const html = page.locator('html');
   const before = await html.getAttribute('data-theme');
   const after = before === 'dark' ? 'light' : 'dark';
-  await toggle.click();
+  await theme.selectOption(after);
   await expect(html).toHaveAttribute('data-theme', after);
-  await expect(toggle).toHaveAttribute('aria-pressed', String(after === 'dark'));
   await page.reload();
   await expect(html).toHaveAttribute('data-theme', after);
-  // Hydrated again (the client's label is back) before a link is followed: a click that
-  // lands before hydration is an ordinary page load.
-  await expect(toggle).toHaveText(/Dark theme|Light theme/);
+  await expect(theme).toHaveValue(after);
+  // Hydrated again before a link is followed: a click that lands before hydration is an
+  // ordinary page load.
+  await expect(theme).toBeEnabled();
 
   // The router is live: following a link does not reload the document.
   await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
@@ -86,12 +91,39 @@ test('usable on a 375 px wide phone', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
   const page = await context.newPage();
   await signUp(page, uniqueEmail());
-  for (const name of ['Dashboard', 'Programs', 'Workout', 'History', 'Import', 'Settings']) {
-    await expect(page.getByRole('link', { name })).toBeAttached();
+  // A bottom tab bar: five tabs in one row, each thumb-sized, none off the edge.
+  const tabs = ['Dashboard', 'Programs', 'Workout', 'History', 'Settings'];
+  const boxes = [];
+  for (const name of tabs) {
+    const link = page.getByRole('link', { name, exact: true });
+    await expect(link).toBeVisible();
+    boxes.push((await link.boundingBox())!);
   }
+  for (const box of boxes) {
+    expect(box.height).toBeGreaterThanOrEqual(44);
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(375);
+    expect(box.y).toBe(boxes[0].y);
+    expect(box.y).toBeGreaterThan(600);
+  }
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(page.getByRole('link', { name: /Import/ })).toBeVisible();
   const overflow = await page.evaluate(
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
   );
   expect(overflow).toBeLessThanOrEqual(0);
+});
+
+test('at 1280 px the header fits on one line', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await signUp(page, uniqueEmail());
+  const header = (await page.locator('header.topbar').boundingBox())!;
+  expect(header.height).toBeLessThan(70);
+  for (const name of ['Dashboard', 'Programs', 'Workout', 'History', 'Import', 'Settings']) {
+    const box = (await page.getByRole('link', { name, exact: true }).boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(header.y);
+    expect(box.y + box.height).toBeLessThanOrEqual(header.y + header.height);
+  }
 });

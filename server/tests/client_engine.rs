@@ -4,6 +4,7 @@
 
 mod common;
 
+use app::model::SCHEMA_VERSION;
 use app::replica::persist::{LocalReplica, MemoryChunks, Persistence};
 use app::replica::Op;
 use app::sync::engine::{
@@ -14,7 +15,6 @@ use app::sync::wire::{PullResponse, PushRequest, PushResponse, WireRecord};
 use async_trait::async_trait;
 use common::{TestApp, TestDb};
 use serde_json::{json, Value};
-use app::model::SCHEMA_VERSION;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
@@ -501,7 +501,10 @@ async fn an_upgraded_replica_receives_the_columns_its_old_pulls_left_out() {
     rb.version.set(1);
     sync(&b, &rb).await.unwrap();
     b.store.pulled_with(1);
-    assert!(b.records("custom_exercises")[0].raw.get("tracking").is_none());
+    assert!(b.records("custom_exercises")[0]
+        .raw
+        .get("tracking")
+        .is_none());
 
     // B's build is upgraded: its next pull, from the same cursor, carries the column.
     rb.version.set(SCHEMA_VERSION);

@@ -654,11 +654,19 @@ async fn incremental_pull_collapses_per_record(db: TestDb) {
 }
 
 /// Pulls with an explicit schema version (and WatermelonDB's `migration`, if any).
-async fn pull_as(app: &TestApp, token: &str, since: Option<i64>, version: u32, migration: &str) -> Value {
+async fn pull_as(
+    app: &TestApp,
+    token: &str,
+    since: Option<i64>,
+    version: u32,
+    migration: &str,
+) -> Value {
     let since = since.map_or("null".to_owned(), |n| n.to_string());
     let res = app
         .get(
-            &format!("/api/sync/pull-changes?lastPulledAt={since}&schemaVersion={version}{migration}"),
+            &format!(
+                "/api/sync/pull-changes?lastPulledAt={since}&schemaVersion={version}{migration}"
+            ),
             &[("x-jwt-token", token)],
         )
         .await;
@@ -688,12 +696,23 @@ async fn version_1_clients_never_see_or_erase_version_2_columns(db: TestDb) {
     assert!(record.get("tracking").is_none(), "{record}");
     let v1_cursor = v1["timestamp"].as_i64().unwrap();
     let inc = pull_as(&app, &token, Some(before), 1, "").await;
-    assert!(inc["changes"]["custom_exercises"]["updated"][0].get("tracking").is_none());
+    assert!(inc["changes"]["custom_exercises"]["updated"][0]
+        .get("tracking")
+        .is_none());
     let v2 = pull_as(&app, &token, None, 2, "").await;
-    assert_eq!(v2["changes"]["custom_exercises"]["created"][0]["tracking"], "reps");
+    assert_eq!(
+        v2["changes"]["custom_exercises"]["created"][0]["tracking"],
+        "reps"
+    );
 
     // Its pushes (with or without a version: mobile apps send none) keep the value.
-    for (n, url) in ["/api/sync/push-changes?schemaVersion=1", "/api/sync/push-changes"].iter().enumerate() {
+    for (n, url) in [
+        "/api/sync/push-changes?schemaVersion=1",
+        "/api/sync/push-changes",
+    ]
+    .iter()
+    .enumerate()
+    {
         let last = cursor(&app, &token).await;
         let update = json!({ "id": "c1", "name": format!("Ring dip {n}"), "category": "arms", "equipment": "other", "primary_muscle": "triceps", "created_at": 1, "updated_at": 2 + n, "_status": "updated", "_changed": "name,updated_at" });
         let res = app
@@ -703,7 +722,10 @@ async fn version_1_clients_never_see_or_erase_version_2_columns(db: TestDb) {
         let now = pull_as(&app, &token, None, 2, "").await;
         let record = &now["changes"]["custom_exercises"]["created"][0];
         assert_eq!(record["name"], format!("Ring dip {n}"), "{url}");
-        assert_eq!(record["tracking"], "reps", "{url}: the v1 push erased the v2 column");
+        assert_eq!(
+            record["tracking"], "reps",
+            "{url}: the v1 push erased the v2 column"
+        );
     }
     // A version-1 client may even send the column: it is not its to set.
     let last = cursor(&app, &token).await;
@@ -716,7 +738,10 @@ async fn version_1_clients_never_see_or_erase_version_2_columns(db: TestDb) {
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     let now = pull_as(&app, &token, None, 2, "").await;
-    assert_eq!(now["changes"]["custom_exercises"]["created"][0]["tracking"], "reps");
+    assert_eq!(
+        now["changes"]["custom_exercises"]["created"][0]["tracking"],
+        "reps"
+    );
 
     // A client upgraded from version 1 pulls from its old cursor with `migration`: the
     // records with the new column come along although they did not change since; other
@@ -726,14 +751,22 @@ async fn version_1_clients_never_see_or_erase_version_2_columns(db: TestDb) {
     assert_eq!(plain["changes"]["custom_exercises"]["updated"], json!([]));
     let migration = "&migration=%7B%22from%22%3A1%2C%22tables%22%3A%5B%5D%2C%22columns%22%3A%5B%7B%22table%22%3A%22custom_exercises%22%2C%22columns%22%3A%5B%22tracking%22%5D%7D%5D%7D";
     let migrated = pull_as(&app, &token, Some(latest), 2, migration).await;
-    let updated = migrated["changes"]["custom_exercises"]["updated"].as_array().unwrap();
+    let updated = migrated["changes"]["custom_exercises"]["updated"]
+        .as_array()
+        .unwrap();
     assert_eq!(updated.len(), 1);
     assert_eq!(updated[0]["tracking"], "reps");
     assert_eq!(migrated["changes"]["user_settings"]["updated"], json!([]));
-    assert_eq!(migrated["changes"]["custom_exercises"]["created"], json!([]));
+    assert_eq!(
+        migrated["changes"]["custom_exercises"]["created"],
+        json!([])
+    );
     // From its very old cursor too: one entry per record, never the same id twice.
     let migrated = pull_as(&app, &token, Some(v1_cursor - 1), 2, migration).await;
-    assert_eq!(ids(&migrated["changes"]["custom_exercises"]["updated"]), ["c1"]);
+    assert_eq!(
+        ids(&migrated["changes"]["custom_exercises"]["updated"]),
+        ["c1"]
+    );
     // A malformed migration is a 400 that names it.
     let res = app
         .get(

@@ -4,3 +4,6 @@ pub mod auth;
 pub mod dashboard;
 pub mod placeholder;
 pub mod programs;
+pub mod settings;
+pub mod shell;
+pub mod workout;

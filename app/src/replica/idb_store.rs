@@ -12,6 +12,7 @@ use super::Tables;
 use crate::model::tables::{SCHEMA_VERSION, TABLES};
 use crate::sync::engine::SetAside;
 use crate::sync::wire::WireRecord;
+use crate::workout::{ActiveSession, Edit as SessionEdit};
 use async_trait::async_trait;
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, Transaction, TransactionMode};
 use serde_json::Value;
@@ -28,6 +29,8 @@ const LIBRARY: &str = "exercise_library";
 /// The meta key of the changes set aside (a JSON list of [`SetAside`]).
 const SET_ASIDE: &str = "set_aside";
 const CURSOR: &str = "last_pulled_at";
+/// The session being logged ([`ActiveSession`] as JSON): the device's, never synced.
+const ACTIVE: &str = "active_session";
 /// The schema version the cursor was pulled with: earlier builds wrote theirs on open.
 const PULLED_VERSION: &str = "schema_version";
 
@@ -180,6 +183,38 @@ impl IdbStore {
         }
     }
 
+    /// The session being logged on this device, if any.
+    pub async fn active_session(&self) -> Result<Option<ActiveSession>> {
+        match self.meta(ACTIVE).await?.and_then(|v| v.as_string()) {
+            Some(text) => Ok(Some(serde_json::from_str(&text)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Applies `edit` to the stored session in one transaction (read, change, write), so
+    /// edits of several tabs all land; returns the session as committed.
+    pub async fn edit_active(&self, edit: &SessionEdit) -> Result<Option<ActiveSession>> {
+        let tx = self.tx(&[META], TransactionMode::ReadWrite)?;
+        let meta = tx.object_store(META)?;
+        let key = JsValue::from_str(ACTIVE);
+        let mut session: Option<ActiveSession> =
+            match meta.get(key.clone())?.await?.and_then(|v| v.as_string()) {
+                Some(text) => Some(serde_json::from_str(&text)?),
+                None => None,
+            };
+        edit.apply(&mut session);
+        match &session {
+            Some(s) => {
+                meta.put(&JsValue::from_str(&serde_json::to_string(s)?), Some(&key))?;
+            }
+            None => {
+                meta.delete(key)?;
+            }
+        }
+        commit(tx, "the workout").await?;
+        Ok(session)
+    }
+
     pub async fn cache_exercises(&self, list: &[Value]) -> Result<()> {
         let text = serde_json::to_string(list)?;
         self.mutate(
@@ -209,6 +244,7 @@ impl Persistence for IdbStore {
                     Some(JsValue::from_str(&serde_json::to_string(&list)?)),
                 ),
                 MetaWrite::Library(text) => (LIBRARY, Some(JsValue::from_str(&text))),
+                MetaWrite::Active(text) => (ACTIVE, text.map(|t| JsValue::from_str(&t))),
             };
             if key == CURSOR {
                 // The cursor and the version it was pulled with change together.

@@ -55,6 +55,11 @@ pub struct ReplicaSlot {
     pub version: RwSignal<u64>,
     /// The replica is open and has completed its first sync, so it is the source of truth.
     pub ready: RwSignal<bool>,
+    /// The session being logged on this device (kept in the replica, never synced until
+    /// finished); the same in every tab.
+    pub active: RwSignal<Option<crate::workout::ActiveSession>>,
+    /// `active` has been read from the device (until then "no session" is not known).
+    pub active_loaded: RwSignal<bool>,
     #[cfg(feature = "hydrate")]
     handle: StoredValue<Option<std::rc::Rc<runtime::Replica>>, LocalStorage>,
 }
@@ -65,6 +70,8 @@ impl ReplicaSlot {
             status: RwSignal::new(SyncStatus::default()),
             version: RwSignal::new(0),
             ready: RwSignal::new(false),
+            active: RwSignal::new(None),
+            active_loaded: RwSignal::new(false),
             #[cfg(feature = "hydrate")]
             handle: StoredValue::new_local(None),
         }
@@ -91,6 +98,26 @@ impl ReplicaSlot {
         #[cfg(feature = "hydrate")]
         if let (false, Some(replica)) = (ops.is_empty(), self.handle.get_value()) {
             replica.write(ops);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ops;
+    }
+
+    /// Changes the active session (see [`crate::workout::active`]).
+    pub fn edit_active(&self, edit: crate::workout::Edit) {
+        #[cfg(feature = "hydrate")]
+        if let Some(replica) = self.handle.get_value() {
+            replica.edit_active(edit);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = edit;
+    }
+
+    /// Writes a finished session's records and ends the active session, atomically.
+    pub fn finish_session(&self, ops: Vec<Op>) {
+        #[cfg(feature = "hydrate")]
+        if let Some(replica) = self.handle.get_value() {
+            replica.finish_session(ops);
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = ops;
@@ -147,6 +174,7 @@ impl ReplicaSlot {
             replica.close();
             self.handle.set_value(None);
             self.ready.set(false);
+            self.active.set(None);
         }
     }
 }

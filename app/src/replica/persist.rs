@@ -5,8 +5,8 @@
 //! order of memory and storage.
 
 use super::chunks::{self, ChunkKey};
-use crate::model::SCHEMA_VERSION;
 use super::{apply_ops_to, with_descendants, Op, Tables};
+use crate::model::SCHEMA_VERSION;
 use crate::sync::engine::{
     apply_pull_to, discard_in, finish_push_on, LocalStore, SetAside, TableRecord,
 };
@@ -27,6 +27,9 @@ pub enum MetaWrite {
     Aside(Vec<SetAside>),
     /// The exercise library as JSON, cached for offline use.
     Library(String),
+    /// The session being logged, as JSON (`None`: there is none): written with the
+    /// records of a finished session, so the two never exist at once.
+    Active(Option<String>),
 }
 
 /// An edit of loaded records, returning the meta writes that go with it. Boxed so one
@@ -161,7 +164,7 @@ impl Persistence for MemoryChunks {
                     self.pulled_version.set(None);
                 }
                 MetaWrite::Aside(list) => *self.aside.borrow_mut() = list,
-                MetaWrite::Library(_) => {}
+                MetaWrite::Library(_) | MetaWrite::Active(_) => {}
             }
         }
         Ok(written)
@@ -232,6 +235,25 @@ impl<P: Persistence> LocalReplica<P> {
                 Change::edit(|t| {
                     apply_ops_to(t, ops);
                     Vec::new()
+                }),
+            )
+            .await
+    }
+
+    /// Commits an edit already applied to memory together with meta writes, in one
+    /// transaction.
+    pub async fn commit_with(
+        &self,
+        keys: &BTreeSet<ChunkKey>,
+        ops: &[Op],
+        meta: Vec<MetaWrite>,
+    ) -> Result<Vec<ChunkKey>, P::Error> {
+        self.store
+            .mutate(
+                keys,
+                Change::edit(|t| {
+                    apply_ops_to(t, ops);
+                    meta
                 }),
             )
             .await

@@ -5,11 +5,12 @@
 
 use super::chunks::{self, ChunkKey};
 use super::idb_store::IdbStore;
-use super::persist::{LocalReplica, Persistence, Progress};
+use super::persist::{LocalReplica, MetaWrite, Persistence, Progress};
 use super::remote::{send, FetchRemote};
 use super::status::{FirstSync, SyncPhase};
 use super::{now_ms, Op, Query, ReplicaSlot};
 use crate::sync::engine::{partition_pending, synchronize, LocalStore, RemoteError, SyncError};
+use crate::workout::Edit as SessionEdit;
 use leptos::prelude::*;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
@@ -22,6 +23,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 /// Quiet time after the last edit before it is sent.
+/// The message telling other tabs the active session changed.
+const ACTIVE_CHANGED: &str = "active";
 const DEBOUNCE: Duration = Duration::from_millis(800);
 /// Background sync period while the page is visible.
 const PERIOD: Duration = Duration::from_secs(30);
@@ -112,6 +115,8 @@ pub struct Replica {
     interval: RefCell<Option<IntervalHandle>>,
     listeners: RefCell<Vec<WindowListenerHandle>>,
     on_message: RefCell<Option<MessageHandler>>,
+    /// Edits of the active session applied on screen whose commit has not finished.
+    active_inflight: Cell<usize>,
 }
 
 /// Opens the replica of `user` into `slot` (once) and starts syncing it.
@@ -171,7 +176,12 @@ pub fn open(slot: ReplicaSlot, user: String) {
             interval: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
             on_message: RefCell::new(None),
+            active_inflight: Cell::new(0),
         });
+        if let Ok(active) = replica.local.store.active_session().await {
+            slot.active.set(active);
+        }
+        slot.active_loaded.set(true);
         replica.install();
         slot.handle.set_value(Some(replica.clone()));
         if synced_before {
@@ -245,6 +255,10 @@ impl Replica {
                 self.slot.status.update(|s| s.phase = SyncPhase::Synced(at));
             }
         }
+        if message == ACTIVE_CHANGED {
+            self.reload_active();
+            return;
+        }
         if let Some(list) = message.strip_prefix("chunks:") {
             let keys: Vec<String> = serde_json::from_str(list).unwrap_or_default();
             let mut wanted = self.reload_keys.borrow_mut();
@@ -253,6 +267,95 @@ impl Replica {
         self.request_reload();
         let this = self.clone();
         leptos::task::spawn_local(async move { this.refresh_pending().await });
+    }
+
+    /// Another tab changed the active session: show what is stored, unless an edit of
+    /// this tab is still committing (its commit returns the stored state, theirs included).
+    fn reload_active(self: &Rc<Self>) {
+        let this = self.clone();
+        leptos::task::spawn_local(async move {
+            if this.active_inflight.get() > 0 {
+                return;
+            }
+            if let Ok(active) = this.local.store.active_session().await {
+                if this.active_inflight.get() == 0 {
+                    this.slot.active.set(active);
+                }
+            }
+        });
+    }
+
+    /// Changes the active session: on screen at once, then in IndexedDB (in order, one
+    /// transaction per edit applied to what is stored), then other tabs are told.
+    pub fn edit_active(self: &Rc<Self>, edit: SessionEdit) {
+        if self.closed.get() {
+            return;
+        }
+        self.slot.active.update(|a| edit.apply(a));
+        self.active_inflight.set(self.active_inflight.get() + 1);
+        let this = self.clone();
+        leptos::task::spawn_local(async move {
+            let result = this.local.store.edit_active(&edit).await;
+            let last = this.active_inflight.get() == 1;
+            this.active_inflight.set(this.active_inflight.get() - 1);
+            match result {
+                Ok(stored) => {
+                    if last {
+                        this.slot.active.set(stored);
+                    }
+                    this.broadcast(ACTIVE_CHANGED);
+                }
+                Err(e) => {
+                    this.slot.status.update(|s| {
+                        s.phase = SyncPhase::Error(format!("could not save the workout: {e}"))
+                    });
+                    this.reload_active();
+                }
+            }
+        });
+    }
+
+    /// Writes a finished session's records and ends the active session in one
+    /// transaction, so a crash leaves either the session or its log, never both.
+    pub fn finish_session(self: &Rc<Self>, ops: Vec<Op>) {
+        if self.closed.get() {
+            return;
+        }
+        self.slot.active.set(None);
+        let keys = self.local.apply_now(&ops);
+        self.writes_started.set(self.writes_started.get() + 1);
+        self.inflight.set(self.inflight.get() + 1);
+        self.active_inflight.set(self.active_inflight.get() + 1);
+        self.slot.status.update(|s| s.saving += 1);
+        self.slot.version.update(|v| *v += 1);
+        let this = self.clone();
+        mark("ezlift:finish");
+        leptos::task::spawn_local(async move {
+            let result = this
+                .local
+                .commit_with(&keys, &ops, vec![MetaWrite::Active(None)])
+                .await;
+            measure("ezlift:finish-commit", "ezlift:finish");
+            this.active_inflight.set(this.active_inflight.get() - 1);
+            if let Ok(written) = &result {
+                this.broadcast_chunks(written);
+                this.broadcast(ACTIVE_CHANGED);
+                this.refresh_pending().await;
+            }
+            this.inflight.set(this.inflight.get() - 1);
+            this.slot.status.update(|s| s.saving -= 1);
+            match result {
+                Ok(_) => this.schedule_sync(),
+                Err(e) => {
+                    this.slot.status.update(|s| {
+                        s.phase = SyncPhase::Error(format!("could not save the workout: {e}"))
+                    });
+                    this.reload_all.set(true);
+                    this.reload_active();
+                }
+            }
+            this.request_reload();
+        });
     }
 
     /// Tells other tabs which chunks this one rewrote.

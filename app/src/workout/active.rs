@@ -438,7 +438,11 @@ mod tests {
         let e1 = s.exercise("e1").unwrap();
         let ids: Vec<_> = e1.sets.iter().map(|x| x.id.as_str()).collect();
         assert_eq!(ids, ["s1", "s1b", "s3"]);
-        assert_eq!(e1.sets[1].set_type, SetType::Warmup, "a copy keeps its type");
+        assert_eq!(
+            e1.sets[1].set_type,
+            SetType::Warmup,
+            "a copy keeps its type"
+        );
         // A new set copies the last one's values, not its tick or warm-up type.
         assert_eq!((e1.sets[2].weight, e1.sets[2].reps), (Some(80.0), Some(8)));
         assert_eq!(e1.sets[2].set_type, SetType::Normal);
@@ -449,7 +453,13 @@ mod tests {
     fn exercises_move_and_go_and_edits_of_missing_things_do_nothing() {
         let mut s = Some(session());
         edit(&mut s, &[Edit::MoveExercise("e2".into(), -1)]);
-        let order: Vec<_> = s.as_ref().unwrap().exercises.iter().map(|e| e.id.clone()).collect();
+        let order: Vec<_> = s
+            .as_ref()
+            .unwrap()
+            .exercises
+            .iter()
+            .map(|e| e.id.clone())
+            .collect();
         assert_eq!(order, ["e2", "e1"]);
         let before = s.clone();
         edit(

@@ -158,7 +158,11 @@ pub fn template_update(
                     ));
                 }
                 for t in &p.sets {
-                    if !e.sets.iter().any(|x| x.planned_id.as_deref() == Some(&t.id)) {
+                    if !e
+                        .sets
+                        .iter()
+                        .any(|x| x.planned_id.as_deref() == Some(&t.id))
+                    {
                         ops.push(delete(template_sets::TABLE, &t.id));
                     }
                 }
@@ -199,7 +203,11 @@ pub fn template_update(
         for (j, x) in e.sets.iter().enumerate() {
             match template_sets_of(x) {
                 Some(t) => {
-                    let order = if renumber_sets { (j + 1) as f64 } else { t.order };
+                    let order = if renumber_sets {
+                        (j + 1) as f64
+                    } else {
+                        t.order
+                    };
                     if order != t.order || !same_values(t, x) {
                         ops.push(update(
                             template_sets::TABLE,
@@ -298,8 +306,22 @@ mod tests {
         let store = MemoryStore::default();
         let prog = |s: &MemoryStore| s.query(Program::from_index);
         store.apply(&p::new_routine(&prog(&store), "r", "PPL", 1));
-        store.apply(&p::add_new_workout(&prog(&store), "r", "push", "l1", "Push", 1));
-        store.apply(&p::add_new_workout(&prog(&store), "r", "pull", "l2", "Pull", 1));
+        store.apply(&p::add_new_workout(
+            &prog(&store),
+            "r",
+            "push",
+            "l1",
+            "Push",
+            1,
+        ));
+        store.apply(&p::add_new_workout(
+            &prog(&store),
+            "r",
+            "pull",
+            "l2",
+            "Pull",
+            1,
+        ));
         store.apply(&p::add_exercise(&prog(&store), "push", "bench", "pe", "t1"));
         store.apply(&p::add_set(&prog(&store), "pe", "t2"));
         store.apply(&[update(
@@ -351,7 +373,10 @@ mod tests {
         let bench = &s.exercises[0];
         assert_eq!(s.title, "Push");
         assert_eq!(bench.rest_time, Some(90));
-        assert_eq!((bench.sets[0].weight, bench.sets[0].reps), (Some(60.0), Some(8)));
+        assert_eq!(
+            (bench.sets[0].weight, bench.sets[0].reps),
+            (Some(60.0), Some(8))
+        );
         assert_eq!((bench.sets[1].weight, bench.sets[1].reps), (None, None));
 
         let mut active = Some(s);
@@ -391,7 +416,10 @@ mod tests {
         // The next session shows those values as "previous", by position.
         let previous = store.query(|q| previous_sets(q, "bench"));
         assert_eq!(previous.len(), 2);
-        assert_eq!((previous[1].weight, previous[1].reps), (Some(102.058_283_3), Some(5)));
+        assert_eq!(
+            (previous[1].weight, previous[1].reps),
+            (Some(102.058_283_3), Some(5))
+        );
         // ... and fills the template's empty set from them.
         let again = store
             .query(|q| from_template(&program, q, "push", &mut ids, 2_000_000))
@@ -446,7 +474,11 @@ mod tests {
             let program = store.query(Program::from_index);
             store.query(|q| next_workout(&program, q).map(|w| w.id.clone()))
         };
-        assert_eq!(next(&store).as_deref(), Some("push"), "nothing logged: the first");
+        assert_eq!(
+            next(&store).as_deref(),
+            Some("push"),
+            "nothing logged: the first"
+        );
         let mut push = store
             .query(|q| from_template(&program, q, "push", &mut ids, 10))
             .map(Some)
@@ -458,7 +490,10 @@ mod tests {
             .query(|q| from_template(&program, q, "pull", &mut ids, 30))
             .map(Some)
             .unwrap();
-        pull.as_mut().unwrap().exercises.push(store.query(|q| new_exercise(q, "row", &mut ids)));
+        pull.as_mut()
+            .unwrap()
+            .exercises
+            .push(store.query(|q| new_exercise(q, "row", &mut ids)));
         tick_all(&mut pull);
         log_session(&store, pull.as_ref().unwrap(), 40);
         assert_eq!(next(&store).as_deref(), Some("push"), "wraps around");
@@ -493,7 +528,10 @@ mod tests {
         let s = store
             .query(|q| from_template(&program, q, "push", &mut ids, 0))
             .unwrap();
-        assert!(template_update(&s, &program, &mut ids, 1).is_empty(), "unchanged");
+        assert!(
+            template_update(&s, &program, &mut ids, 1).is_empty(),
+            "unchanged"
+        );
         let mut active = Some(s);
         let first = active.as_ref().unwrap().exercises[0].sets[0].id.clone();
         Edit::Value {
@@ -533,7 +571,10 @@ mod tests {
         let store = program_store();
         let mut ids = counter();
         let program = store.query(Program::from_index);
-        let session = |store: &MemoryStore, ids: &mut dyn FnMut() -> String, at: i64, sets: &[(SetType, f64, i64)]| {
+        let session = |store: &MemoryStore,
+                       ids: &mut dyn FnMut() -> String,
+                       at: i64,
+                       sets: &[(SetType, f64, i64)]| {
             let mut next = || ids();
             let mut s = store
                 .query(|q| from_template(&program, q, "push", &mut next, at))
@@ -553,7 +594,9 @@ mod tests {
             s.id
         };
         let first = session(&store, &mut ids, 0, &[(SetType::Normal, 100.0, 5)]);
-        let s = store.query(|q| summary(q, &first, OneRmFormula::Epley)).unwrap();
+        let s = store
+            .query(|q| summary(q, &first, OneRmFormula::Epley))
+            .unwrap();
         assert_eq!((s.duration, s.volume, s.sets), (1800, 500.0, 1));
         // A heavier warm-up is no record; a tie of the heaviest weight is none either;
         // more reps at 100 kg is (and with it the best 1RM, set and session volume).
@@ -563,7 +606,9 @@ mod tests {
             10_000_000,
             &[(SetType::Warmup, 140.0, 1), (SetType::Normal, 100.0, 6)],
         );
-        let s = store.query(|q| summary(q, &second, OneRmFormula::Epley)).unwrap();
+        let s = store
+            .query(|q| summary(q, &second, OneRmFormula::Epley))
+            .unwrap();
         assert_eq!(s.volume, 600.0, "warm-ups are not volume");
         let kinds: Vec<RecordKind> = s.records.iter().map(|r| r.kind).collect();
         assert!(!kinds.contains(&RecordKind::HeaviestWeight), "{kinds:?}");

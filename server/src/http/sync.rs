@@ -23,9 +23,7 @@ pub fn router() -> Router<AppState> {
 /// The synced schema in WatermelonDB's `appSchema` terms, generated from the registry, so
 /// clients (and the compatibility test) build their local schema from the one definition.
 /// `?version=1` gives an older version's schema (what a client of that version has).
-async fn schema(
-    params: Result<Query<SchemaParams>, QueryRejection>,
-) -> ApiResult<Json<Value>> {
+async fn schema(params: Result<Query<SchemaParams>, QueryRejection>) -> ApiResult<Json<Value>> {
     let Query(params) = params?;
     let version = match params.version.as_deref() {
         None => SCHEMA_VERSION,

@@ -12,8 +12,8 @@ pub mod sql;
 mod sqlite;
 mod sync;
 
-use app::model::{LibraryExercise, Tracking};
 use app::model::{tables::table, ColumnKind, SCHEMA_VERSION};
+use app::model::{LibraryExercise, Tracking};
 use app::sync::wire::{PullResponse, PushResponse};
 use async_trait::async_trait;
 use db::{SqlValue, Tx};

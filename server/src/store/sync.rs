@@ -401,8 +401,7 @@ async fn migrate(
     version: u32,
 ) -> StoreResult<()> {
     let affected = TABLES.iter().filter(|t| {
-        t.since <= version
-            && (t.since > from || t.columns_for(version).any(|c| c.since > from))
+        t.since <= version && (t.since > from || t.columns_for(version).any(|c| c.since > from))
     });
     for t in affected {
         let records = live_records(db, user_id, t, version).await?;
@@ -411,9 +410,11 @@ async fn migrate(
             .iter()
             .filter_map(|r| r.get("id").and_then(serde_json::Value::as_str))
             .collect();
-        entry
-            .updated
-            .retain(|r| !r.get("id").and_then(serde_json::Value::as_str).is_some_and(|id| fresh.contains(id)));
+        entry.updated.retain(|r| {
+            !r.get("id")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|id| fresh.contains(id))
+        });
         entry.updated.extend(records);
     }
     Ok(())

@@ -1,0 +1,204 @@
+//! The frame around every page: the header (brand, navigation, the workout in progress
+//! with its rest timer, sync status) and, on a phone, the navigation as a bottom tab bar
+//! within reach of a thumb (the same links, laid out by the stylesheet).
+
+use crate::replica::{now_ms, use_replica, SyncIndicator};
+use crate::session::use_session;
+use crate::workout::Edit;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// `(href, label, class)`: links with the `nav-extra` class stay in the desktop header
+/// only; the phone's tab bar keeps five tabs (Import is reached from Settings).
+const NAV: &[(&str, &str, &str)] = &[
+    ("/", "Dashboard", ""),
+    ("/programs", "Programs", ""),
+    ("/workout", "Workout", ""),
+    ("/history", "History", ""),
+    ("/import", "Import", "nav-extra"),
+    ("/settings", "Settings", ""),
+];
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                "EzLift"
+            </a>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let user = session.await.ok().flatten();
+                    user.map(|_| {
+                        view! {
+                            <nav class="nav" aria-label="Main">
+                                {NAV
+                                    .iter()
+                                    .map(|(href, label, class)| {
+                                        view! {
+                                            <A href=*href exact=true attr:class=*class>
+                                                {*label}
+                                            </A>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </nav>
+                            <ActiveWorkout />
+                            <SyncIndicator />
+                        }
+                    })
+                })}
+            </Suspense>
+        </header>
+    }
+}
+
+/// Minutes and seconds (`1:05`), with hours when needed (`1:02:03`).
+pub fn clock(seconds: i64) -> String {
+    let s = seconds.max(0);
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// A clock for the page: epoch milliseconds, ticking four times a second in the browser
+/// while the calling component lives (0 on the server).
+pub fn ticking_now() -> ReadSignal<i64> {
+    let (now, set_now) = signal(0_i64);
+    #[cfg(feature = "hydrate")]
+    {
+        set_now.set(now_ms());
+        if let Ok(handle) = set_interval_with_handle(
+            move || set_now.set(now_ms()),
+            std::time::Duration::from_millis(250),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_now;
+    now
+}
+
+/// The workout in progress, on every page: elapsed time (a link back to the logger) and
+/// the rest countdown with −15 s, +15 s and skip. At zero the rest ends with a beep, a
+/// vibration where supported, and a notification if the user allowed them.
+#[component]
+fn ActiveWorkout() -> impl IntoView {
+    let replica = use_replica();
+    let now = ticking_now();
+    let started = Memo::new(move |_| replica.active.with(|a| a.as_ref().map(|s| s.started_at)));
+    let rest = Memo::new(move |_| replica.active.with(|a| a.as_ref().and_then(|s| s.rest)));
+    let remaining = Memo::new(move |_| match (rest.get(), now.get()) {
+        (Some(r), t) if t > 0 => Some(r.remaining(t)),
+        _ => None,
+    });
+    // The rest ran out while this tab watched: alarm once and clear it.
+    Effect::new(move |before: Option<Option<i64>>| {
+        let left = remaining.get();
+        if let (Some(Some(b)), Some(0)) = (before, left) {
+            if b > 0 {
+                rest_over();
+                replica.edit_active(Edit::SkipRest);
+            }
+        }
+        left
+    });
+    let by = move |seconds: i64| {
+        replica.edit_active(Edit::RestBy {
+            seconds,
+            now: now_ms(),
+        })
+    };
+    view! {
+        <Show when=move || started.get().is_some()>
+            <div class="active-workout" data-testid="active-workout">
+                <A href="/workout" attr:class="elapsed" attr:data-testid="elapsed">
+                    {move || {
+                        let t = now.get();
+                        match started.get() {
+                            Some(s) if t > 0 => clock((t - s) / 1000),
+                            _ => "Workout".to_owned(),
+                        }
+                    }}
+                </A>
+                <Show when=move || remaining.get().is_some_and(|r| r > 0)>
+                    <div class="rest" role="timer" aria-label="Rest" data-testid="rest-timer">
+                        <button type="button" aria-label="Rest 15 seconds less" on:click=move |_| by(-15)>
+                            "−15"
+                        </button>
+                        <span class="rest-left" data-testid="rest-left">
+                            {move || clock(remaining.get().unwrap_or(0))}
+                        </span>
+                        <button type="button" aria-label="Rest 15 seconds more" on:click=move |_| by(15)>
+                            "+15"
+                        </button>
+                        <button
+                            type="button"
+                            data-testid="rest-skip"
+                            on:click=move |_| replica.edit_active(Edit::SkipRest)
+                        >
+                            "Skip"
+                        </button>
+                    </div>
+                </Show>
+            </div>
+        </Show>
+    }
+}
+
+/// The end of a rest: a short beep (Web Audio) and a vibration in a visible tab, a
+/// notification (one, whatever the tabs) when the user allowed them.
+fn rest_over() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsValue;
+        let _ = web_sys::window()
+            .and_then(|w| w.performance())
+            .map(|p| p.mark("ezlift:rest-over"));
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let visible = window
+            .document()
+            .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+        if visible {
+            let _ = beep();
+            let _ = window.navigator().vibrate_with_duration(400);
+        }
+        if web_sys::Notification::permission() == web_sys::NotificationPermission::Granted {
+            let options = web_sys::NotificationOptions::new();
+            options.set_body("Time for the next set.");
+            options.set_tag("ezlift-rest");
+            let _ = web_sys::Notification::new_with_options("Rest over", &options);
+        }
+        fn beep() -> Result<(), JsValue> {
+            let ctx = web_sys::AudioContext::new()?;
+            let osc = ctx.create_oscillator()?;
+            osc.frequency().set_value(880.0);
+            let gain = ctx.create_gain()?;
+            gain.gain().set_value(0.25);
+            osc.connect_with_audio_node(&gain)?;
+            gain.connect_with_audio_node(&ctx.destination())?;
+            osc.start()?;
+            osc.stop_with_when(ctx.current_time() + 0.35)?;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clocks_read_like_a_stopwatch() {
+        assert_eq!(clock(0), "0:00");
+        assert_eq!(clock(65), "1:05");
+        assert_eq!(clock(3723), "1:02:03");
+        assert_eq!(clock(-3), "0:00");
+    }
+}

@@ -1,0 +1,217 @@
+//! Starting a session: empty, the default routine's next workout, any template, or a
+//! repeat of a recent session. Starting while one is in progress asks first.
+
+use super::use_logger;
+use crate::model::records::Log;
+use crate::replica::{new_id, now_ms};
+use crate::workout::start::{empty, from_log, from_template, next_workout};
+use crate::workout::{ActiveSession, Edit};
+use leptos::prelude::*;
+
+/// Sessions offered to repeat.
+const RECENT: usize = 5;
+
+#[component]
+pub fn StartPanel() -> impl IntoView {
+    let l = use_logger();
+    let pending = RwSignal::new(None::<ActiveSession>);
+    let begin = move |session: Option<ActiveSession>| {
+        let Some(session) = session else { return };
+        if l.replica.active.with_untracked(Option::is_some) {
+            pending.set(Some(session));
+        } else {
+            l.replica.edit_active(Edit::Start(Box::new(session)));
+        }
+    };
+    let disabled = move || !l.live.get();
+    let start_empty = move |_| begin(Some(empty(new_id(), now_ms())));
+    let start_template = move |workout_id: String| {
+        let program = l.program.get_untracked();
+        let session = l
+            .replica
+            .query(|q| from_template(&program, q, &workout_id, &mut new_id, now_ms()))
+            .flatten();
+        begin(session);
+    };
+    let next = Memo::new(move |_| {
+        let program = l.program.get();
+        l.replica
+            .query(|q| next_workout(&program, q).map(|w| (w.id.clone(), w.title.clone())))
+            .flatten()
+    });
+    let recent = Memo::new(move |_| {
+        l.replica
+            .query(|q| {
+                q.logs_by_date(..)
+                    .rev()
+                    .take(RECENT)
+                    .map(|log: &Log| {
+                        (
+                            log.id.clone(),
+                            log.workout_title.clone().unwrap_or_default(),
+                            log.session_date.unwrap_or_default(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
+    let repeat = move |log_id: String| {
+        let session = l
+            .replica
+            .query(|q| from_log(q, &log_id, &mut new_id, now_ms()))
+            .flatten();
+        begin(session);
+    };
+    let in_progress = move || l.replica.active.with(Option::is_some);
+    view! {
+        <h1>"Start a workout"</h1>
+        <Show when=move || pending.with(Option::is_some)>
+            <div class="card confirm" role="alertdialog" aria-label="Replace the workout in progress" data-testid="confirm-replace">
+                <p>"A workout is in progress. Starting another discards it."</p>
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="danger"
+                        on:click=move |_| {
+                            if let Some(s) = pending.get_untracked() {
+                                l.replica.edit_active(Edit::Start(Box::new(s)));
+                            }
+                            pending.set(None);
+                        }
+                    >
+                        "Discard it and start"
+                    </button>
+                    <button type="button" on:click=move |_| pending.set(None)>
+                        "Keep the current one"
+                    </button>
+                </div>
+            </div>
+        </Show>
+        <Show when=in_progress>
+            <p class="card">
+                <a href="/workout">"A workout is in progress: back to it"</a>
+            </p>
+        </Show>
+        <section class="card start">
+            <button type="button" class="primary big" data-testid="start-empty" disabled=disabled on:click=start_empty>
+                "Start an empty workout"
+            </button>
+            {move || {
+                next.get()
+                    .map(|(id, title)| {
+                        view! {
+                            <button
+                                type="button"
+                                class="big"
+                                data-testid="start-next"
+                                disabled=disabled
+                                on:click=move |_| start_template(id.clone())
+                            >
+                                {format!("Start next: {title}")}
+                            </button>
+                        }
+                    })
+            }}
+        </section>
+        <section class="card">
+            <h2>"Templates"</h2>
+            {move || {
+                let workouts = l.program.with(|p| {
+                    p.workouts
+                        .iter()
+                        .map(|w| (w.id.clone(), w.title.clone(), w.exercises.len()))
+                        .collect::<Vec<_>>()
+                });
+                if workouts.is_empty() {
+                    return view! {
+                        <p class="empty">
+                            "No templates yet. " <a href="/programs">"Build a program"</a>
+                            " to start from one, or start an empty workout."
+                        </p>
+                    }
+                        .into_any();
+                }
+                view! {
+                    <ul class="template-list" data-testid="templates">
+                        {workouts
+                            .into_iter()
+                            .map(|(id, title, count)| {
+                                let label = format!("Start {title}");
+                                view! {
+                                    <li>
+                                        <span>
+                                            <strong data-testid="template-title">{title}</strong>
+                                            <span class="muted">
+                                                {format!(
+                                                    "{count} exercise{}",
+                                                    if count == 1 { "" } else { "s" },
+                                                )}
+                                            </span>
+                                        </span>
+                                        <button
+                                            type="button"
+                                            data-testid="start-template"
+                                            aria-label=label
+                                            disabled=disabled
+                                            on:click=move |_| start_template(id.clone())
+                                        >
+                                            "Start"
+                                        </button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+        </section>
+        <Show when=move || !recent.with(Vec::is_empty)>
+            <section class="card">
+                <h2>"Repeat a recent session"</h2>
+                <ul class="template-list">
+                    {move || {
+                        recent
+                            .get()
+                            .into_iter()
+                            .map(|(id, title, date)| {
+                                view! {
+                                    <li>
+                                        <span>
+                                            <strong>{title.clone()}</strong>
+                                            <span class="muted">{day(date)}</span>
+                                        </span>
+                                        <button
+                                            type="button"
+                                            data-testid="repeat-log"
+                                            aria-label=format!("Repeat {title}")
+                                            disabled=disabled
+                                            on:click=move |_| repeat(id.clone())
+                                        >
+                                            "Repeat"
+                                        </button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </section>
+        </Show>
+    }
+}
+
+/// A session's date as the browser's locale writes it (the server never renders it).
+pub fn day(epoch_ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(epoch_ms as f64));
+        String::from(date.to_locale_date_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = epoch_ms;
+        String::new()
+    }
+}
