@@ -179,8 +179,10 @@ test('the rest timer ends with its alarm and can be changed by 15 s', async ({ p
   await expect(page.getByTestId('rest-left')).toBeVisible();
   await page.clock.fastForward(76_000);
   await expect(page.getByTestId('rest-timer')).toHaveCount(0);
-  const alarms = await page.evaluate(() => performance.getEntriesByName('ezlift:rest-over').length);
-  expect(alarms).toBe(1);
+  // The alarm went off (its sound and vibration are not observable here; its notice is).
+  await expect(page.getByTestId('rest-over')).toBeVisible();
+  await page.getByTestId('rest-over').click();
+  await expect(page.getByTestId('rest-over')).toHaveCount(0);
 });
 
 test('two tabs show the same session live', async ({ browser }) => {
@@ -219,7 +221,7 @@ test('a pound user types 225: the server stores kilograms and every page shows 2
   await expect(a.getByTestId('summary-volume')).toHaveText('1125 lb');
   await synced(a);
   const [stored] = await serverRecords(contextA, 'log_exercise_sets');
-  expect(stored.weight).toBeCloseTo(102.0582, 4);
+  expect(stored.weight).toBeCloseTo(102.05828, 5);
 
   // Another device of the same user: the setting and the weight, as typed.
   await openWorkout(b);

@@ -1,5 +1,7 @@
 //! The EzLift server: the sync backend and the server half of the web app.
 #![forbid(unsafe_code)]
+// The pages' view types are deep; proving them `Send` for server rendering needs more room.
+#![recursion_limit = "256"]
 
 pub mod auth;
 pub mod config;

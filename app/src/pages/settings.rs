@@ -67,6 +67,7 @@ fn SettingsForm() -> impl IntoView {
     let replica = use_replica();
     let settings = use_settings();
     let readable = replica.readable();
+    let js = crate::pages::shell::client_ready();
     let editable = Signal::derive(move || readable.get() && settings.with(|s| s.id.is_some()));
     let set = move |field: crate::model::Field| change(&replica, &settings.get_untracked(), field);
     let choice = |value: &'static str, label: &'static str, selected: Signal<bool>| {
@@ -79,9 +80,9 @@ fn SettingsForm() -> impl IntoView {
     view! {
         <section class="card settings" data-testid="settings">
             <h2>"Training"</h2>
-            <noscript>
+            <Show when=move || !js.get()>
                 <p class="hint">"Changing settings needs JavaScript."</p>
-            </noscript>
+            </Show>
             <div class="fields">
                 <label for="weight-unit">"Weight unit"</label>
                 <select

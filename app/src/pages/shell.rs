@@ -54,6 +54,16 @@ pub fn Header() -> impl IntoView {
     }
 }
 
+/// Whether the calling component runs in the browser with its code loaded: false when
+/// rendered on the server (and so with JavaScript off) and while hydrating. For messages
+/// such as "this needs JavaScript", which the browser then removes (a `<noscript>` cannot
+/// be hydrated: with scripts on, the browser keeps its content as text).
+pub fn client_ready() -> ReadSignal<bool> {
+    let (ready, set_ready) = signal(false);
+    Effect::new(move |_| set_ready.set(true));
+    ready
+}
+
 /// Minutes and seconds (`1:05`), with hours when needed (`1:02:03`).
 pub fn clock(seconds: i64) -> String {
     let s = seconds.max(0);
@@ -89,21 +99,33 @@ pub fn ticking_now() -> ReadSignal<i64> {
 #[component]
 fn ActiveWorkout() -> impl IntoView {
     let replica = use_replica();
+    // Shown once the header has hydrated (the server never knows the device's session).
+    let readable = replica.readable();
     let now = ticking_now();
-    let started = Memo::new(move |_| replica.active.with(|a| a.as_ref().map(|s| s.started_at)));
+    let started = Memo::new(move |_| {
+        if !readable.get() {
+            return None;
+        }
+        replica.active.with(|a| a.as_ref().map(|s| s.started_at))
+    });
     let rest = Memo::new(move |_| replica.active.with(|a| a.as_ref().and_then(|s| s.rest)));
     let remaining = Memo::new(move |_| match (rest.get(), now.get()) {
         (Some(r), t) if t > 0 => Some(r.remaining(t)),
         _ => None,
     });
-    // The rest ran out while this tab watched: alarm once and clear it.
+    // The rest ran out while this tab watched: alarm once, clear it, and say so until
+    // the next rest starts or the notice is dismissed.
+    let over = RwSignal::new(false);
     Effect::new(move |before: Option<Option<i64>>| {
         let left = remaining.get();
-        if let (Some(Some(b)), Some(0)) = (before, left) {
-            if b > 0 {
+        match (before, left) {
+            (Some(Some(b)), Some(0)) if b > 0 => {
+                over.set(true);
                 rest_over();
                 replica.edit_active(Edit::SkipRest);
             }
+            (_, Some(l)) if l > 0 => over.set(false),
+            _ => {}
         }
         left
     });
@@ -145,6 +167,18 @@ fn ActiveWorkout() -> impl IntoView {
                         </button>
                     </div>
                 </Show>
+                <Show when=move || over.get()>
+                    <button
+                        type="button"
+                        class="rest-over"
+                        role="status"
+                        data-testid="rest-over"
+                        title="Dismiss"
+                        on:click=move |_| over.set(false)
+                    >
+                        "Rest over"
+                    </button>
+                </Show>
             </div>
         </Show>
     }
@@ -156,9 +190,6 @@ fn rest_over() {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsValue;
-        let _ = web_sys::window()
-            .and_then(|w| w.performance())
-            .map(|p| p.mark("ezlift:rest-over"));
         let Some(window) = web_sys::window() else {
             return;
         };

@@ -291,11 +291,16 @@ impl Replica {
         if self.closed.get() {
             return;
         }
+        // Read by the benchmark: edit → the frame showing it, and edit → committed.
+        mark("ezlift:active-edit");
+        mark("ezlift:active-edit-commit");
         self.slot.active.update(|a| edit.apply(a));
+        request_animation_frame(|| measure("ezlift:active-frame", "ezlift:active-edit"));
         self.active_inflight.set(self.active_inflight.get() + 1);
         let this = self.clone();
         leptos::task::spawn_local(async move {
             let result = this.local.store.edit_active(&edit).await;
+            measure("ezlift:active-commit", "ezlift:active-edit-commit");
             let last = this.active_inflight.get() == 1;
             this.active_inflight.set(this.active_inflight.get() - 1);
             match result {

@@ -719,7 +719,7 @@ mod tests {
         assert_eq!(previous_text(&p, Tracking::WeightReps, &lb), "225 lb × 5");
         assert_eq!(
             previous_text(&p, Tracking::Assisted, &Settings::default()),
-            "−102.058 kg × 5"
+            "−102.06 kg × 5"
         );
         let bodyweight = PreviousSet {
             reps: Some(12),

@@ -152,6 +152,13 @@ fn provide_logger(server: Option<Snapshot>) -> Logger {
     logger
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Start,
+    Logging,
+    Summary,
+}
+
 #[component]
 pub fn WorkoutPage() -> impl IntoView {
     let server = Resource::new(|| (), |_| load_from_server());
@@ -165,22 +172,29 @@ pub fn WorkoutPage() -> impl IntoView {
                     s.0.await;
                 }
                 let logger = provide_logger(data);
-                let active = move || logger.replica.active.with(Option::is_some);
+                let js = crate::pages::shell::client_ready();
+                // Which part shows; a memo, so that editing the session (which changes
+                // `active` on every keystroke saved) never rebuilds the logger.
+                let mode = Memo::new(move |_| {
+                    if logger.finished.with(Option::is_some) {
+                        Mode::Summary
+                    } else if logger.live.get() && logger.replica.active.with(Option::is_some) {
+                        Mode::Logging
+                    } else {
+                        Mode::Start
+                    }
+                });
                 view! {
-                    <noscript>
+                    <Show when=move || !js.get()>
                         <p class="card warning">
                             "Logging a workout needs JavaScript: turn it on to start one. "
                             "Your templates are listed below."
                         </p>
-                    </noscript>
-                    {move || {
-                        if logger.finished.with(Option::is_some) {
-                            view! { <logger::Summary /> }.into_any()
-                        } else if active() && logger.live.get() {
-                            view! { <logger::ActiveLogger /> }.into_any()
-                        } else {
-                            view! { <start::StartPanel /> }.into_any()
-                        }
+                    </Show>
+                    {move || match mode.get() {
+                        Mode::Summary => view! { <logger::Summary /> }.into_any(),
+                        Mode::Logging => view! { <logger::ActiveLogger /> }.into_any(),
+                        Mode::Start => view! { <start::StartPanel /> }.into_any(),
                     }}
                 }
             })}

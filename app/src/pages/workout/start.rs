@@ -33,13 +33,21 @@ pub fn StartPanel() -> impl IntoView {
             .flatten();
         begin(session);
     };
+    // Read from the replica only once the page may (never while hydrating: the server
+    // rendered without them).
     let next = Memo::new(move |_| {
+        if !l.live.get() {
+            return None;
+        }
         let program = l.program.get();
         l.replica
             .query(|q| next_workout(&program, q).map(|w| (w.id.clone(), w.title.clone())))
             .flatten()
     });
     let recent = Memo::new(move |_| {
+        if !l.live.get() {
+            return Vec::new();
+        }
         l.replica
             .query(|q| {
                 q.logs_by_date(..)
@@ -63,7 +71,6 @@ pub fn StartPanel() -> impl IntoView {
             .flatten();
         begin(session);
     };
-    let in_progress = move || l.replica.active.with(Option::is_some);
     view! {
         <h1>"Start a workout"</h1>
         <Show when=move || pending.with(Option::is_some)>
@@ -87,11 +94,6 @@ pub fn StartPanel() -> impl IntoView {
                     </button>
                 </div>
             </div>
-        </Show>
-        <Show when=in_progress>
-            <p class="card">
-                <a href="/workout">"A workout is in progress: back to it"</a>
-            </p>
         </Show>
         <section class="card start">
             <button type="button" class="primary big" data-testid="start-empty" disabled=disabled on:click=start_empty>
