@@ -320,6 +320,8 @@ test('schema version 2: a version-1 client syncs unharmed and an upgraded one re
   assert.equal(v1.version, 1);
   assert.ok(!v1.tables.find((t) => t.name === 'custom_exercises').columns.some((c) => c.name === 'tracking'));
   assert.ok(v2.tables.find((t) => t.name === 'custom_exercises').columns.some((c) => c.name === 'tracking'));
+  // The old app knew no migrations; the new one adds the column.
+  const noMigrations = schemaMigrations({ migrations: [] });
   const migrations = schemaMigrations({
     migrations: [{ toVersion: 2, steps: [addColumns({ table: 'custom_exercises', columns: [{ name: 'tracking', type: 'string', isOptional: true }] })] }],
   });
@@ -335,7 +337,7 @@ test('schema version 2: a version-1 client syncs unharmed and an upgraded one re
   // its edit of the exercise does not erase it.
   const store = new LokiMemoryAdapter();
   const adapterOptions = { _testLokiAdapter: store, dbName: `v1-${now}`, useIncrementalIndexedDB: false };
-  const old = databaseFor(v1, adapterOptions, migrations);
+  const old = databaseFor(v1, adapterOptions, noMigrations);
   const log = {};
   await sync(old, token, log, { migrationsEnabledAtVersion: 1 });
   const seen = (await old.get('custom_exercises').find('customASSISTED00'))._raw;
