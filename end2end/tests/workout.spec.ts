@@ -301,3 +301,27 @@ test('the logger fits a 375 px phone with thumb-sized targets', async ({ browser
   await page.getByTestId('log-weight').first().press('Enter');
   await expect(page.getByTestId('log-reps').first()).toBeFocused();
 });
+
+test('starting another workout while one is in progress asks first', async ({ page }) => {
+  await signUp(page, uniqueEmail());
+  await openPrograms(page);
+  await buildRoutine(page, 'Legs');
+  await openWorkout(page);
+  await startEmptyWith(page, 'barbell curl', 'Curl (Barbell)');
+  await page.getByTestId('start-other').locator('summary').click();
+  await page.getByTestId('start-other').getByTestId('start-template').first().click();
+  await expect(page.getByTestId('confirm-replace')).toBeVisible();
+  await page.getByRole('button', { name: 'Keep the current one' }).click();
+  await expect(page.getByTestId('log-exercise-name')).toHaveText(['Curl (Barbell)']);
+  await page.getByTestId('start-other').getByTestId('start-template').first().click();
+  await page.getByRole('button', { name: 'Discard it and start' }).click();
+  await expect(page.getByTestId('log-exercise-name')).toHaveText(['Back Squat (Barbell)']);
+  await expect(page.getByTestId('session-title')).toHaveValue('Workout 1');
+  // Discarding asks too, and leaves nothing behind.
+  await page.getByTestId('discard').click();
+  await page.getByTestId('confirm-discard').click();
+  await expect(page.getByTestId('start-empty')).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId('start-empty')).toBeEnabled({ timeout: 20_000 });
+  await expect(page.getByTestId('logger')).toHaveCount(0);
+});

@@ -90,6 +90,10 @@ pub fn ActiveLogger() -> impl IntoView {
                 </button>
             </div>
             {move || confirming.get().map(|c| view! { <ConfirmPanel confirm=c on_close=move || confirming.set(None) /> })}
+            <details class="card start-other" data-testid="start-other">
+                <summary>"Start a different workout"</summary>
+                <super::start::StartPanel />
+            </details>
         </div>
     }
 }

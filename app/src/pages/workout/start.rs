@@ -71,8 +71,15 @@ pub fn StartPanel() -> impl IntoView {
             .flatten();
         begin(session);
     };
+    let heading = move || {
+        if l.replica.active.with(Option::is_some) {
+            "Or start another"
+        } else {
+            "Start a workout"
+        }
+    };
     view! {
-        <h1>"Start a workout"</h1>
+        <h1>{heading}</h1>
         <Show when=move || pending.with(Option::is_some)>
             <div class="card confirm" role="alertdialog" aria-label="Replace the workout in progress" data-testid="confirm-replace">
                 <p>"A workout is in progress. Starting another discards it."</p>
