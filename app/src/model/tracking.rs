@@ -48,11 +48,15 @@ impl Tracking {
         }
     }
 
+    /// The kind a stored name says, if it names one.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
     /// A stored value; anything unknown (or a version-1 record's missing value) is the
     /// common case, weight × reps.
     pub fn parse(s: Option<&str>) -> Self {
-        s.and_then(|s| Self::ALL.into_iter().find(|t| t.as_str() == s))
-            .unwrap_or_default()
+        s.and_then(Self::from_name).unwrap_or_default()
     }
 
     /// Whether a set records a weight (load, added load or assistance).

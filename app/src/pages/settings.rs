@@ -5,10 +5,10 @@
 //! changing them needs JavaScript, and the page says so when it is off.
 
 use crate::model::tables::user_settings as col;
-use crate::model::{DistanceUnit, WeightUnit};
+use crate::model::Field;
 use crate::replica::use_replica;
 use crate::session::use_session;
-use crate::settings::{change, use_settings, Theme, REST_CHOICES};
+use crate::settings::{change, use_settings, Settings, Theme, WeekStart, REST_CHOICES};
 use crate::stats::OneRmFormula;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -68,15 +68,32 @@ fn SettingsForm() -> impl IntoView {
     let settings = use_settings();
     let readable = replica.readable();
     let js = crate::pages::shell::client_ready();
-    let editable = Signal::derive(move || readable.get() && settings.with(|s| s.id.is_some()));
-    let set = move |field: crate::model::Field| change(&replica, &settings.get_untracked(), field);
-    let choice = |value: &'static str, label: &'static str, selected: Signal<bool>| {
-        view! {
-            <option value=value selected=move || selected.get()>
-                {label}
-            </option>
-        }
+    let disabled = Signal::derive(move || !(readable.get() && settings.with(|s| s.id.is_some())));
+    let set = move |field: Field| change(&replica, &settings.get_untracked(), field);
+    // A setting's current value as its `<select>` names it.
+    let current = |f: fn(&Settings) -> String| Signal::derive(move || settings.with(f));
+    let fixed = |list: Vec<(String, String)>| Signal::derive(move || list.clone());
+    let named = |pairs: &[(&str, &str)]| {
+        fixed(
+            pairs
+                .iter()
+                .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+                .collect(),
+        )
     };
+    let whole = |text: String| text.parse::<i64>().ok();
+    let rest_choices = Signal::derive(move || {
+        let current = settings.with(|s| s.default_rest);
+        let mut choices = REST_CHOICES.to_vec();
+        if !choices.contains(&current) {
+            choices.push(current);
+            choices.sort_unstable();
+        }
+        choices
+            .into_iter()
+            .map(|v| (v.to_string(), crate::pages::shell::clock(v)))
+            .collect()
+    });
     view! {
         <section class="card settings" data-testid="settings">
             <h2>"Training"</h2>
@@ -84,136 +101,115 @@ fn SettingsForm() -> impl IntoView {
                 <p class="hint">"Changing settings needs JavaScript."</p>
             </Show>
             <div class="fields">
-                <label for="weight-unit">"Weight unit"</label>
-                <select
+                <SettingSelect
                     id="weight-unit"
-                    data-testid="weight-unit"
-                    disabled=move || !editable.get()
-                    on:change=move |ev| set(col::weight_unit.to(event_target_value(&ev)))
-                >
-                    {[WeightUnit::Kg, WeightUnit::Lb]
-                        .into_iter()
-                        .map(|u| {
-                            choice(
-                                u.label(),
-                                if u == WeightUnit::Kg { "Kilograms (kg)" } else { "Pounds (lb)" },
-                                Signal::derive(move || settings.with(|s| s.weight_unit == u)),
-                            )
-                        })
-                        .collect_view()}
-                </select>
-                <label for="distance-unit">"Distance unit"</label>
-                <select
+                    label="Weight unit"
+                    options=named(&[("kg", "Kilograms (kg)"), ("lb", "Pounds (lb)")])
+                    current=current(|s| s.weight_unit.label().to_owned())
+                    disabled
+                    pick=move |v| set(col::weight_unit.to(v))
+                />
+                <SettingSelect
                     id="distance-unit"
-                    data-testid="distance-unit"
-                    disabled=move || !editable.get()
-                    on:change=move |ev| set(col::distance_unit.to(event_target_value(&ev)))
-                >
-                    {[DistanceUnit::Km, DistanceUnit::Mi]
-                        .into_iter()
-                        .map(|u| {
-                            choice(
-                                u.label(),
-                                if u == DistanceUnit::Km { "Kilometres (km)" } else { "Miles (mi)" },
-                                Signal::derive(move || settings.with(|s| s.distance_unit == u)),
-                            )
-                        })
-                        .collect_view()}
-                </select>
-                <label for="default-rest">"Default rest between sets"</label>
-                <select
+                    label="Distance unit"
+                    options=named(&[("km", "Kilometres (km)"), ("mi", "Miles (mi)")])
+                    current=current(|s| s.distance_unit.label().to_owned())
+                    disabled
+                    pick=move |v| set(col::distance_unit.to(v))
+                />
+                <SettingSelect
                     id="default-rest"
-                    data-testid="default-rest"
-                    disabled=move || !editable.get()
-                    on:change=move |ev| {
-                        if let Ok(v) = event_target_value(&ev).parse::<i64>() {
+                    label="Default rest between sets"
+                    options=rest_choices
+                    current=current(|s| s.default_rest.to_string())
+                    disabled
+                    pick=move |v| {
+                        if let Some(v) = whole(v) {
                             set(col::default_rest_seconds.to(v));
                         }
                     }
-                >
-                    {move || {
-                        let current = settings.with(|s| s.default_rest);
-                        let mut choices = REST_CHOICES.to_vec();
-                        if !choices.contains(&current) {
-                            choices.push(current);
-                            choices.sort_unstable();
-                        }
-                        choices
-                            .into_iter()
-                            .map(|v| {
-                                view! {
-                                    <option value=v.to_string() selected=v == current>
-                                        {crate::pages::shell::clock(v)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </select>
-                <label for="one-rm">"Estimated one-rep max"</label>
-                <select
-                    id="one-rm"
-                    data-testid="one-rm-formula"
-                    disabled=move || !editable.get()
-                    on:change=move |ev| set(col::one_rm_formula.to(event_target_value(&ev)))
-                >
-                    {[OneRmFormula::Epley, OneRmFormula::Brzycki]
-                        .into_iter()
-                        .map(|f| {
-                            choice(
-                                f.as_str(),
-                                if f == OneRmFormula::Epley { "Epley" } else { "Brzycki" },
-                                Signal::derive(move || settings.with(|s| s.one_rm == f)),
-                            )
-                        })
-                        .collect_view()}
-                </select>
-                <label for="week-start">"Weeks start on"</label>
-                <select
+                />
+                <SettingSelect
+                    id="one-rm-formula"
+                    label="Estimated one-rep max"
+                    options=named(&[
+                        (OneRmFormula::Epley.as_str(), "Epley"),
+                        (OneRmFormula::Brzycki.as_str(), "Brzycki"),
+                    ])
+                    current=current(|s| s.one_rm.as_str().to_owned())
+                    disabled
+                    pick=move |v| set(col::one_rm_formula.to(v))
+                />
+                <SettingSelect
                     id="week-start"
-                    data-testid="week-start"
-                    disabled=move || !editable.get()
-                    on:change=move |ev| {
-                        if let Ok(v) = event_target_value(&ev).parse::<i64>() {
+                    label="Weeks start on"
+                    options=fixed(
+                        WeekStart::CHOICES
+                            .iter()
+                            .map(|(d, l)| (d.to_string(), (*l).to_owned()))
+                            .collect(),
+                    )
+                    current=current(|s| s.week_start.0.to_string())
+                    disabled
+                    pick=move |v| {
+                        if let Some(v) = whole(v) {
                             set(col::week_start.to(v));
                         }
                     }
-                >
-                    {crate::settings::WeekStart::CHOICES
-                        .into_iter()
-                        .map(|(d, label)| {
-                            view! {
-                                <option
-                                    value=d.to_string()
-                                    selected=move || settings.with(|s| s.week_start.0 == d)
-                                >
-                                    {label}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-                <label for="theme">"Theme"</label>
-                <select
+                />
+                <SettingSelect
                     id="theme"
-                    data-testid="theme"
-                    disabled=move || !editable.get()
-                    on:change=move |ev| set(col::theme.to(event_target_value(&ev)))
-                >
-                    {Theme::ALL
-                        .into_iter()
-                        .map(|t| {
-                            choice(
-                                t.as_str(),
-                                t.label(),
-                                Signal::derive(move || settings.with(|s| s.theme == t)),
-                            )
-                        })
-                        .collect_view()}
-                </select>
+                    label="Theme"
+                    options=fixed(
+                        Theme::ALL
+                            .iter()
+                            .map(|t| (t.as_str().to_owned(), t.label().to_owned()))
+                            .collect(),
+                    )
+                    current=current(|s| s.theme.as_str().to_owned())
+                    disabled
+                    pick=move |v| set(col::theme.to(v))
+                />
             </div>
             <Notifications />
         </section>
+    }
+}
+
+/// One setting: a labelled `<select>` of `(value, label)` options showing `current`;
+/// picking one calls `pick` with its value. The id doubles as the test id.
+#[component]
+fn SettingSelect(
+    id: &'static str,
+    label: &'static str,
+    options: Signal<Vec<(String, String)>>,
+    current: Signal<String>,
+    disabled: Signal<bool>,
+    pick: impl Fn(String) + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <select
+            id=id
+            data-testid=id
+            disabled=move || disabled.get()
+            on:change=move |ev| pick(event_target_value(&ev))
+        >
+            {move || {
+                options
+                    .get()
+                    .into_iter()
+                    .map(|(value, text)| {
+                        let selected = value.clone();
+                        view! {
+                            <option value=value selected=move || current.with(|c| *c == selected)>
+                                {text}
+                            </option>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </select>
     }
 }
 

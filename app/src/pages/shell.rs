@@ -101,13 +101,25 @@ fn ActiveWorkout() -> impl IntoView {
     let replica = use_replica();
     // Shown once the header has hydrated (the server never knows the device's session).
     let readable = replica.readable();
-    let now = ticking_now();
     let started = Memo::new(move |_| {
         if !readable.get() {
             return None;
         }
         replica.active.with(|a| a.as_ref().map(|s| s.started_at))
     });
+    view! {
+        <Show when=move || started.get().is_some()>
+            <RunningWorkout started />
+        </Show>
+    }
+}
+
+/// The clock, rest countdown and alarm of a session in progress: mounted only while there
+/// is one, so no page ticks a clock for nothing.
+#[component]
+fn RunningWorkout(started: Memo<Option<i64>>) -> impl IntoView {
+    let replica = use_replica();
+    let now = ticking_now();
     let rest = Memo::new(move |_| replica.active.with(|a| a.as_ref().and_then(|s| s.rest)));
     let remaining = Memo::new(move |_| match (rest.get(), now.get()) {
         (Some(r), t) if t > 0 => Some(r.remaining(t)),
@@ -136,51 +148,49 @@ fn ActiveWorkout() -> impl IntoView {
         })
     };
     view! {
-        <Show when=move || started.get().is_some()>
-            <div class="active-workout" data-testid="active-workout">
-                <A href="/workout" attr:class="elapsed" attr:data-testid="elapsed">
-                    {move || {
-                        let t = now.get();
-                        match started.get() {
-                            Some(s) if t > 0 => clock((t - s) / 1000),
-                            _ => "Workout".to_owned(),
-                        }
-                    }}
-                </A>
-                <Show when=move || remaining.get().is_some_and(|r| r > 0)>
-                    <div class="rest" role="timer" aria-label="Rest" data-testid="rest-timer">
-                        <button type="button" aria-label="Rest 15 seconds less" on:click=move |_| by(-15)>
-                            "−15"
-                        </button>
-                        <span class="rest-left" data-testid="rest-left">
-                            {move || clock(remaining.get().unwrap_or(0))}
-                        </span>
-                        <button type="button" aria-label="Rest 15 seconds more" on:click=move |_| by(15)>
-                            "+15"
-                        </button>
-                        <button
-                            type="button"
-                            data-testid="rest-skip"
-                            on:click=move |_| replica.edit_active(Edit::SkipRest)
-                        >
-                            "Skip"
-                        </button>
-                    </div>
-                </Show>
-                <Show when=move || over.get()>
+        <div class="active-workout" data-testid="active-workout">
+            <A href="/workout" attr:class="elapsed" attr:data-testid="elapsed">
+                {move || {
+                    let t = now.get();
+                    match started.get() {
+                        Some(s) if t > 0 => clock((t - s) / 1000),
+                        _ => "Workout".to_owned(),
+                    }
+                }}
+            </A>
+            <Show when=move || remaining.get().is_some_and(|r| r > 0)>
+                <div class="rest" role="timer" aria-label="Rest" data-testid="rest-timer">
+                    <button type="button" aria-label="Rest 15 seconds less" on:click=move |_| by(-15)>
+                        "−15"
+                    </button>
+                    <span class="rest-left" data-testid="rest-left">
+                        {move || clock(remaining.get().unwrap_or(0))}
+                    </span>
+                    <button type="button" aria-label="Rest 15 seconds more" on:click=move |_| by(15)>
+                        "+15"
+                    </button>
                     <button
                         type="button"
-                        class="rest-over"
-                        role="status"
-                        data-testid="rest-over"
-                        title="Dismiss"
-                        on:click=move |_| over.set(false)
+                        data-testid="rest-skip"
+                        on:click=move |_| replica.edit_active(Edit::SkipRest)
                     >
-                        "Rest over"
+                        "Skip"
                     </button>
-                </Show>
-            </div>
-        </Show>
+                </div>
+            </Show>
+            <Show when=move || over.get()>
+                <button
+                    type="button"
+                    class="rest-over"
+                    role="status"
+                    data-testid="rest-over"
+                    title="Dismiss"
+                    on:click=move |_| over.set(false)
+                >
+                    "Rest over"
+                </button>
+            </Show>
+        </div>
     }
 }
 

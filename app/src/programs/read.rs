@@ -9,7 +9,7 @@ use crate::model::tables::{
     custom_exercises, routine_workouts, routines, user_settings, workout_exercise,
     workout_exercise_sets, workouts,
 };
-use crate::model::{DistanceUnit, SetType, Tracking, WeightUnit};
+use crate::model::{DistanceUnit, LibraryExercise, SetType, Tracking, WeightUnit};
 use crate::replica::edit::list_order;
 use crate::replica::{query_snapshot, Query, Snapshot};
 
@@ -86,6 +86,21 @@ pub struct CustomExercise {
     pub equipment: String,
     pub primary_muscle: String,
     pub tracking: Tracking,
+}
+
+impl From<&CustomExercise> for LibraryExercise {
+    /// A custom exercise where the library's entries are listed (search, names).
+    fn from(c: &CustomExercise) -> Self {
+        Self {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            category: c.category.clone(),
+            equipment: c.equipment.clone(),
+            primary_muscle: c.primary_muscle.clone(),
+            secondary_muscles: Vec::new(),
+            tracking: c.tracking,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -216,6 +231,25 @@ impl Program {
     /// device until its replica has synced).
     pub fn from_snapshot(s: &Snapshot) -> Self {
         query_snapshot(s, Self::from_index)
+    }
+
+    /// Exercises matching a search (see [`LibraryExercise::matches`]): the user's custom
+    /// ones first, then the library's, at most `limit` — what every exercise picker lists.
+    pub fn search_exercises(
+        &self,
+        library: &[LibraryExercise],
+        query: &str,
+        limit: usize,
+    ) -> Vec<LibraryExercise> {
+        if query.trim().is_empty() {
+            return Vec::new();
+        }
+        let custom = self.custom.iter().map(LibraryExercise::from);
+        custom
+            .chain(library.iter().cloned())
+            .filter(|e| e.matches(query))
+            .take(limit)
+            .collect()
     }
 
     pub fn routine(&self, id: &str) -> Option<&Routine> {

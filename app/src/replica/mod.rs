@@ -132,6 +132,33 @@ impl ReplicaSlot {
         }
     }
 
+    /// The exercise library for a page: empty until `readable`, then loaded once (from
+    /// the network, else the replica's copy). Pages that pick exercises share this.
+    pub fn library(&self, readable: Signal<bool>) -> RwSignal<Vec<crate::model::LibraryExercise>> {
+        let library = RwSignal::new(Vec::new());
+        #[cfg(feature = "hydrate")]
+        {
+            let this = *self;
+            Effect::new(move |loaded: Option<bool>| {
+                if loaded == Some(true) || !readable.get() {
+                    return loaded.unwrap_or(false);
+                }
+                leptos::task::spawn_local(async move {
+                    let list = this.exercises().await;
+                    library.set(
+                        list.into_iter()
+                            .filter_map(|v| serde_json::from_value(v).ok())
+                            .collect(),
+                    );
+                });
+                true
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = readable;
+        library
+    }
+
     /// Answers a typed query (see [`Query`]) on this tab's replica, its own edits
     /// included; `None` until the replica is open, and always on the server. Tracks
     /// `version`, so a memo calling it follows every change.

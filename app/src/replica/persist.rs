@@ -229,15 +229,7 @@ impl<P: Persistence> LocalReplica<P> {
         keys: &BTreeSet<ChunkKey>,
         ops: &[Op],
     ) -> Result<Vec<ChunkKey>, P::Error> {
-        self.store
-            .mutate(
-                keys,
-                Change::edit(|t| {
-                    apply_ops_to(t, ops);
-                    Vec::new()
-                }),
-            )
-            .await
+        self.commit_with(keys, ops, Vec::new()).await
     }
 
     /// Commits an edit already applied to memory together with meta writes, in one

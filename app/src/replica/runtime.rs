@@ -327,40 +327,8 @@ impl Replica {
             return;
         }
         self.slot.active.set(None);
-        let keys = self.local.apply_now(&ops);
-        self.writes_started.set(self.writes_started.get() + 1);
-        self.inflight.set(self.inflight.get() + 1);
         self.active_inflight.set(self.active_inflight.get() + 1);
-        self.slot.status.update(|s| s.saving += 1);
-        self.slot.version.update(|v| *v += 1);
-        let this = self.clone();
-        mark("ezlift:finish");
-        leptos::task::spawn_local(async move {
-            let result = this
-                .local
-                .commit_with(&keys, &ops, vec![MetaWrite::Active(None)])
-                .await;
-            measure("ezlift:finish-commit", "ezlift:finish");
-            this.active_inflight.set(this.active_inflight.get() - 1);
-            if let Ok(written) = &result {
-                this.broadcast_chunks(written);
-                this.broadcast(ACTIVE_CHANGED);
-                this.refresh_pending().await;
-            }
-            this.inflight.set(this.inflight.get() - 1);
-            this.slot.status.update(|s| s.saving -= 1);
-            match result {
-                Ok(_) => this.schedule_sync(),
-                Err(e) => {
-                    this.slot.status.update(|s| {
-                        s.phase = SyncPhase::Error(format!("could not save the workout: {e}"))
-                    });
-                    this.reload_all.set(true);
-                    this.reload_active();
-                }
-            }
-            this.request_reload();
-        });
+        self.commit_edit(ops, true);
     }
 
     /// Tells other tabs which chunks this one rewrote.
@@ -449,21 +417,42 @@ impl Replica {
         if self.closed.get() {
             return;
         }
+        self.commit_edit(ops, false);
+    }
+
+    /// The one path of local writes: `ops` applied to memory, then committed in one
+    /// transaction — with the active session cleared when it `ends_session` (finishing).
+    fn commit_edit(self: &Rc<Self>, ops: Vec<Op>, ends_session: bool) {
         let keys = self.local.apply_now(&ops);
         self.writes_started.set(self.writes_started.get() + 1);
         self.inflight.set(self.inflight.get() + 1);
         self.slot.status.update(|s| s.saving += 1);
         self.slot.version.update(|v| *v += 1);
+        // Read by the benchmark: an edit's commit, and a finished session's.
+        let (start, done) = if ends_session {
+            ("ezlift:finish", "ezlift:finish-commit")
+        } else {
+            ("ezlift:write", "ezlift:commit")
+        };
+        mark(start);
         // Tasks run in the order they were spawned, so commits keep the edits' order.
         let this = self.clone();
-        mark("ezlift:write");
         leptos::task::spawn_local(async move {
-            let result = this.local.commit(&keys, &ops).await;
-            if let Ok(written) = &result {
-                measure("ezlift:commit", "ezlift:write");
-                this.broadcast_chunks(written);
+            let meta = if ends_session {
+                vec![MetaWrite::Active(None)]
+            } else {
+                Vec::new()
+            };
+            let result = this.local.commit_with(&keys, &ops, meta).await;
+            if ends_session {
+                this.active_inflight.set(this.active_inflight.get() - 1);
             }
-            if result.is_ok() {
+            if let Ok(written) = &result {
+                measure(done, start);
+                this.broadcast_chunks(written);
+                if ends_session {
+                    this.broadcast(ACTIVE_CHANGED);
+                }
                 // Counted before "saving" ends, so the status never shows a stale "synced".
                 this.refresh_pending().await;
             }
@@ -472,10 +461,18 @@ impl Replica {
             match result {
                 Ok(_) => this.schedule_sync(),
                 Err(e) => {
-                    this.slot.status.update(|s| {
-                        s.phase = SyncPhase::Error(format!("could not save, undone: {e}"))
-                    });
+                    let message = if ends_session {
+                        format!("could not save the workout: {e}")
+                    } else {
+                        format!("could not save, undone: {e}")
+                    };
+                    this.slot
+                        .status
+                        .update(|s| s.phase = SyncPhase::Error(message));
                     this.reload_all.set(true);
+                    if ends_session {
+                        this.reload_active();
+                    }
                 }
             }
             this.request_reload();

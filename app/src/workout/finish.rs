@@ -7,7 +7,6 @@ use crate::model::tables::{
     log_exercise as entries, log_exercise_sets as sets, logs, workout_exercise as planned,
     workout_exercise_sets as template_sets,
 };
-use crate::model::SetType;
 use crate::programs::Program;
 use crate::replica::edit::{create, delete, update};
 use crate::replica::{Op, Query};
@@ -278,16 +277,12 @@ pub fn summary(q: &Query, log_id: &str, formula: OneRmFormula) -> Option<Summary
     })
 }
 
-/// Counts a set the way the summary does (for the page's live figures before finishing).
-pub fn counts(x: &ActiveSet) -> bool {
-    x.done && x.set_type != SetType::Warmup
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::active::{ActiveExercise, Edit, SetField};
     use super::super::start::{from_log, from_template, new_exercise, next_workout, previous_sets};
     use super::*;
+    use crate::model::SetType;
     use crate::programs::edits as p;
     use crate::stats::RecordKind;
     use crate::sync::memory::MemoryStore;

@@ -41,9 +41,7 @@ pub fn builtin() -> Result<Vec<LibraryExercise>, String> {
         if !EQUIPMENT.contains(&r.equipment.as_str()) {
             return Err(format!("{}: unknown equipment {:?}", r.id, r.equipment));
         }
-        let tracking = Tracking::ALL
-            .into_iter()
-            .find(|t| t.as_str() == r.tracking)
+        let tracking = Tracking::from_name(&r.tracking)
             .ok_or_else(|| format!("{}: unknown tracking {:?}", r.id, r.tracking))?;
         rows.push(LibraryExercise {
             id: r.id,

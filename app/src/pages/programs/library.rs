@@ -2,7 +2,7 @@
 //! by name, muscle or equipment, or create a custom exercise.
 
 use super::use_builder;
-use crate::model::exercises::{LibraryExercise, CATEGORIES, EQUIPMENT};
+use crate::model::exercises::{CATEGORIES, EQUIPMENT};
 use crate::model::Tracking;
 use crate::programs::edits as p;
 use crate::replica::new_id;
@@ -18,32 +18,8 @@ pub fn ExercisePicker(workout_id: String) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let matches = Memo::new(move |_| {
         let q = query.get();
-        if q.trim().is_empty() {
-            return Vec::new();
-        }
-        let custom: Vec<LibraryExercise> = b.program.with(|p| {
-            p.custom
-                .iter()
-                .map(|c| LibraryExercise {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    category: c.category.clone(),
-                    equipment: c.equipment.clone(),
-                    primary_muscle: c.primary_muscle.clone(),
-                    secondary_muscles: Vec::new(),
-                    tracking: c.tracking,
-                })
-                .collect()
-        });
-        b.library.with(|lib| {
-            custom
-                .iter()
-                .chain(lib.iter())
-                .filter(|e| e.matches(&q))
-                .take(SHOWN)
-                .cloned()
-                .collect::<Vec<_>>()
-        })
+        b.library
+            .with(|lib| b.program.with(|p| p.search_exercises(lib, &q, SHOWN)))
     });
     let add = move |exercise_id: String| {
         let (planned, set) = (new_id(), new_id());

@@ -131,24 +131,7 @@ fn provide_builder(server: Option<ServerPrograms>) -> Builder {
             None
         }
     });
-    let library = RwSignal::new(Vec::<crate::model::LibraryExercise>::new());
-    #[cfg(feature = "hydrate")]
-    {
-        Effect::new(move |loaded: Option<bool>| {
-            if loaded == Some(true) || !readable.get() {
-                return loaded.unwrap_or(false);
-            }
-            leptos::task::spawn_local(async move {
-                let list = replica.exercises().await;
-                library.set(
-                    list.into_iter()
-                        .filter_map(|v| serde_json::from_value(v).ok())
-                        .collect(),
-                );
-            });
-            true
-        });
-    }
+    let library = replica.library(readable);
     let server_program = server
         .as_ref()
         .map(|s| Program::from_snapshot(&s.snapshot))

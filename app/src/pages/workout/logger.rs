@@ -574,31 +574,13 @@ fn AddExercise() -> impl IntoView {
     let query = RwSignal::new(String::new());
     let matches = Memo::new(move |_| {
         let q = query.get();
-        if q.trim().is_empty() {
-            return Vec::new();
-        }
-        let custom: Vec<crate::model::LibraryExercise> = l.program.with(|p| {
-            p.custom
-                .iter()
-                .map(|c| crate::model::LibraryExercise {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    category: c.category.clone(),
-                    equipment: c.equipment.clone(),
-                    primary_muscle: c.primary_muscle.clone(),
-                    secondary_muscles: Vec::new(),
-                    tracking: c.tracking,
-                })
-                .collect()
-        });
         l.library.with(|lib| {
-            custom
-                .iter()
-                .chain(lib.iter())
-                .filter(|e| e.matches(&q))
-                .take(SHOWN)
-                .map(|e| (e.id.clone(), e.name.clone()))
-                .collect::<Vec<_>>()
+            l.program.with(|p| {
+                p.search_exercises(lib, &q, SHOWN)
+                    .into_iter()
+                    .map(|e| (e.id, e.name))
+                    .collect::<Vec<_>>()
+            })
         })
     });
     let add = move |exercise_id: String| {

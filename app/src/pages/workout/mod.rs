@@ -97,22 +97,7 @@ fn provide_logger(server: Option<Snapshot>) -> Logger {
         .map(Program::from_snapshot)
         .unwrap_or_default();
     let program = Memo::new(move |_| local.get().unwrap_or_else(|| server_program.clone()));
-    let library = RwSignal::new(Vec::<LibraryExercise>::new());
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |loaded: Option<bool>| {
-        if loaded == Some(true) || !readable.get() {
-            return loaded.unwrap_or(false);
-        }
-        leptos::task::spawn_local(async move {
-            let list = replica.exercises().await;
-            library.set(
-                list.into_iter()
-                    .filter_map(|v| serde_json::from_value(v).ok())
-                    .collect(),
-            );
-        });
-        true
-    });
+    let library = replica.library(readable);
     let exercises = Memo::new(move |_| {
         let mut map = BTreeMap::new();
         library.with(|l| {
