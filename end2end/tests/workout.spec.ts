@@ -295,6 +295,16 @@ test('the logger fits a 375 px phone with thumb-sized targets', async ({ browser
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
   );
   expect(overflow).toBeLessThanOrEqual(0);
+  // The header's parts stand side by side or on lines of their own, never on each other.
+  const parts = [page.getByTestId('active-workout'), page.getByTestId('sync-status'), page.locator('.brand')];
+  const boxes = await Promise.all(parts.map(async (p) => (await p.boundingBox())!));
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, b] = [boxes[i], boxes[j]];
+      const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+      expect(apart, `header parts ${i} and ${j} overlap`).toBe(true);
+    }
+  }
   for (const target of [
     page.getByTestId('tick').first(),
     page.getByTestId('log-weight').first(),
