@@ -1,7 +1,7 @@
 //! The document shell, the layout and the routes.
 
 use crate::pages::shell::Header;
-use crate::pages::{auth, dashboard, placeholder, programs, settings, workout};
+use crate::pages::{auth, dashboard, exercise, history, placeholder, programs, settings, workout};
 use crate::replica::provide_replica;
 use crate::session::{get_session, SessionResource};
 use crate::settings::ServerSettings;
@@ -67,7 +67,17 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("workout") view={Lazy::<workout::WorkoutLogRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=StaticSegment("history") view=placeholder::History ssr=SsrMode::Async />
+                    <Route path=StaticSegment("history") view={Lazy::<history::HistoryRoute>::new()} ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("history"), ParamSegment("id"))
+                        view={Lazy::<history::SessionRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("exercises"), ParamSegment("id"))
+                        view={Lazy::<exercise::ExerciseRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("import") view=placeholder::Import ssr=SsrMode::Async />
                     <Route path=StaticSegment("settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("login") view=auth::Login ssr=SsrMode::Async />

@@ -6,9 +6,12 @@ use crate::settings::{use_settings, Theme};
 use leptos::prelude::*;
 
 /// Runs in `<head>` before the page paints, so a dark-theme user never sees a white flash.
+/// It also reports the browser's time zone (the `tz` cookie), so the server places
+/// sessions on the days and weeks the browser does (see [`crate::stats::calendar`]).
 pub const THEME_BOOT_SCRIPT: &str = "(function(){try{var t=localStorage.getItem('ezlift-theme');\
 if(t!=='dark'&&t!=='light'){t=window.matchMedia('(prefers-color-scheme: dark)').matches?'dark':'light'}\
-document.documentElement.setAttribute('data-theme',t)}catch(e){}})()";
+document.documentElement.setAttribute('data-theme',t)}catch(e){}\
+try{document.cookie='tz='+Intl.DateTimeFormat().resolvedOptions().timeZone+';path=/;max-age=31536000;samesite=lax'}catch(e){}})()";
 
 /// Applies the signed-in user's theme setting whenever it changes (another tab, another
 /// device after a sync, or the settings page).

@@ -15,7 +15,89 @@ use tower::ServiceExt;
 
 const PASSWORD: &str = "squat-bench-dead";
 
-on_both_backends!(healthz_checks_the_database, accounts_and_pages);
+on_both_backends!(
+    healthz_checks_the_database,
+    accounts_and_pages,
+    history_pages_render_the_users_figures
+);
+
+/// A logged session on the server-rendered history, session and exercise pages: the
+/// figures, the day in the browser's zone, a re-render after a push, another user's 404.
+async fn history_pages_render_the_users_figures(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let (token, _) = app.sign_up("history@example.com", PASSWORD).await;
+    let cookie = format!("ezlift_session={token}");
+    // Sunday 2026-11-01 at 23:30 UTC: Monday the 2nd in Tokyo.
+    let date = 1_793_575_800_000_i64;
+    let session = |id: &str, date: i64, weight: f64| {
+        json!({
+            "logs": { "created": [{ "id": id, "workout_title": "Legs", "session_date": date, "duration": 3000 }] },
+            "log_exercise": { "created": [{ "id": format!("{id}-e"), "log_id": id, "exercise_id": "barbell-back-squat", "order": 1 }] },
+            "log_exercise_sets": { "created": [
+                { "id": format!("{id}-s1"), "log_exercise_id": format!("{id}-e"), "order": 1, "weight": weight, "reps": 5, "completed": true, "set_type": "normal" },
+                { "id": format!("{id}-s2"), "log_exercise_id": format!("{id}-e"), "order": 2, "weight": 60, "reps": 5, "completed": true, "set_type": "warmup" },
+            ] },
+        })
+    };
+    let res = app.push(&token, 0, session("first", date, 100.0)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+
+    let page = |path: &'static str, tz: &'static str| {
+        let cookie = format!("{cookie}; tz={tz}");
+        let app = &app;
+        async move {
+            let res = app.get(path, &[("cookie", &cookie)]).await;
+            (res.status, res.text())
+        }
+    };
+    let (status, html) = page("/history?month=2026-11", "UTC").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("1 session<"), "{html}");
+    // 100 × 5; the warm-up is not volume.
+    assert!(html.contains("500 kg"));
+    assert!(html.contains("Sun 1 Nov 2026"));
+    let (_, tokyo) = page("/history?month=2026-11", "Asia/Tokyo").await;
+    assert!(
+        tokyo.contains("Mon 2 Nov 2026"),
+        "the day where the browser is"
+    );
+    let (_, unknown) = page("/history?month=2026-11", "Not/AZone").await;
+    assert!(unknown.contains("Sun 1 Nov 2026"), "an unknown zone is UTC");
+
+    let (status, html) = page("/history/first", "UTC").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Legs") && html.contains("Heaviest weight: 100 kg"));
+    let (status, html) = page("/exercises/barbell-back-squat", "UTC").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Back Squat (Barbell)") && html.contains("116.67 kg"));
+    assert_eq!(page("/history/nope", "UTC").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        page("/exercises/nope", "UTC").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // A push changes what the same page shows (the figures are not served stale).
+    let res = app
+        .push(&token, 0, session("second", date + 86_400_000, 120.0))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let (_, html) = page("/history?month=2026-11", "UTC").await;
+    assert!(html.contains("2 sessions<"), "{html}");
+    let (_, html) = page("/exercises/barbell-back-squat", "UTC").await;
+    assert!(html.contains("120 kg"));
+
+    // Another user sees none of it, not even by id.
+    let (other, _) = app.sign_up("other@example.com", PASSWORD).await;
+    let theirs = format!("ezlift_session={other}");
+    let res = app.get("/history/first", &[("cookie", &theirs)]).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let res = app.get("/history", &[("cookie", &theirs)]).await;
+    assert!(res.text().contains("No sessions yet"));
+    let res = app
+        .get("/exercises/barbell-back-squat", &[("cookie", &theirs)])
+        .await;
+    assert!(res.text().contains("Not logged yet"));
+}
 
 async fn healthz_checks_the_database(db: TestDb) {
     let backend = db.backend;

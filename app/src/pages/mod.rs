@@ -2,6 +2,9 @@
 
 pub mod auth;
 pub mod dashboard;
+pub mod exercise;
+pub mod figures;
+pub mod history;
 pub mod placeholder;
 pub mod programs;
 pub mod settings;

@@ -26,16 +26,6 @@ pub fn Workout() -> impl IntoView {
 }
 
 #[component]
-pub fn History() -> impl IntoView {
-    view! {
-        <Planned
-            title="History"
-            what="Your sessions by date, and each exercise's progress over time."
-        />
-    }
-}
-
-#[component]
 pub fn Import() -> impl IntoView {
     view! {
         <Planned title="Import" what="Bring in your history from Strong, Hevy or FitNotes exports." />

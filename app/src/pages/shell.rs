@@ -231,6 +231,22 @@ fn rest_over() {
     }
 }
 
+/// Asks the user before something destructive (always yes while rendering on the server,
+/// where no click happens).
+pub fn confirm(message: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.confirm_with_message(message).ok())
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = message;
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

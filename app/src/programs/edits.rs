@@ -279,6 +279,71 @@ pub fn new_custom_exercise(
     )]
 }
 
+/// Saves a logged session as a new template workout with its exercises and sets (values
+/// as logged), in the default routine — else the first, else a new "Saved workouts"
+/// routine — so it shows in the builder and can be started. Returns the workout's id.
+pub fn save_as_template(
+    p: &Program,
+    detail: &crate::stats::history::SessionDetail,
+    ids: &mut impl FnMut() -> String,
+    now: i64,
+) -> (String, Vec<Op>) {
+    let mut ops = Vec::new();
+    let routine = match p.routines.iter().find(|r| r.default).or(p.routines.first()) {
+        Some(r) => r.id.clone(),
+        None => {
+            let id = ids();
+            ops.extend(new_routine(p, &id, "Saved workouts", now));
+            id
+        }
+    };
+    let workout_id = ids();
+    let link_id = ids();
+    ops.extend(add_new_workout(
+        p,
+        &routine,
+        &workout_id,
+        &link_id,
+        &detail.line.title,
+        now,
+    ));
+    for (i, e) in detail.exercises.iter().enumerate() {
+        let planned_id = ids();
+        ops.push(create(
+            planned::TABLE,
+            &planned_id,
+            [
+                planned::workout_id.to(workout_id.clone()),
+                planned::exercise_id.to(e.exercise_id.clone()),
+                planned::order.to(i as f64 + 1.0),
+                planned::rest_time.to(p.default_rest.unwrap_or(90)),
+                planned::notes.to(e.notes.clone()),
+                planned::is_saved.to(true),
+                planned::superset_group.to(None),
+            ],
+        ));
+        for (j, s) in e.sets.iter().enumerate() {
+            ops.push(create(
+                sets::TABLE,
+                &ids(),
+                [
+                    sets::workout_exercise_id.to(planned_id.clone()),
+                    sets::order.to(j as f64 + 1.0),
+                    sets::set_type.to(s.set_type.as_str().to_owned()),
+                    sets::reps.to(s.reps),
+                    sets::weight.to(s.weight),
+                    sets::duration.to(s.duration),
+                    sets::distance.to(s.distance),
+                    sets::rest_time.to(None),
+                    sets::rpe.to(s.rpe),
+                    sets::notes.to(String::new()),
+                ],
+            ));
+        }
+    }
+    (workout_id, ops)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::read::Program;
@@ -402,5 +467,82 @@ mod tests {
             .map(|s| s.id.clone())
             .collect();
         assert_eq!(ids, ["s1", "s2", "s1b"]);
+    }
+    #[test]
+    fn a_logged_session_saved_as_a_template_lands_in_the_default_routine() {
+        use crate::stats::history::{DetailExercise, DetailSet, SessionDetail, SessionLine};
+        use crate::stats::Day;
+        let set = |w: f64, r: i64, t: SetType| DetailSet {
+            id: "x".into(),
+            set_type: t,
+            weight: Some(w),
+            reps: Some(r),
+            completed: true,
+            ..DetailSet::default()
+        };
+        let detail = SessionDetail {
+            line: SessionLine {
+                id: "log".into(),
+                title: "Heavy day".into(),
+                day: Day(0),
+                duration: 0,
+                volume: 0.0,
+                sets: 2,
+                exercises: Vec::new(),
+            },
+            notes: String::new(),
+            workout_id: None,
+            exercises: vec![DetailExercise {
+                entry_id: "e".into(),
+                exercise_id: "squat".into(),
+                name: "Squat".into(),
+                tracking: Tracking::WeightReps,
+                notes: "belt".into(),
+                sets: vec![
+                    set(60.0, 5, SetType::Warmup),
+                    set(140.0, 3, SetType::Normal),
+                ],
+            }],
+            records: Vec::new(),
+        };
+        let mut n = 0;
+        let mut ids = || {
+            n += 1;
+            format!("id{n}")
+        };
+        // Without a routine, one is made (and is the default, as the first one is).
+        let mut f = Fixture::default();
+        let (workout, ops) = save_as_template(&f.program(), &detail, &mut ids, 1);
+        let p = f.apply(ops).program();
+        assert_eq!(p.routines.len(), 1);
+        assert_eq!(p.routines[0].title, "Saved workouts");
+        assert!(p.routines[0].default);
+        assert_eq!(p.routines[0].links[0].workout_id, workout);
+        let w = p.workout(&workout).unwrap();
+        assert_eq!(w.title, "Heavy day");
+        assert_eq!(w.exercises[0].exercise_id, "squat");
+        assert_eq!(w.exercises[0].notes, "belt");
+        let sets: Vec<_> = w.exercises[0]
+            .sets
+            .iter()
+            .map(|s| (s.set_type, s.weight, s.reps))
+            .collect();
+        assert_eq!(
+            sets,
+            [
+                (SetType::Warmup, Some(60.0), Some(5)),
+                (SetType::Normal, Some(140.0), Some(3))
+            ]
+        );
+        // With routines, the default one gets it, after its workouts.
+        let (second, ops) = save_as_template(&p, &detail, &mut ids, 2);
+        let p = f.apply(ops).program();
+        assert_eq!(p.routines.len(), 1);
+        let links: Vec<&str> = p.routines[0]
+            .links
+            .iter()
+            .map(|l| l.workout_id.as_str())
+            .collect();
+        assert_eq!(links, [workout.as_str(), second.as_str()]);
     }
 }

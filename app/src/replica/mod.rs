@@ -27,6 +27,8 @@ pub use stored::{from_stored, to_stored};
 
 #[cfg(feature = "hydrate")]
 pub use idb_store::IdbStore;
+#[cfg(feature = "hydrate")]
+pub(crate) use runtime::{mark, measure};
 
 use crate::sync::wire::WireRecord;
 use leptos::prelude::*;
@@ -60,6 +62,10 @@ pub struct ReplicaSlot {
     pub active: RwSignal<Option<crate::workout::ActiveSession>>,
     /// `active` has been read from the device (until then "no session" is not known).
     pub active_loaded: RwSignal<bool>,
+    /// The exercise library, loaded once per tab by the first page that needs it.
+    library: RwSignal<Vec<crate::model::LibraryExercise>>,
+    #[cfg(feature = "hydrate")]
+    library_requested: RwSignal<bool>,
     #[cfg(feature = "hydrate")]
     handle: StoredValue<Option<std::rc::Rc<runtime::Replica>>, LocalStorage>,
 }
@@ -72,6 +78,9 @@ impl ReplicaSlot {
             ready: RwSignal::new(false),
             active: RwSignal::new(None),
             active_loaded: RwSignal::new(false),
+            library: RwSignal::new(Vec::new()),
+            #[cfg(feature = "hydrate")]
+            library_requested: RwSignal::new(false),
             #[cfg(feature = "hydrate")]
             handle: StoredValue::new_local(None),
         }
@@ -132,10 +141,10 @@ impl ReplicaSlot {
         }
     }
 
-    /// The exercise library for a page: empty until `readable`, then loaded once (from
-    /// the network, else the replica's copy). Pages that pick exercises share this.
+    /// The exercise library for a page: empty until `readable`, then loaded once per tab
+    /// (from the network, else the replica's copy) and shared by every page after.
     pub fn library(&self, readable: Signal<bool>) -> RwSignal<Vec<crate::model::LibraryExercise>> {
-        let library = RwSignal::new(Vec::new());
+        let library = self.library;
         #[cfg(feature = "hydrate")]
         {
             let this = *self;
@@ -143,8 +152,14 @@ impl ReplicaSlot {
                 if loaded == Some(true) || !readable.get() {
                     return loaded.unwrap_or(false);
                 }
+                if this.library_requested.get_untracked() {
+                    return true;
+                }
+                this.library_requested.set(true);
                 leptos::task::spawn_local(async move {
                     let list = this.exercises().await;
+                    // Nothing cached and no network: the next page asks again.
+                    this.library_requested.set(!list.is_empty());
                     library.set(
                         list.into_iter()
                             .filter_map(|v| serde_json::from_value(v).ok())

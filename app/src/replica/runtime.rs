@@ -40,14 +40,14 @@ fn performance() -> Option<web_sys::Performance> {
 }
 
 /// A `performance` mark (what the benchmark reads).
-pub(super) fn mark(name: &str) {
+pub(crate) fn mark(name: &str) {
     if let Some(p) = performance() {
         let _ = p.mark(name);
     }
 }
 
 /// A `performance` measure from the mark `start` until now.
-fn measure(name: &str, start: &str) {
+pub(crate) fn measure(name: &str, start: &str) {
     if let Some(p) = performance() {
         let _ = p.measure_with_start_mark(name, start);
         p.clear_marks_with_mark_name(start);

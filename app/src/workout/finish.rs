@@ -10,7 +10,7 @@ use crate::model::tables::{
 use crate::programs::Program;
 use crate::replica::edit::{create, delete, update};
 use crate::replica::{Op, Query};
-use crate::stats::{personal_records, sessions, OneRmFormula, RecordSet};
+use crate::stats::{personal_records, sessions, Catalog, OneRmFormula, RecordSet};
 
 /// What finishing does with sets that were not ticked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,9 +260,14 @@ pub struct Summary {
 
 /// The summary of the logged session `log_id`, from the replica (which holds it once
 /// finished).
-pub fn summary(q: &Query, log_id: &str, formula: OneRmFormula) -> Option<Summary> {
+pub fn summary(
+    q: &Query,
+    log_id: &str,
+    formula: OneRmFormula,
+    catalog: &Catalog,
+) -> Option<Summary> {
     let log = q.get::<crate::model::records::Log>(log_id)?;
-    let all = sessions(q);
+    let all = sessions(q, catalog);
     let this = all.iter().find(|s| s.id == log_id)?;
     let facts = this.exercises.iter().flat_map(|(_, sets)| sets);
     let volume = crate::stats::volume(facts.clone());
@@ -590,7 +595,7 @@ mod tests {
         };
         let first = session(&store, &mut ids, 0, &[(SetType::Normal, 100.0, 5)]);
         let s = store
-            .query(|q| summary(q, &first, OneRmFormula::Epley))
+            .query(|q| summary(q, &first, OneRmFormula::Epley, &Catalog::default()))
             .unwrap();
         assert_eq!((s.duration, s.volume, s.sets), (1800, 500.0, 1));
         // A heavier warm-up is no record; a tie of the heaviest weight is none either;
@@ -602,7 +607,7 @@ mod tests {
             &[(SetType::Warmup, 140.0, 1), (SetType::Normal, 100.0, 6)],
         );
         let s = store
-            .query(|q| summary(q, &second, OneRmFormula::Epley))
+            .query(|q| summary(q, &second, OneRmFormula::Epley, &Catalog::default()))
             .unwrap();
         assert_eq!(s.volume, 600.0, "warm-ups are not volume");
         let kinds: Vec<RecordKind> = s.records.iter().map(|r| r.kind).collect();

@@ -6,7 +6,8 @@
 //! users with 2 million change-log rows (then 5× that), for incremental pulls; and pushes of
 //! one logged session into one account growing to 1,000 sessions (`bench push` runs only
 //! that), and from 16 users at once. `bench query` times the replica's typed queries on
-//! W1 held in memory (no database).
+//! W1 held in memory (no database). `bench pages` times server rendering of W1's
+//! dashboard, history and exercise page with 16 clients at once.
 
 use app::model::{ColumnKind, TABLES};
 use serde_json::{json, Map, Value};
@@ -254,8 +255,8 @@ async fn main() -> Res<()> {
         "{}/{name}",
         admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b)
     );
-    let only_push = args.get(1).is_some_and(|m| m == "push");
-    let result = run(&url, only_push).await;
+    let mode = args.get(1).cloned().unwrap_or_default();
+    let result = run(&url, &mode).await;
     drop(admin_conn);
     let mut admin_conn = sqlx::PgConnection::connect(&admin).await?;
     sqlx::query(&format!("drop database if exists \"{name}\" with (force)"))
@@ -264,8 +265,8 @@ async fn main() -> Res<()> {
     result
 }
 
-/// Runs every benchmark, or with `only_push` just the push-growth one.
-async fn run(url: &str, only_push: bool) -> Res<()> {
+/// Runs every sync benchmark, or with `mode` `push` or `pages` only that one.
+async fn run(url: &str, mode: &str) -> Res<()> {
     let config = server::config::Config::from_lookup(|k| match k {
         "DATABASE_URL" => Some(url.to_owned()),
         _ => None,
@@ -278,8 +279,10 @@ async fn run(url: &str, only_push: bool) -> Res<()> {
         http: reqwest::Client::new(),
         base,
     };
-    if only_push {
-        return print(push_growth(&client).await?);
+    match mode {
+        "push" => return print(push_growth(&client).await?),
+        "pages" => return print(pages(&client).await?),
+        _ => {}
     }
     let mut conn = sqlx::PgConnection::connect(url).await?;
     let mut rows: Vec<(String, String)> = Vec::new();
@@ -432,6 +435,90 @@ async fn run(url: &str, only_push: bool) -> Res<()> {
 /// the way a client does (pull, then push with the pulled cursor); the push is timed, and
 /// its p50/p99 reported around 0, 250, 500 and 1,000 sessions: a push must cost the same
 /// whatever the account's size.
+/// Server rendering of W1's pages: a warm-up, then 16 clients each requesting every page
+/// in turn; latency percentiles per page and requests per second over all.
+async fn pages(client: &Client) -> Res<Vec<(String, String)>> {
+    const CLIENTS: usize = 16;
+    const ROUNDS: usize = 25;
+    eprintln!("generating W1 (31k records) …");
+    let token = client.signup("pages@example.com").await?;
+    seed_w1(client, &token).await?;
+    let paths = [
+        "/",
+        "/history",
+        "/history?page=25",
+        "/exercises/barbell-bench-press",
+    ];
+    let get = {
+        let http = client.http.clone();
+        let base = client.base.clone();
+        let cookie = format!("ezlift_session={token}");
+        move |path: &'static str| {
+            let request = http
+                .get(format!("{base}{path}"))
+                .header("cookie", cookie.clone());
+            async move {
+                let t = Instant::now();
+                let body = request.send().await?.error_for_status()?.text().await?;
+                if !body.contains("data-testid") {
+                    return Err("page rendered without its content".into());
+                }
+                Res::Ok((t.elapsed(), body.len()))
+            }
+        }
+    };
+    let mut rows = Vec::new();
+    for path in paths {
+        for _ in 0..3 {
+            get(path).await?;
+        }
+    }
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS {
+        let get = get.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut times: Vec<(usize, Duration)> = Vec::new();
+            for r in 0..ROUNDS {
+                for i in 0..paths.len() {
+                    let i = (i + c + r) % paths.len();
+                    times.push((i, get(paths[i]).await?.0));
+                }
+            }
+            Res::Ok(times)
+        }));
+    }
+    let mut by_page: Vec<Vec<Duration>> = vec![Vec::new(); paths.len()];
+    for t in tasks {
+        for (i, d) in t.await?? {
+            by_page[i].push(d);
+        }
+    }
+    let elapsed = started.elapsed();
+    let total: usize = by_page.iter().map(Vec::len).sum();
+    for (i, mut times) in by_page.into_iter().enumerate() {
+        times.sort();
+        let (_, bytes) = get(paths[i]).await?;
+        rows.push((
+            format!(
+                "W1 render {} ({} KB), {CLIENTS} clients: p50 / p99",
+                paths[i],
+                bytes / 1000
+            ),
+            format!(
+                "{} / {}",
+                ms(percentile(&times, 0.5)),
+                ms(percentile(&times, 0.99))
+            ),
+        ));
+    }
+    rows.push((
+        format!("W1 pages rendered per second, {CLIENTS} clients"),
+        format!("{:.0}", total as f64 / elapsed.as_secs_f64()),
+    ));
+    Ok(rows)
+}
+
 async fn push_growth(client: &Client) -> Res<Vec<(String, String)>> {
     eprintln!("pushing 1,000 sessions into one account …");
     let token = client.signup("grower@example.com").await?;

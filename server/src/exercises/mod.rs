@@ -69,6 +69,8 @@ pub struct Catalogue {
     pub len: usize,
     /// Exercise names by id, for server-rendered pages.
     pub names: Arc<BTreeMap<String, String>>,
+    /// The entries, for server-rendered statistics (muscles, tracking kinds).
+    pub library: Arc<Vec<LibraryExercise>>,
 }
 
 impl Catalogue {
@@ -100,6 +102,7 @@ impl Catalogue {
                     .map(|r| (r.id.clone(), r.name.clone()))
                     .collect(),
             ),
+            library: Arc::new(rows.to_vec()),
         }
     }
 }

@@ -1,16 +1,35 @@
-//! The database as server-rendered pages read it.
+//! The database as server-rendered pages read it, and the cache of the figures pages
+//! compute from it.
 
 use crate::state::AppState;
 use crate::store::Store;
-use app::page_data::PageData;
+use app::page_data::{Compute, PageData};
 use app::replica::Snapshot;
 use async_trait::async_trait;
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// Users whose figures are kept; past it the cache starts over (it refills as pages are
+/// viewed).
+const MAX_USERS: usize = 512;
+/// Figures kept per user (pages × parameters × days); past it that user's start over.
+const MAX_FIGURES_PER_USER: usize = 64;
 
 pub struct StorePageData {
     store: Arc<dyn Store>,
     names: Arc<BTreeMap<String, String>>,
+    library: Arc<Vec<app::model::LibraryExercise>>,
+    figures: Mutex<HashMap<String, UserFigures>>,
+}
+
+/// One user's computed figures, valid while their change stamp is `stamp`.
+#[derive(Default)]
+struct UserFigures {
+    stamp: i64,
+    by_key: HashMap<String, Arc<str>>,
+    /// Held while one request computes, so the others of the same moment wait for its
+    /// result instead of all reading the database.
+    computing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl StorePageData {
@@ -18,6 +37,38 @@ impl StorePageData {
         Self {
             store: state.store.clone(),
             names: state.catalogue.names.clone(),
+            library: state.catalogue.library.clone(),
+            figures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cached(&self, user_id: &str, stamp: i64, key: &str) -> Option<Arc<str>> {
+        let figures = self.figures.lock().unwrap_or_else(|e| e.into_inner());
+        let user = figures.get(user_id)?;
+        (user.stamp == stamp).then(|| user.by_key.get(key).cloned())?
+    }
+
+    fn computing(&self, user_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut figures = self.figures.lock().unwrap_or_else(|e| e.into_inner());
+        if figures.len() >= MAX_USERS && !figures.contains_key(user_id) {
+            figures.clear();
+        }
+        figures
+            .entry(user_id.to_owned())
+            .or_default()
+            .computing
+            .clone()
+    }
+
+    fn remember(&self, user_id: &str, stamp: i64, key: String, value: Arc<str>) {
+        let mut figures = self.figures.lock().unwrap_or_else(|e| e.into_inner());
+        let user = figures.entry(user_id.to_owned()).or_default();
+        if stamp > user.stamp || user.by_key.len() >= MAX_FIGURES_PER_USER {
+            user.by_key.clear();
+            user.stamp = user.stamp.max(stamp);
+        }
+        if stamp == user.stamp {
+            user.by_key.insert(key, value);
         }
     }
 }
@@ -33,7 +84,46 @@ impl PageData for StorePageData {
         Ok(Snapshot { tables })
     }
 
+    async fn computed(
+        &self,
+        user_id: &str,
+        tables: &[&str],
+        key: String,
+        compute: Compute,
+    ) -> Result<Arc<str>, String> {
+        let stamp = self
+            .store
+            .change_stamp(user_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(hit) = self.cached(user_id, stamp, &key) {
+            return Ok(hit);
+        }
+        let gate = self.computing(user_id);
+        let _turn = gate.lock().await;
+        let stamp = self
+            .store
+            .change_stamp(user_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(hit) = self.cached(user_id, stamp, &key) {
+            return Ok(hit);
+        }
+        let (stamp, tables) = self
+            .store
+            .records_stamped(user_id, tables)
+            .await
+            .map_err(|e| e.to_string())?;
+        let value: Arc<str> = compute(&Snapshot { tables }).into();
+        self.remember(user_id, stamp, key, value.clone());
+        Ok(value)
+    }
+
     fn exercise_names(&self) -> Arc<BTreeMap<String, String>> {
         self.names.clone()
+    }
+
+    fn library(&self) -> Arc<Vec<app::model::LibraryExercise>> {
+        self.library.clone()
     }
 }

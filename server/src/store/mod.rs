@@ -120,12 +120,41 @@ pub trait Store: Send + Sync + 'static {
         &self,
         user_id: &str,
         tables: &[&str],
-    ) -> StoreResult<BTreeMap<String, Vec<WireRecord>>>;
+    ) -> StoreResult<BTreeMap<String, Vec<WireRecord>>> {
+        Ok(self.records_stamped(user_id, tables).await?.1)
+    }
+
+    /// [`Store::records`] and the [`Store::change_stamp`] they are as of, from one
+    /// snapshot.
+    async fn records_stamped(
+        &self,
+        user_id: &str,
+        tables: &[&str],
+    ) -> StoreResult<(i64, BTreeMap<String, Vec<WireRecord>>)>;
+
+    /// A number that grows with every write to the user's records (the cursor of the
+    /// last change; 0 before any): what is computed from them stays valid while it stays.
+    async fn change_stamp(&self, user_id: &str) -> StoreResult<i64>;
 
     /// The user's change log in order.
     async fn change_log(&self, user_id: &str) -> StoreResult<Vec<ChangeRow>>;
 
     async fn close(&self);
+}
+
+/// The user's `last_change_at`, which every write advances (0 for an unknown user).
+async fn read_stamp(db: &mut dyn Tx, user_id: &str) -> StoreResult<i64> {
+    match db
+        .fetch_int(
+            "select last_change_at from user_profile where id = $1",
+            vec![SqlValue::text(user_id)],
+        )
+        .await
+    {
+        Ok(stamp) => Ok(stamp),
+        Err(sqlx::Error::RowNotFound) => Ok(0),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Opens the store named by `url` (`sqlite:…` or `postgres:…`) and runs its migrations.
@@ -404,19 +433,27 @@ impl Store for SqlStore {
     }
 
     #[instrument(skip_all)]
-    async fn records(
+    async fn records_stamped(
         &self,
         user_id: &str,
         tables: &[&str],
-    ) -> StoreResult<BTreeMap<String, Vec<WireRecord>>> {
+    ) -> StoreResult<(i64, BTreeMap<String, Vec<WireRecord>>)> {
         let mut tx = self.backend.begin_snapshot().await?;
+        let stamp = read_stamp(&mut *tx, user_id).await?;
         let mut out = BTreeMap::new();
         for def in tables.iter().filter_map(|name| table(name)) {
             let rows = sync::live_records(&mut *tx, user_id, def, SCHEMA_VERSION).await?;
             out.insert(def.name.to_owned(), rows);
         }
         tx.commit().await?;
-        Ok(out)
+        Ok((stamp, out))
+    }
+
+    async fn change_stamp(&self, user_id: &str) -> StoreResult<i64> {
+        let mut tx = self.backend.begin().await?;
+        let stamp = read_stamp(&mut *tx, user_id).await?;
+        tx.commit().await?;
+        Ok(stamp)
     }
 
     #[instrument(skip_all)]

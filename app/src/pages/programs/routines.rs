@@ -3,6 +3,7 @@
 
 use super::{field, use_builder, WithProgram};
 use crate::model::tables::routines;
+use crate::pages::shell::confirm;
 use crate::programs::{edits as p, Routine};
 use crate::replica::edit::update;
 use crate::replica::new_id;
@@ -328,21 +329,5 @@ fn UnlinkedWorkouts() -> impl IntoView {
                 </ul>
             </section>
         </Show>
-    }
-}
-
-/// Asks the user before something destructive (always yes while rendering on the server,
-/// where no click happens).
-pub fn confirm(message: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| w.confirm_with_message(message).ok())
-            .unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = message;
-        true
     }
 }

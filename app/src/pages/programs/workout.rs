@@ -2,12 +2,12 @@
 //! exercises (rest, notes, superset group) and their sets.
 
 use super::library::ExercisePicker;
-use super::routines::confirm;
 use super::{field, parse_number, show_number, use_builder, WithProgram};
 use crate::model::tables::{
     workout_exercise as planned_t, workout_exercise_sets as sets, workouts,
 };
 use crate::model::{Column, Field, SetType};
+use crate::pages::shell::confirm;
 use crate::programs::{edits as p, Program, TemplateSet};
 use crate::replica::edit::{delete, update};
 use crate::replica::new_id;
@@ -169,7 +169,9 @@ fn ExerciseCard(planned_id: String) -> impl IntoView {
     view! {
         <li class="card exercise" data-testid="exercise">
             <div class="routine-head">
-                <h2 data-testid="exercise-name">{name}</h2>
+                <h2 data-testid="exercise-name">
+                    <a href=move || planned.with(|e| format!("/exercises/{}", e.as_ref().map(|e| e.exercise_id.as_str()).unwrap_or_default()))>{name}</a>
+                </h2>
                 <span class="actions" role="group" aria-label=move || format!("Exercise {}", name())>
                     <button type="button" aria-label=move || format!("Move {} up", name()) disabled=disabled on:click=up>"↑"</button>
                     <button type="button" aria-label=move || format!("Move {} down", name()) disabled=disabled on:click=down>"↓"</button>

@@ -4,10 +4,11 @@
 
 use super::{use_logger, ExerciseInfo};
 use crate::model::{SetType, Tracking};
+use crate::pages::figures::record_text;
 use crate::pages::programs::{parse_number, show_number};
 use crate::pages::shell::{clock, ticking_now};
 use crate::replica::{new_id, now_ms};
-use crate::stats::RecordKind;
+use crate::stats::Catalog;
 use crate::workout::finish::{finish_ops, performed, summary, template_update, Unticked};
 use crate::workout::start::{new_exercise, previous_sets, PreviousSet};
 use crate::workout::{ActiveSession, ActiveSet, Edit, SetField};
@@ -235,7 +236,9 @@ fn ExerciseCard(id: String) -> impl IntoView {
     view! {
         <li class="card exercise log-exercise" data-testid="log-exercise">
             <div class="routine-head">
-                <h2 data-testid="log-exercise-name">{name}</h2>
+                <h2 data-testid="log-exercise-name">
+                    <a href=move || format!("/exercises/{}", exercise_id())>{name}</a>
+                </h2>
                 <span class="actions" role="group" aria-label=move || format!("Exercise {}", name())>
                     <button type="button" aria-label=move || format!("Move {} up", name()) on:click=move |_| edit(Edit::MoveExercise(eid.get_value(), -1))>"↑"</button>
                     <button type="button" aria-label=move || format!("Move {} down", name()) on:click=move |_| edit(Edit::MoveExercise(eid.get_value(), 1))>"↓"</button>
@@ -621,7 +624,11 @@ pub fn Summary() -> impl IntoView {
     let data = Memo::new(move |_| {
         let id = log_id();
         let formula = l.settings.get().one_rm;
-        l.replica.query(|q| summary(q, &id, formula)).flatten()
+        l.library.with(|library| {
+            l.replica
+                .query(|q| summary(q, &id, formula, &Catalog::new(library, q)))
+                .flatten()
+        })
     });
     let template_ops = move || {
         l.finished
@@ -636,13 +643,7 @@ pub fn Summary() -> impl IntoView {
             {move || data.get().map(|s| {
                 let records = s.records.iter().map(|r| {
                     let name = l.info(&r.exercise_id).name;
-                    let what = match r.kind {
-                        RecordKind::HeaviestWeight => format!("Heaviest weight: {}", kg(r.best.value)),
-                        RecordKind::BestOneRm => format!("Best estimated 1RM: {}", kg(r.best.value)),
-                        RecordKind::MostRepsAt(w) => format!("Most reps at {}: {}", kg(w), r.best.value),
-                        RecordKind::BestSetVolume => format!("Best set volume: {}", kg(r.best.value)),
-                        RecordKind::BestSessionVolume => format!("Best session volume: {}", kg(r.best.value)),
-                    };
+                    let what = record_text(r.kind, r.best.value, unit());
                     view! { <li data-testid="pr"><strong>{name}</strong>" · "{what}</li> }
                 }).collect_view();
                 let none = s.records.is_empty();

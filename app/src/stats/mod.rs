@@ -3,7 +3,10 @@
 //!
 //! Definitions (weights in kilograms; the pages convert for display):
 //! - A set *counts* when it is completed and not a warm-up.
-//! - Volume of a set = weight × reps; of a session, the sum over its counting sets.
+//! - Volume of a set = weight × reps; of a session, the sum over its counting sets. Only
+//!   a weight that is a load counts: an assisted exercise's weight is help, not load, so
+//!   its sets add reps but no volume, heaviest weight or 1RM.
+//! - Session time is the session's `duration`.
 //! - Estimated one-rep max (1RM), by the user's formula, only from counting sets with
 //!   weight > 0 and 1 ≤ reps ≤ 12 (beyond that the formulas say little): Epley
 //!   `w × (1 + r/30)`, Brzycki `w × 36 / (37 − r)`; one rep is the weight itself.
@@ -11,13 +14,51 @@
 //!   each weight, best set volume and best session volume, each with the session that set
 //!   it. Sessions are taken in date order; a value must beat the best so far to be a new
 //!   record (a tie is not one). An exercise's first session sets its first records.
+//! - Weeks start on the user's `week_start` day, in their time zone ([`calendar`]);
+//!   the streak is the number of weeks in a row with a session, up to this one.
+//! - Sets per muscle: counting sets, each for its exercise's primary muscle, over a
+//!   window of days ([`overview`]).
+//!
+//! The pages' figures ([`overview`], [`history`], [`progress`]) are computed by these
+//! functions from a [`Query`], which the server answers from the database and the
+//! browser from its replica.
+
+pub mod calendar;
+pub mod catalog;
+pub mod history;
+pub mod overview;
+pub mod progress;
+
+pub use calendar::{Day, Month, Zone};
+pub use catalog::Catalog;
 
 use crate::model::records::{Log, LogExercise, LogExerciseSet};
 use crate::model::tables::{log_exercise, log_exercise_sets};
-use crate::model::SetType;
+use crate::model::{SetType, Tracking};
 use crate::replica::edit::sort_listed;
 use crate::replica::Query;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Everything besides the records that the pages' figures depend on.
+#[derive(Debug, Clone)]
+pub struct Scope<'a> {
+    pub catalog: &'a Catalog,
+    pub settings: &'a crate::settings::Settings,
+    pub zone: &'a Zone,
+    /// Epoch milliseconds: what "this week" and "the last 7 days" are relative to.
+    pub now: i64,
+}
+
+impl Scope<'_> {
+    pub fn today(&self) -> Day {
+        self.zone.day(self.now)
+    }
+
+    pub fn day(&self, ms: i64) -> Day {
+        self.zone.day(ms)
+    }
+}
 
 /// Reps above which an estimated 1RM is not computed.
 pub const MAX_REPS_FOR_ONE_RM: i64 = 12;
@@ -74,14 +115,20 @@ pub struct SetFacts {
 }
 
 impl SetFacts {
-    pub fn of(set: &LogExerciseSet) -> Self {
+    /// A logged set of an exercise tracked as `tracking`: its weight counts only when it
+    /// is a load.
+    pub fn of(set: &LogExerciseSet, tracking: Tracking) -> Self {
         Self {
             set_type: set
                 .set_type
                 .as_deref()
                 .map(SetType::parse)
                 .unwrap_or_default(),
-            weight: set.weight.unwrap_or(0.0),
+            weight: if tracking.weight_is_load() {
+                set.weight.filter(|w| w.is_finite()).unwrap_or(0.0)
+            } else {
+                0.0
+            },
             reps: set.reps.unwrap_or(0),
             completed: set.completed.unwrap_or(false),
         }
@@ -113,40 +160,65 @@ pub struct Session {
     pub id: String,
     /// Epoch milliseconds.
     pub date: i64,
+    /// Seconds.
+    pub duration: i64,
     /// `(exercise id, sets)`; an exercise may appear in more than one block.
     pub exercises: Vec<(String, Vec<SetFacts>)>,
 }
 
 /// Every logged session of the replica (or of a database snapshot, through
-/// [`crate::replica::query_snapshot`]), its exercises and sets in the order logged.
-pub fn sessions(q: &Query) -> Vec<Session> {
-    q.all::<Log>()
-        .map(|log| {
-            let mut entries = q.find::<LogExercise>(log_exercise::log_id, &log.id);
-            sort_listed(&mut entries, |e| (e.order, &e.id));
-            let exercises = entries
-                .into_iter()
-                .filter_map(|e| {
-                    let mut sets =
-                        q.find::<LogExerciseSet>(log_exercise_sets::log_exercise_id, &e.id);
-                    sort_listed(&mut sets, |s| (s.order, &s.id));
-                    Some((
-                        e.exercise_id.clone()?,
-                        sets.into_iter().map(SetFacts::of).collect(),
-                    ))
-                })
-                .collect();
-            Session {
-                id: log.id.clone(),
-                date: log.session_date.unwrap_or_default(),
-                exercises,
-            }
-        })
+/// [`crate::replica::query_snapshot`]), oldest first, its exercises and sets in the
+/// order logged.
+pub fn sessions(q: &Query, catalog: &Catalog) -> Vec<Session> {
+    q.logs_by_date(..)
+        .map(|log| session(q, log, catalog))
         .collect()
 }
 
+/// One logged session as statistics see it.
+pub fn session(q: &Query, log: &Log, catalog: &Catalog) -> Session {
+    let mut entries = q.find::<LogExercise>(log_exercise::log_id, &log.id);
+    sort_listed(&mut entries, |e| (e.order, &e.id));
+    let exercises = entries
+        .into_iter()
+        .filter_map(|e| {
+            let exercise = e.exercise_id.clone()?;
+            let tracking = catalog.tracking(&exercise);
+            let mut sets = q.find::<LogExerciseSet>(log_exercise_sets::log_exercise_id, &e.id);
+            sort_listed(&mut sets, |s| (s.order, &s.id));
+            Some((
+                exercise,
+                sets.into_iter()
+                    .map(|s| SetFacts::of(s, tracking))
+                    .collect(),
+            ))
+        })
+        .collect();
+    Session {
+        id: log.id.clone(),
+        date: log.session_date.unwrap_or_default(),
+        duration: log.duration.unwrap_or_default().max(0),
+        exercises,
+    }
+}
+
+impl Session {
+    pub fn volume(&self) -> f64 {
+        volume(self.exercises.iter().flat_map(|(_, sets)| sets))
+    }
+
+    /// Completed sets, warm-ups included (what the user did).
+    pub fn completed_sets(&self) -> usize {
+        self.exercises
+            .iter()
+            .flat_map(|(_, sets)| sets)
+            .filter(|s| s.completed)
+            .count()
+    }
+}
+
 /// What a personal record measures.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum RecordKind {
     HeaviestWeight,
     BestOneRm,
@@ -157,7 +229,7 @@ pub enum RecordKind {
 }
 
 /// A record value and the session that set it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Best {
     pub value: f64,
     pub log_id: String,
@@ -165,7 +237,7 @@ pub struct Best {
 }
 
 /// A record being set: by which exercise, of what kind, its value, in which session.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordSet {
     pub exercise_id: String,
     pub kind: RecordKind,
@@ -280,6 +352,7 @@ struct SessionTops {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Record;
 
     fn set(weight: f64, reps: i64) -> SetFacts {
         SetFacts {
@@ -308,6 +381,7 @@ mod tests {
         Session {
             id: id.into(),
             date,
+            duration: 0,
             exercises: exercises
                 .iter()
                 .map(|(e, s)| ((*e).to_owned(), s.clone()))
@@ -353,7 +427,7 @@ mod tests {
             .map(|(t, r)| (t.to_owned(), r))
             .collect(),
         };
-        let all = query_snapshot(&snapshot, sessions);
+        let all = query_snapshot(&snapshot, |q| sessions(q, &Catalog::default()));
         let warm = warm_up(60.0, 10);
         let undone = not_done(50.0, 8);
         assert_eq!(
@@ -364,6 +438,21 @@ mod tests {
                 &[("bench", vec![warm, set(100.0, 5)]), ("row", vec![undone])]
             )]
         );
+    }
+
+    #[test]
+    fn an_assisted_weight_is_not_a_load() {
+        let raw = serde_json::json!({ "id": "s", "weight": 20, "reps": 8, "completed": true });
+        let set = LogExerciseSet::from_wire(raw.as_object().unwrap());
+        assert_eq!(SetFacts::of(&set, Tracking::WeightReps).volume(), 160.0);
+        let assisted = SetFacts::of(&set, Tracking::Assisted);
+        assert_eq!((assisted.volume(), assisted.reps), (0.0, 8));
+        let r = personal_records(
+            &[session("a", 1, &[("dip", vec![assisted])])],
+            OneRmFormula::Epley,
+        );
+        assert!(r.by_exercise["dip"].heaviest.is_none());
+        assert!(r.by_exercise["dip"].one_rm.is_none());
     }
 
     #[test]
