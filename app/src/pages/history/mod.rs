@@ -173,7 +173,7 @@ fn body(v: HistoryView, unit: WeightUnit, week_start: u8) -> impl IntoView {
                 {if empty {
                     view! {
                         <section class="card empty-state" data-testid="history-empty">
-                            <p>"No sessions yet. "<a href="/workout">"Log a workout"</a>" or "<a href="/import">"import your history"</a>"."</p>
+                            <p>"No sessions yet. "<a href="/workout">"Log a workout"</a>", or "<a href="/import">"import"</a>" them from another app."</p>
                         </section>
                     }.into_any()
                 } else {
@@ -276,7 +276,8 @@ fn Calendar(v: HistoryView, week_start: u8) -> impl IntoView {
 #[component]
 fn ExerciseFilter(v: HistoryView) -> impl IntoView {
     let navigate = use_navigate();
-    let chosen = RwSignal::new(v.exercise.as_ref().map(|e| e.0.clone()).unwrap_or_default());
+    // Read at submit time: a choice made while the page was still hydrating counts too.
+    let select = NodeRef::<leptos::html::Select>::new();
     let options = v
         .exercises
         .iter()
@@ -287,7 +288,7 @@ fn ExerciseFilter(v: HistoryView) -> impl IntoView {
         .collect_view();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let e = chosen.get_untracked();
+        let e = select.get().map(|s| s.value()).unwrap_or_default();
         navigate(
             &href(None, None, (!e.is_empty()).then_some(e.as_str())),
             Default::default(),
@@ -297,7 +298,7 @@ fn ExerciseFilter(v: HistoryView) -> impl IntoView {
         <form class="card filter" method="get" action="/history" on:submit=submit>
             <label for="exercise-filter">"Exercise"</label>
             <div class="inline-fields">
-                <select id="exercise-filter" name="exercise" data-testid="exercise-filter" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                <select id="exercise-filter" name="exercise" data-testid="exercise-filter" node_ref=select>
                     <option value="">"All exercises"</option>
                     {options}
                 </select>
