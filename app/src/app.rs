@@ -59,7 +59,7 @@ pub fn App() -> impl IntoView {
             <Header />
             <main class="page">
                 <Routes fallback=|| view! { <placeholder::NotFound /> }>
-                    <Route path=StaticSegment("") view=dashboard::Dashboard ssr=SsrMode::Async />
+                    <Route path=StaticSegment("") view={Lazy::<dashboard::DashboardRoute>::new()} ssr=SsrMode::Async />
                     <Route path=StaticSegment("programs") view={Lazy::<programs::ProgramsRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("programs"), StaticSegment("workouts"), ParamSegment("id"))

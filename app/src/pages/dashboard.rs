@@ -15,7 +15,23 @@ use crate::stats::overview::{overview, Overview, WeekTotals};
 use crate::workout::start::{from_template, next_workout};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::{lazy_route, LazyRoute};
 use std::sync::Arc;
+
+/// `/`, loaded on demand like every page with figures: the statistics and the charts stay
+/// out of the module every page loads first.
+pub struct DashboardRoute;
+
+#[lazy_route]
+impl LazyRoute for DashboardRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <Dashboard /> }.into_any()
+    }
+}
 
 /// What the dashboard reads: the log and the program (for the next workout).
 const TABLES: &[&str] = &[
@@ -129,17 +145,11 @@ fn filled(o: Overview, unit: WeightUnit) -> impl IntoView {
         .recent
         .iter()
         .map(|s| {
-            let names = s
-                .exercises
-                .iter()
-                .map(|(_, n)| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
             view! {
                 <li data-testid="recent-session">
                     <a href=format!("/history/{}", s.id)><strong>{s.title.clone()}</strong></a>
                     <span class="muted">" · "{s.day.long()}" · "{duration(s.duration)}" · "{volume(s.volume, unit)}</span>
-                    <br /><span class="muted small">{names}</span>
+                    <br /><span class="muted small">{s.names()}</span>
                 </li>
             }
         })

@@ -3,7 +3,7 @@
 //! ([`crate::stats::progress`]). A route loaded on demand.
 
 use crate::model::{SetType, Tracking, WeightUnit};
-use crate::pages::figures::{live, on_server, weight, Chart, ChartKind};
+use crate::pages::figures::{live, on_server, status_of, weight, Chart, ChartKind};
 use crate::pages::history::LOG_TABLES;
 use crate::pages::programs::show_number;
 use crate::settings::{use_settings, ServerSettings};
@@ -43,12 +43,7 @@ pub fn ExercisePage() -> impl IntoView {
         |(id, page)| async move {
             let key = format!("exercise {id} {page}");
             let found = on_server(key, LOG_TABLES, move |q, s| progress(q, s, &id, page)).await;
-            #[cfg(feature = "ssr")]
-            if matches!(found, Some(None)) {
-                if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-                    r.set_status(http::StatusCode::NOT_FOUND);
-                }
-            }
+            status_of(&found);
             found
         },
     );

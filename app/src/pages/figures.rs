@@ -77,6 +77,19 @@ where
     }
 }
 
+/// Answers `404` for a page whose subject the server looked for and did not find
+/// (`Some(None)`).
+pub fn status_of<T>(found: &Option<Option<T>>) {
+    #[cfg(feature = "ssr")]
+    if matches!(found, Some(None)) {
+        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+            r.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = found;
+}
+
 fn scoped<T>(
     q: &Query,
     library: &[LibraryExercise],
@@ -108,8 +121,8 @@ pub struct Live<T: Send + Sync + 'static> {
 /// and the exercise library has loaded, then the replica's, recomputed after every
 /// change to it (a local edit, a sync, another tab).
 ///
-/// In the browser each recomputation is timed up to the frame that shows it (the
-/// `ezlift:figures-drawn` measure the benchmark reads).
+/// In the browser each recomputation is timed, alone (`ezlift:figures-computed`) and up
+/// to the frame that shows it (`ezlift:figures-drawn`), for the benchmark.
 pub fn live<T>(
     server: Option<T>,
     f: impl Fn(&Query, &Scope) -> T + Send + Sync + 'static,
@@ -125,10 +138,16 @@ where
             return None;
         }
         #[cfg(feature = "hydrate")]
-        crate::replica::mark("ezlift:figures");
+        {
+            crate::replica::mark("ezlift:figures");
+            crate::replica::mark("ezlift:figures-compute");
+        }
         let zone = zone_here();
         let now = crate::replica::now_ms();
-        library.with(|l| replica.query(|q| scoped(q, l, &zone, now, &f)))
+        let figures = library.with(|l| replica.query(|q| scoped(q, l, &zone, now, &f)));
+        #[cfg(feature = "hydrate")]
+        crate::replica::measure("ezlift:figures-computed", "ezlift:figures-compute");
+        figures
     });
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {

@@ -50,6 +50,17 @@ impl SessionLine {
     }
 }
 
+impl SessionLine {
+    /// Its exercises' names: `Back Squat, Bench Press`.
+    pub fn names(&self) -> String {
+        self.exercises
+            .iter()
+            .map(|(_, n)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// A session's title, or "Workout" when it has none.
 pub fn title(log: &Log) -> String {
     log.workout_title

@@ -307,7 +307,11 @@ pub fn personal_records(sessions: &[Session], formula: OneRmFormula) -> Records 
             }
         }
         for (exercise, top) in tops {
-            let records = out.by_exercise.entry(exercise.to_owned()).or_default();
+            if !out.by_exercise.contains_key(exercise) {
+                out.by_exercise
+                    .insert(exercise.to_owned(), ExerciseRecords::default());
+            }
+            let records = out.by_exercise.get_mut(exercise).expect("just made sure");
             let mut set = |kind: RecordKind, best: &Option<Best>| {
                 out.history.push(RecordSet {
                     exercise_id: exercise.to_owned(),

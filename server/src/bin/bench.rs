@@ -516,6 +516,21 @@ async fn pages(client: &Client) -> Res<Vec<(String, String)>> {
         format!("W1 pages rendered per second, {CLIENTS} clients"),
         format!("{:.0}", total as f64 / elapsed.as_secs_f64()),
     ));
+    // The first render after a change: the figures are computed from the database again.
+    for (i, path) in paths.iter().enumerate() {
+        let mut times = Vec::new();
+        for n in 0..5 {
+            client
+                .push(&token, 0, &session("fresh", 10_000 + i * 10 + n))
+                .await?;
+            times.push(get(path).await?.0);
+        }
+        times.sort();
+        rows.push((
+            format!("W1 render {path} right after a push (recomputed): median of 5"),
+            ms(percentile(&times, 0.5)),
+        ));
+    }
     Ok(rows)
 }
 
@@ -613,7 +628,36 @@ async fn query_w1() -> Res<Vec<(String, String)>> {
     ];
     let last = 1_700_000_000_000_i64 + 999 * 86_400_000;
     type Query<'a> = &'a dyn Fn(&Q) -> usize;
-    let queries: [(&str, Query); 3] = [
+    // The pages' figures, computed as the browser does on its replica.
+    let library = server::exercises::builtin()?;
+    let settings = app::settings::Settings::default();
+    let zone = app::stats::Zone::UTC;
+    let (library, settings, zone) = (&library, &settings, &zone);
+    let figures = |f: &'static dyn Fn(&Q, &app::stats::Scope) -> usize| {
+        move |q: &Q| {
+            let catalog = app::stats::Catalog::new(library, q);
+            let scope = app::stats::Scope {
+                catalog: &catalog,
+                settings,
+                zone,
+                now: last + 86_400_000,
+            };
+            f(q, &scope)
+        }
+    };
+    let overview = figures(&|q, s| app::stats::overview::overview(q, s).total_sessions);
+    let history = figures(&|q, s| app::stats::history::history(q, s, &Default::default()).total);
+    let progress = figures(&|q, s| {
+        app::stats::progress::progress(q, s, "barbell-bench-press", 0).map_or(0, |p| p.total)
+    });
+    let session = figures(&|q, s| {
+        app::stats::history::session_detail(q, s, "w1-log-500").map_or(0, |d| d.line.sets)
+    });
+    let queries: [(&str, Query); 7] = [
+        ("the dashboard's figures (sessions)", &overview),
+        ("the history page's figures (sessions)", &history),
+        ("an exercise page's figures (sessions)", &progress),
+        ("a session page's figures (sets)", &session),
         ("every set of one exercise across all sessions", &|q| {
             q.exercise_sets("barbell-bench-press").len()
         }),

@@ -42,10 +42,18 @@ impl StorePageData {
         }
     }
 
-    fn cached(&self, user_id: &str, stamp: i64, key: &str) -> Option<Arc<str>> {
+    /// The figures under `key` if the user's records have not changed since.
+    async fn cached(&self, user_id: &str, key: &str) -> Result<Option<Arc<str>>, String> {
+        let stamp = self
+            .store
+            .change_stamp(user_id)
+            .await
+            .map_err(|e| e.to_string())?;
         let figures = self.figures.lock().unwrap_or_else(|e| e.into_inner());
-        let user = figures.get(user_id)?;
-        (user.stamp == stamp).then(|| user.by_key.get(key).cloned())?
+        Ok(figures
+            .get(user_id)
+            .filter(|user| user.stamp == stamp)
+            .and_then(|user| user.by_key.get(key).cloned()))
     }
 
     fn computing(&self, user_id: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -91,22 +99,13 @@ impl PageData for StorePageData {
         key: String,
         compute: Compute,
     ) -> Result<Arc<str>, String> {
-        let stamp = self
-            .store
-            .change_stamp(user_id)
-            .await
-            .map_err(|e| e.to_string())?;
-        if let Some(hit) = self.cached(user_id, stamp, &key) {
+        if let Some(hit) = self.cached(user_id, &key).await? {
             return Ok(hit);
         }
         let gate = self.computing(user_id);
         let _turn = gate.lock().await;
-        let stamp = self
-            .store
-            .change_stamp(user_id)
-            .await
-            .map_err(|e| e.to_string())?;
-        if let Some(hit) = self.cached(user_id, stamp, &key) {
+        // Another request may have computed it while this one waited.
+        if let Some(hit) = self.cached(user_id, &key).await? {
             return Ok(hit);
         }
         let (stamp, tables) = self

@@ -186,12 +186,6 @@ fn body(v: HistoryView, unit: WeightUnit, week_start: u8) -> impl IntoView {
 }
 
 fn line(s: &SessionLine, unit: WeightUnit) -> impl IntoView {
-    let names = s
-        .exercises
-        .iter()
-        .map(|(_, n)| n.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
     view! {
         <li data-testid="history-session">
             <a href=format!("/history/{}", s.id)><strong>{s.title.clone()}</strong></a>
@@ -201,7 +195,7 @@ fn line(s: &SessionLine, unit: WeightUnit) -> impl IntoView {
                 {duration(s.duration)}" · "{volume(s.volume, unit)}" · "{format!("{} sets", s.sets)}
             </span>
             <br />
-            <span class="small">{names}</span>
+            <span class="small">{s.names()}</span>
         </li>
     }
 }

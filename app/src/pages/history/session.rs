@@ -5,7 +5,9 @@
 use super::LOG_TABLES;
 use crate::model::tables::{log_exercise, log_exercise_sets as sets, logs};
 use crate::model::{SetType, Tracking, WeightUnit};
-use crate::pages::figures::{duration, live, on_server, record_text, volume, StartButton};
+use crate::pages::figures::{
+    duration, live, on_server, record_text, status_of, volume, StartButton,
+};
 use crate::pages::programs::{field, parse_number, show_number};
 use crate::pages::shell::confirm;
 use crate::programs::{edits, Program};
@@ -38,12 +40,7 @@ pub fn SessionPage() -> impl IntoView {
         |id| async move {
             let key = format!("session {id}");
             let found = on_server(key, TABLES, move |q, s| session_detail(q, s, &id)).await;
-            #[cfg(feature = "ssr")]
-            if matches!(found, Some(None)) {
-                if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-                    r.set_status(http::StatusCode::NOT_FOUND);
-                }
-            }
+            status_of(&found);
             found
         },
     );
