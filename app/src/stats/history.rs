@@ -48,9 +48,7 @@ impl SessionLine {
                 .collect(),
         }
     }
-}
 
-impl SessionLine {
     /// Its exercises' names: `Back Squat, Bench Press`.
     pub fn names(&self) -> String {
         self.exercises
@@ -185,14 +183,12 @@ pub fn history(q: &Query, scope: &Scope, ask: &HistoryQuery) -> HistoryView {
         next: (month < latest).then(|| month.next()),
     };
 
-    let mut logged: BTreeMap<&str, ()> = BTreeMap::new();
-    for e in q.all::<LogExercise>() {
-        if let Some(id) = e.exercise_id.as_deref() {
-            logged.insert(id, ());
-        }
-    }
+    let logged: BTreeSet<&str> = q
+        .all::<LogExercise>()
+        .filter_map(|e| e.exercise_id.as_deref())
+        .collect();
     let mut exercises: Vec<(String, String)> = logged
-        .into_keys()
+        .into_iter()
         .map(|id| (id.to_owned(), scope.catalog.name(id)))
         .collect();
     exercises.sort_by_key(|e| e.1.to_lowercase());
@@ -294,7 +290,10 @@ pub struct SessionDetail {
 
 pub fn session_detail(q: &Query, scope: &Scope, log_id: &str) -> Option<SessionDetail> {
     let log = q.get::<Log>(log_id)?;
-    let this = session(q, log, scope.catalog);
+    // Its records need the sessions before it, so every session is read once, this one
+    // included.
+    let all = sessions(q, scope.catalog);
+    let this = all.iter().find(|s| s.id == log_id)?;
     let mut entries = q.find::<LogExercise>(log_exercise::log_id, log_id);
     sort_listed(&mut entries, |e| (e.order, &e.id));
     let exercises = entries
@@ -315,12 +314,19 @@ pub fn session_detail(q: &Query, scope: &Scope, log_id: &str) -> Option<SessionD
         .collect();
     // Records depend only on this session and the ones before it, of its exercises.
     let mine: BTreeSet<&str> = this.exercises.iter().map(|(e, _)| e.as_str()).collect();
-    let before: Vec<Session> = sessions(q, scope.catalog)
-        .into_iter()
+    let before: Vec<Session> = all
+        .iter()
         .filter(|s| (s.date, &s.id) <= (this.date, &this.id))
-        .map(|mut s| {
-            s.exercises.retain(|(e, _)| mine.contains(e.as_str()));
-            s
+        .map(|s| Session {
+            id: s.id.clone(),
+            date: s.date,
+            duration: s.duration,
+            exercises: s
+                .exercises
+                .iter()
+                .filter(|(e, _)| mine.contains(e.as_str()))
+                .cloned()
+                .collect(),
         })
         .collect();
     let records = personal_records(&before, scope.settings.one_rm)
@@ -328,7 +334,7 @@ pub fn session_detail(q: &Query, scope: &Scope, log_id: &str) -> Option<SessionD
         .map(|r| RecordLine::of(r, scope))
         .collect();
     Some(SessionDetail {
-        line: SessionLine::of(log, &this, scope),
+        line: SessionLine::of(log, this, scope),
         notes: log.notes.clone().unwrap_or_default(),
         workout_id: log.workout_id.clone(),
         exercises,

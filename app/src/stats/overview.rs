@@ -172,7 +172,7 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
             .iter()
             .rev()
             .take(RECENT)
-            .map(|r| super::history::RecordLine::of(r, scope))
+            .map(|r| RecordLine::of(r, scope))
             .collect(),
         recent,
         muscles,

@@ -131,14 +131,16 @@ pub fn progress(q: &Query, scope: &Scope, exercise_id: &str, page: usize) -> Opt
         .skip(sessions.len().saturating_sub(CHART_SESSIONS))
         .map(|s| {
             let counting = || s.exercises[0].1.iter().filter(|f| f.counts());
-            let max = |it: &mut dyn Iterator<Item = f64>| {
-                it.fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
-            };
             Point {
                 log_id: s.id.clone(),
                 day: scope.day(s.date),
-                one_rm: max(&mut counting().filter_map(|f| formula.estimate(f.weight, f.reps))),
-                heaviest: max(&mut counting().map(|f| f.weight).filter(|w| *w > 0.0)),
+                one_rm: counting()
+                    .filter_map(|f| formula.estimate(f.weight, f.reps))
+                    .reduce(f64::max),
+                heaviest: counting()
+                    .map(|f| f.weight)
+                    .filter(|w| *w > 0.0)
+                    .reduce(f64::max),
                 volume: s.volume(),
             }
         })

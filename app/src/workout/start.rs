@@ -211,11 +211,7 @@ pub fn from_log(
     Some(ActiveSession {
         id: ids(),
         started_at: now,
-        title: log
-            .workout_title
-            .clone()
-            .filter(|t| !t.trim().is_empty())
-            .unwrap_or_else(|| "Workout".into()),
+        title: crate::stats::history::title(log),
         notes: String::new(),
         workout_id: log.workout_id.clone(),
         exercises,

@@ -3,9 +3,10 @@
 
 use super::use_logger;
 use crate::model::records::Log;
+use crate::pages::figures::{ReplaceDialog, Starter};
 use crate::replica::{new_id, now_ms};
 use crate::workout::start::{empty, from_log, from_template, next_workout};
-use crate::workout::{ActiveSession, Edit};
+use crate::workout::ActiveSession;
 use leptos::prelude::*;
 
 /// Sessions offered to repeat.
@@ -14,13 +15,10 @@ const RECENT: usize = 5;
 #[component]
 pub fn StartPanel() -> impl IntoView {
     let l = use_logger();
-    let pending = RwSignal::new(None::<ActiveSession>);
+    let starter = Starter::new(|| ());
     let begin = move |session: Option<ActiveSession>| {
-        let Some(session) = session else { return };
-        if l.replica.active.with_untracked(Option::is_some) {
-            pending.set(Some(session));
-        } else {
-            l.replica.edit_active(Edit::Start(Box::new(session)));
+        if let Some(session) = session {
+            starter.begin(session);
         }
     };
     let disabled = move || !l.live.get();
@@ -80,28 +78,7 @@ pub fn StartPanel() -> impl IntoView {
     };
     view! {
         <h1>{heading}</h1>
-        <Show when=move || pending.with(Option::is_some)>
-            <div class="card confirm" role="alertdialog" aria-label="Replace the workout in progress" data-testid="confirm-replace">
-                <p>"A workout is in progress. Starting another discards it."</p>
-                <div class="actions">
-                    <button
-                        type="button"
-                        class="danger"
-                        on:click=move |_| {
-                            if let Some(s) = pending.get_untracked() {
-                                l.replica.edit_active(Edit::Start(Box::new(s)));
-                            }
-                            pending.set(None);
-                        }
-                    >
-                        "Discard it and start"
-                    </button>
-                    <button type="button" on:click=move |_| pending.set(None)>
-                        "Keep the current one"
-                    </button>
-                </div>
-            </div>
-        </Show>
+        <ReplaceDialog starter />
         <section class="card start">
             <button type="button" class="primary big" data-testid="start-empty" disabled=disabled on:click=start_empty>
                 "Start an empty workout"
