@@ -1,7 +1,9 @@
 //! The document shell, the layout and the routes.
 
 use crate::pages::shell::Header;
-use crate::pages::{auth, dashboard, exercise, history, placeholder, programs, settings, workout};
+use crate::pages::{
+    auth, dashboard, exercise, history, import, placeholder, programs, settings, workout,
+};
 use crate::replica::provide_replica;
 use crate::session::{get_session, SessionResource};
 use crate::settings::ServerSettings;
@@ -78,7 +80,7 @@ pub fn App() -> impl IntoView {
                         view={Lazy::<exercise::ExerciseRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("import") view=placeholder::Import ssr=SsrMode::Async />
+                    <Route path=StaticSegment("import") view={Lazy::<import::ImportRoute>::new()} ssr=SsrMode::Async />
                     <Route path=StaticSegment("settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("login") view=auth::Login ssr=SsrMode::Async />
                     <Route path=StaticSegment("signup") view=auth::Signup ssr=SsrMode::Async />

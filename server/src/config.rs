@@ -32,6 +32,8 @@ pub struct Config {
     /// Marks the session cookie `Secure`; turn on behind HTTPS.
     pub secure_cookies: bool,
     pub max_body_bytes: usize,
+    /// Largest file `POST /api/import` takes (an export of many years is a few MB).
+    pub import_max_bytes: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -46,6 +48,7 @@ impl std::fmt::Debug for Config {
             )
             .field("secure_cookies", &self.secure_cookies)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("import_max_bytes", &self.import_max_bytes)
             .finish()
     }
 }
@@ -105,6 +108,12 @@ impl Config {
                 format!("EZLIFT_MAX_BODY_BYTES must be a number of bytes, not {v:?}")
             })?,
         };
+        let import_max_bytes = match get("EZLIFT_IMPORT_MAX_BYTES") {
+            None => 64 * 1024 * 1024,
+            Some(v) => v.parse().map_err(|_| {
+                format!("EZLIFT_IMPORT_MAX_BYTES must be a number of bytes, not {v:?}")
+            })?,
+        };
         let secure_cookies = match get("EZLIFT_SECURE_COOKIES").as_deref() {
             None | Some("0" | "false") => false,
             Some("1" | "true") => true,
@@ -121,6 +130,7 @@ impl Config {
             token_secret: get("EZLIFT_TOKEN_SECRET"),
             secure_cookies,
             max_body_bytes,
+            import_max_bytes,
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod exercises;
 pub mod http;
+pub mod import;
 pub mod state;
 pub mod store;
 pub mod sync;

@@ -35,6 +35,14 @@ impl WeightUnit {
         (v * 100.0).round() / 100.0
     }
 
+    /// Stored kilograms in this unit, unrounded (exports, which must lose nothing).
+    pub fn show_exact(self, kg: f64) -> f64 {
+        match self {
+            Self::Kg => kg,
+            Self::Lb => kg * LB_PER_KG,
+        }
+    }
+
     /// A value typed in this unit, in kilograms.
     pub fn to_kg(self, v: f64) -> f64 {
         match self {
@@ -76,6 +84,14 @@ impl DistanceUnit {
             Self::Mi => m / M_PER_MI,
         };
         (v * 1000.0).round() / 1000.0
+    }
+
+    /// Stored metres in this unit, unrounded (exports).
+    pub fn show_exact(self, m: f64) -> f64 {
+        match self {
+            Self::Km => m / 1000.0,
+            Self::Mi => m / M_PER_MI,
+        }
     }
 
     pub fn to_m(self, v: f64) -> f64 {

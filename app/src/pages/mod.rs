@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod exercise;
 pub mod figures;
 pub mod history;
+pub mod import;
 pub mod placeholder;
 pub mod programs;
 pub mod settings;

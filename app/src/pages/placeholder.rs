@@ -26,13 +26,6 @@ pub fn Workout() -> impl IntoView {
 }
 
 #[component]
-pub fn Import() -> impl IntoView {
-    view! {
-        <Planned title="Import" what="Bring in your history from Strong, Hevy or FitNotes exports." />
-    }
-}
-
-#[component]
 pub fn Settings() -> impl IntoView {
     view! {
         <Planned title="Settings" what="Units, theme, default rest time and the one-rep-max formula." />

@@ -41,8 +41,23 @@ pub fn SettingsPage() -> impl IntoView {
                     <section class="card">
                         <h2>"Your data"</h2>
                         <p>
-                            <a href="/import">"Import from Strong, Hevy or FitNotes"</a>
+                            <a href="/import" data-testid="import-link">"Import from Strong, Hevy or FitNotes"</a>
                         </p>
+                        <ul class="exports">
+                            <li>
+                                <a href="/api/export?format=strong" download data-testid="export-strong">
+                                    "Export as CSV"
+                                </a>
+                                <span class="hint">" Strong's format, which Strong, Hevy and most trackers import"</span>
+                            </li>
+                            <li>
+                                <a href="/api/export?format=json" download data-testid="export-json">
+                                    "Export everything (JSON)"
+                                </a>
+                                <span class="hint">" programs, history and exercises; EzLift imports it back"</span>
+                            </li>
+                        </ul>
+                        <p class="hint">"Exports hold what the server has: changes still waiting on this device are not in them."</p>
                     </section>
                 }
             })}

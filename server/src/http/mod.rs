@@ -3,6 +3,7 @@
 mod accounts;
 mod exercises;
 mod health;
+mod import;
 mod page_data;
 mod pages;
 mod sync;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(exercises::router())
         .merge(accounts::router())
         .merge(sync::router())
+        .merge(import::router(state.config.import_max_bytes))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(DefaultBodyLimit::max(max_body))

@@ -136,6 +136,23 @@ pub trait Store: Send + Sync + 'static {
     /// last change; 0 before any): what is computed from them stays valid while it stays.
     async fn change_stamp(&self, user_id: &str) -> StoreResult<i64>;
 
+    /// Of `ids`, those that are the user's live records of `table`.
+    async fn existing_ids(
+        &self,
+        user_id: &str,
+        table: &str,
+        ids: &[&str],
+    ) -> StoreResult<std::collections::HashSet<String>>;
+
+    /// Applies pushes one after another in one transaction (an import: all of it or
+    /// nothing). Batches are taken as they are written, so the caller need not build
+    /// every record first. A batch with a child whose parent is missing fails the whole.
+    async fn import(
+        &self,
+        user_id: &str,
+        batches: &mut (dyn Iterator<Item = StoreResult<crate::sync::ValidPush>> + Send),
+    ) -> StoreResult<()>;
+
     /// The user's change log in order.
     async fn change_log(&self, user_id: &str) -> StoreResult<Vec<ChangeRow>>;
 
@@ -454,6 +471,41 @@ impl Store for SqlStore {
         let stamp = read_stamp(&mut *tx, user_id).await?;
         tx.commit().await?;
         Ok(stamp)
+    }
+
+    async fn existing_ids(
+        &self,
+        user_id: &str,
+        table: &str,
+        ids: &[&str],
+    ) -> StoreResult<std::collections::HashSet<String>> {
+        let def = app::model::tables::table(table)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown table {table}")))?;
+        let mut tx = self.backend.begin_snapshot().await?;
+        let found = sync::existing_ids(&mut *tx, user_id, def, ids).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    #[instrument(skip_all)]
+    async fn import(
+        &self,
+        user_id: &str,
+        batches: &mut (dyn Iterator<Item = StoreResult<crate::sync::ValidPush>> + Send),
+    ) -> StoreResult<()> {
+        let mut tx = self.backend.begin().await?;
+        for batch in batches {
+            let response = sync::push(&mut *tx, self.backend.dialect(), user_id, &batch?).await?;
+            if let Some((table, ids)) = response.experimental_rejected_ids.iter().next() {
+                // Dropping the transaction rolls it back.
+                return Err(StoreError::Invalid(format!(
+                    "{table} {} points at a record that does not exist",
+                    ids.first().map_or("", String::as_str)
+                )));
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     #[instrument(skip_all)]

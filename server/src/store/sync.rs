@@ -122,7 +122,7 @@ async fn deleted_since(
 }
 
 /// Of `ids`, those that exist as the user's rows of `table`.
-async fn existing_ids(
+pub(super) async fn existing_ids(
     db: &mut dyn Db,
     user_id: &str,
     table: &TableDef,

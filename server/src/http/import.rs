@@ -1,0 +1,176 @@
+//! `POST /api/import` (a file's bytes, with `format`, `unit`, `dry_run`) and
+//! `GET /api/export?format=strong|json`.
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::import::{self, export, Format, ImportError, Options, Report};
+use crate::state::AppState;
+use app::model::WeightUnit;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+pub fn router(import_max_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/import",
+            post(import_file).layer(DefaultBodyLimit::max(import_max_bytes)),
+        )
+        .route("/api/export", get(export_file))
+}
+
+#[derive(Debug, Deserialize)]
+struct ImportParams {
+    format: Option<String>,
+    unit: Option<String>,
+    dry_run: Option<String>,
+    /// The IANA zone the file's local times are in; else the browser's `tz` cookie; else UTC.
+    tz: Option<String>,
+}
+
+/// The zone named by `tz=` or the `tz` cookie the pages set.
+fn zone(param: Option<&str>, headers: &HeaderMap) -> ApiResult<chrono_tz::Tz> {
+    if let Some(name) = param.filter(|s| !s.is_empty()) {
+        return name
+            .parse()
+            .map_err(|_| ApiError::BadRequest(format!("tz \"{name}\" is not a known time zone")));
+    }
+    Ok(headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix("tz="))
+        .find_map(|name| name.parse().ok())
+        .unwrap_or(chrono_tz::UTC))
+}
+
+fn flag(name: &str, value: Option<&str>) -> ApiResult<bool> {
+    match value {
+        None | Some("" | "false" | "0") => Ok(false),
+        Some("true" | "1") => Ok(true),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "{name} must be true or false, not \"{other}\""
+        ))),
+    }
+}
+
+impl From<ImportError> for ApiError {
+    fn from(err: ImportError) -> Self {
+        match err {
+            ImportError::Store(e) => e.into(),
+            other => Self::BadRequest(other.to_string()),
+        }
+    }
+}
+
+async fn import_file(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<ImportParams>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Report>> {
+    let Query(params) = params?;
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge(format!(
+                "the file is larger than the {} MB this server imports at once",
+                state.config.import_max_bytes / (1024 * 1024)
+            ))
+        } else {
+            ApiError::BadRequest(rejection.body_text())
+        }
+    })?;
+    let options = Options {
+        format: Format::parse(params.format.as_deref()).map_err(ApiError::BadRequest)?,
+        unit: match params.unit.as_deref() {
+            None | Some("") => None,
+            Some("kg") => Some(WeightUnit::Kg),
+            Some("lb" | "lbs") => Some(WeightUnit::Lb),
+            Some(other) => {
+                return Err(ApiError::BadRequest(format!(
+                    "unit must be kg or lb, not \"{other}\""
+                )))
+            }
+        },
+        dry_run: flag("dry_run", params.dry_run.as_deref())?,
+        zone: zone(params.tz.as_deref(), &headers)?,
+    };
+    let report = import::import(
+        state.store.as_ref(),
+        &state.catalogue.library,
+        &user.user_id,
+        &body,
+        &options,
+    )
+    .await?;
+    if !options.dry_run {
+        tracing::info!(
+            format = ?report.format,
+            sessions = report.new_sessions,
+            skipped = report.skipped_duplicates,
+            "imported"
+        );
+    }
+    Ok(Json(report))
+}
+
+#[derive(Debug, Deserialize)]
+struct ExportParams {
+    format: Option<String>,
+    tz: Option<String>,
+}
+
+async fn export_file(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<ExportParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(params) = params?;
+    let day = chrono::Utc::now().format("%Y-%m-%d");
+    let (bytes, kind, name) = match params.format.as_deref().unwrap_or("json") {
+        "strong" | "csv" => {
+            let zone = zone(params.tz.as_deref(), &headers)?;
+            let csv = export::strong_csv(
+                state.store.as_ref(),
+                &state.catalogue.library,
+                &user.user_id,
+                zone,
+            )
+            .await?;
+            (
+                csv,
+                "text/csv; charset=utf-8",
+                format!("ezlift-strong-{day}.csv"),
+            )
+        }
+        "json" => {
+            let json = export::json_export(state.store.as_ref(), &user.user_id).await?;
+            (json, "application/json", format!("ezlift-{day}.json"))
+        }
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "format must be strong or json, not \"{other}\""
+            )))
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,413 @@
+//! Importing other apps' exports (Strong, Hevy, FitNotes CSV) and our own JSON export into
+//! a user's history, and exporting it again (DESIGN.md §7.3).
+//!
+//! An import is turned into ordinary sync records and written through the same push
+//! path as every device's changes — one transaction, the same change log — so every
+//! device receives it by pull. Record ids derive from the user and each session's
+//! identity in the file (its start as written and its title), so importing a file twice,
+//! or a newer export of the same account, adds only the sessions that are new.
+
+pub mod export;
+mod json;
+mod names;
+mod read;
+mod values;
+
+use crate::store::{Store, StoreError};
+use crate::sync::{parse_push, ValidPush};
+use app::model::{LibraryExercise, WeightUnit, SCHEMA_VERSION};
+use chrono::{NaiveDateTime, TimeZone};
+use names::{Match, Matcher};
+use read::{DistUnit, ReadFile};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
+
+pub use app::import::{Format, Report, Warning};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file is empty")]
+    Empty,
+    #[error(
+        "not a Strong, Hevy, FitNotes or EzLift export: its first line was \"{0}\"; export \
+         your workouts as CSV from the app and upload that file"
+    )]
+    UnknownFormat(String),
+    #[error("format={} was asked for, but the file is a {} export", .wanted.label(), .found.label())]
+    WrongFormat { wanted: Format, found: Format },
+    #[error(
+        "the file does not say whether its weights are kilograms or pounds: add unit=kg or unit=lb"
+    )]
+    UnitNeeded,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the caller asked for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub format: Option<Format>,
+    /// The unit of the file's weights when the file does not say.
+    pub unit: Option<WeightUnit>,
+    pub dry_run: bool,
+    /// The zone the exporting phone was in: the files write local times.
+    pub zone: chrono_tz::Tz,
+}
+
+/// Sessions per push batch: a batch's records are built, written and dropped before the
+/// next, so memory holds the parsed file and one batch, not every record at once.
+const SESSIONS_PER_BATCH: usize = 100;
+
+/// Imports `bytes` for `user_id` (or only reports what it would do, on a dry run).
+pub async fn import(
+    store: &dyn Store,
+    library: &[LibraryExercise],
+    user_id: &str,
+    bytes: &[u8],
+    options: &Options,
+) -> Result<Report, ImportError> {
+    let trimmed = bytes.trim_ascii_start();
+    let is_json = trimmed.starts_with(b"{");
+    match options.format {
+        Some(Format::Json) if !is_json => {
+            return Err(ImportError::Invalid(
+                "format=json was asked for, but the file is not JSON".into(),
+            ))
+        }
+        None if is_json => {}
+        Some(Format::Json) => {}
+        _ if is_json => {
+            return Err(ImportError::WrongFormat {
+                wanted: options.format.unwrap_or(Format::Strong),
+                found: Format::Json,
+            })
+        }
+        _ => {}
+    }
+    if is_json {
+        return json::import(store, user_id, trimmed, options).await;
+    }
+    if trimmed.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    let file = read::read_csv(bytes, options.format)?;
+    import_sessions(store, library, user_id, file, options).await
+}
+
+/// A record id from the user and what the record is in the file: 32 hex digits.
+fn derived_id(user_id: &str, parts: &[&str]) -> String {
+    let mut hash = Sha256::new();
+    hash.update(user_id.as_bytes());
+    for part in parts {
+        hash.update([0u8]);
+        hash.update(part.as_bytes());
+    }
+    hash.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Milliseconds of a local time in `zone` (the later instant when the clock was turned
+/// back, the hour after when it sprang forward).
+fn epoch_ms(zone: chrono_tz::Tz, local: NaiveDateTime) -> i64 {
+    match zone.from_local_datetime(&local).earliest() {
+        Some(t) => t.timestamp_millis(),
+        None => zone
+            .from_local_datetime(&(local + chrono::Duration::hours(1)))
+            .earliest()
+            .map_or_else(
+                || local.and_utc().timestamp_millis(),
+                |t| t.timestamp_millis(),
+            ),
+    }
+}
+
+/// Whether weights look like pounds: plate math in pounds makes 45/135/225/315 (ends in
+/// 5, whole), kilograms makes 2.5 steps and round tens.
+fn guess_unit(file: &ReadFile) -> Option<&'static str> {
+    let (mut lb, mut kg) = (0usize, 0usize);
+    for set in file
+        .sessions
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .flat_map(|b| &b.sets)
+    {
+        let Some(w) = set.weight.filter(|w| *w > 0.0) else {
+            continue;
+        };
+        let whole = (w - w.round()).abs() < 1e-9;
+        if whole && (w.round() as i64) % 10 == 5 && w >= 25.0 {
+            lb += 1;
+        } else if !whole && ((w * 2.0) - (w * 2.0).round()).abs() < 1e-9 {
+            kg += 1;
+        } else if w >= 300.0 {
+            lb += 1;
+        }
+    }
+    match (lb, kg) {
+        (0, 0) => None,
+        (lb, kg) if lb > kg => Some("lb"),
+        _ => Some("kg"),
+    }
+}
+
+/// Rounds away float noise of unit conversions (`2.2679618500000003`).
+fn clean(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+async fn import_sessions(
+    store: &dyn Store,
+    library: &[LibraryExercise],
+    user_id: &str,
+    file: ReadFile,
+    options: &Options,
+) -> Result<Report, ImportError> {
+    let format = file.format.unwrap_or(Format::Strong);
+    let custom_rows = store.records(user_id, &["custom_exercises"]).await?;
+    let custom: Vec<(String, String)> = custom_rows
+        .get("custom_exercises")
+        .into_iter()
+        .flatten()
+        .filter_map(|r| {
+            let id = r.get("id")?.as_str()?.to_owned();
+            let name = r.get("name")?.as_str()?.to_owned();
+            Some((id, name))
+        })
+        .collect();
+    let matcher = Matcher::new(library, &custom);
+
+    // Each distinct name once: matched, or a custom exercise made for it.
+    let mut resolved: HashMap<&str, String> = HashMap::new();
+    let mut new_exercises: Vec<(String, String, Option<String>)> = Vec::new();
+    let mut matched: BTreeSet<String> = BTreeSet::new();
+    for block in file.sessions.iter().flat_map(|s| &s.blocks) {
+        if resolved.contains_key(block.exercise.as_str()) {
+            continue;
+        }
+        let id = match matcher.resolve(&block.exercise) {
+            Match::Known(id) => {
+                matched.insert(id.clone());
+                id
+            }
+            Match::New => {
+                let key: Vec<String> = names::key(&block.exercise).into_iter().collect();
+                let id = derived_id(user_id, &["exercise", &key.join(" ")]);
+                if !new_exercises.iter().any(|(known, _, _)| *known == id) {
+                    new_exercises.push((
+                        id.clone(),
+                        block.exercise.clone(),
+                        block.category.clone(),
+                    ));
+                }
+                id
+            }
+        };
+        resolved.insert(block.exercise.as_str(), id);
+    }
+
+    let log_ids: Vec<String> = file
+        .sessions
+        .iter()
+        .map(|s| derived_id(user_id, &["log", &s.identity]))
+        .collect();
+    let existing = store
+        .existing_ids(
+            user_id,
+            "logs",
+            &log_ids.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+        .await?;
+    let stated = file.stated_unit;
+    let unit = stated.or(options.unit);
+    let needs_unit = file
+        .sessions
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .flat_map(|b| &b.sets)
+        .any(|s| s.weight.is_some_and(|w| w != 0.0) && s.weight_unit.is_none());
+    let first = file.sessions.iter().map(|s| s.start).min();
+    let last = file.sessions.iter().map(|s| s.start).max();
+    let day = |d: Option<NaiveDateTime>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    let report = Report {
+        format,
+        dry_run: options.dry_run,
+        sessions: file.sessions.len(),
+        sets: file.set_count(),
+        new_sessions: log_ids.iter().filter(|id| !existing.contains(*id)).count(),
+        skipped_duplicates: log_ids.iter().filter(|id| existing.contains(*id)).count(),
+        exercises_matched: matched.len(),
+        exercises_created: new_exercises.len(),
+        new_exercises: new_exercises.iter().map(|(_, n, _)| n.clone()).collect(),
+        first_date: day(first),
+        last_date: day(last),
+        unit: unit.map(|u| u.label().to_owned()),
+        unit_guess: if unit.is_none() {
+            guess_unit(&file).map(str::to_owned)
+        } else {
+            None
+        },
+        warnings: file.warnings.clone(),
+    };
+    if options.dry_run {
+        return Ok(report);
+    }
+    if needs_unit && unit.is_none() {
+        return Err(ImportError::UnitNeeded);
+    }
+    let unit = unit.unwrap_or_default();
+    let now = crate::store::now_ms();
+
+    // Custom exercises the user does not have yet go first; a tracking kind is guessed
+    // from what their sets record.
+    let mut first_batch: Vec<(&str, Value)> = Vec::new();
+    for (id, name, category) in &new_exercises {
+        let sets: Vec<&read::ReadSet> = file
+            .sessions
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .filter(|b| resolved.get(b.exercise.as_str()) == Some(id))
+            .flat_map(|b| &b.sets)
+            .collect();
+        let any = |f: fn(&read::ReadSet) -> bool| sets.iter().any(|s| f(s));
+        let tracking = if any(|s| s.distance.is_some()) {
+            "distance_duration"
+        } else if any(|s| s.weight.is_some_and(|w| w > 0.0)) {
+            "weight_reps"
+        } else if any(|s| s.reps.is_some_and(|r| r > 0)) {
+            "reps"
+        } else if any(|s| s.seconds.is_some()) {
+            "duration"
+        } else {
+            "weight_reps"
+        };
+        first_batch.push((
+            "custom_exercises",
+            json!({
+                "id": id, "name": name, "category": names::category_of(category.as_deref()),
+                "equipment": names::equipment_of(name), "primary_muscle": "other",
+                "created_at": now, "updated_at": now, "tracking": tracking,
+            }),
+        ));
+    }
+
+    let fresh: Vec<usize> = (0..file.sessions.len())
+        .filter(|i| !existing.contains(&log_ids[*i]))
+        .collect();
+    // Built one batch at a time as the store asks for them.
+    let exercises = (!first_batch.is_empty()).then(|| to_push(first_batch));
+    let sessions = fresh.chunks(SESSIONS_PER_BATCH).map(|chunk| {
+        let mut records = Vec::new();
+        for &i in chunk {
+            let session = &file.sessions[i];
+            session_records(
+                session,
+                &log_ids[i],
+                &resolved,
+                unit,
+                options.zone,
+                now,
+                &mut records,
+            );
+        }
+        to_push(records)
+    });
+    let mut batches = exercises.into_iter().chain(sessions);
+    store.import(user_id, &mut batches).await?;
+    Ok(report)
+}
+
+/// The records of one session: the log, its exercises (one per block) and their sets.
+#[allow(clippy::too_many_arguments)]
+fn session_records(
+    session: &read::ReadSession,
+    log_id: &str,
+    resolved: &HashMap<&str, String>,
+    unit: WeightUnit,
+    zone: chrono_tz::Tz,
+    now: i64,
+    out: &mut Vec<(&'static str, Value)>,
+) {
+    let start = epoch_ms(zone, session.start);
+    out.push((
+        "logs",
+        json!({
+            "id": log_id, "workout_id": null,
+            "workout_title": (!session.title.is_empty()).then_some(&session.title),
+            "notes": session.notes, "session_date": start, "duration": session.duration,
+            "is_imported": true, "imported_at": now, "created_at": start, "updated_at": now,
+        }),
+    ));
+    for (b, block) in session.blocks.iter().enumerate() {
+        let le_id = format!("{log_id}-e{b}");
+        out.push((
+            "log_exercise",
+            json!({
+                "id": le_id, "log_id": log_id,
+                "exercise_id": resolved.get(block.exercise.as_str()),
+                "order": b, "notes": block.notes, "superset_group": block.superset,
+            }),
+        ));
+        for (s, set) in block.sets.iter().enumerate() {
+            let weight_unit = set.weight_unit.unwrap_or(unit);
+            let distance_unit = set.distance_unit.unwrap_or(match unit {
+                WeightUnit::Kg => DistUnit::Km,
+                WeightUnit::Lb => DistUnit::Mi,
+            });
+            out.push((
+                "log_exercise_sets",
+                json!({
+                    "id": format!("{le_id}-s{s}"), "log_exercise_id": le_id, "order": s,
+                    "set_type": set.set_type.as_str(), "reps": set.reps,
+                    "weight": set.weight.map(|w| clean(weight_unit.to_kg(w))),
+                    "duration": set.seconds,
+                    "distance": set.distance.map(|d| clean(distance_unit.to_m(d))),
+                    "rpe": set.rpe, "completed": true, "notes": set.notes,
+                }),
+            ));
+        }
+    }
+}
+
+/// Records as a push (checked by the same validation as a device's push).
+fn to_push(records: Vec<(&str, Value)>) -> Result<ValidPush, StoreError> {
+    let mut tables: Map<String, Value> = Map::new();
+    for (table, record) in records {
+        let entry = tables
+            .entry(table.to_owned())
+            .or_insert_with(|| json!({ "created": [], "updated": [], "deleted": [] }));
+        if let Some(Value::Array(list)) = entry.get_mut("created") {
+            list.push(record);
+        }
+    }
+    // Nothing imported may conflict: the cursor is "after everything".
+    let body = json!({ "lastPulledAt": i64::MAX / 2, "changes": tables });
+    parse_push(&body, SCHEMA_VERSION).map_err(|e| StoreError::Invalid(e.message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_and_per_user() {
+        let a = derived_id("u1", &["log", "2024-01-01 10:00:00|Push"]);
+        assert_eq!(a, derived_id("u1", &["log", "2024-01-01 10:00:00|Push"]));
+        assert_ne!(a, derived_id("u2", &["log", "2024-01-01 10:00:00|Push"]));
+        assert_eq!(a.len(), 32);
+        assert!(app::model::RecordId::parse(&a).is_ok());
+    }
+
+    #[test]
+    fn local_times_in_the_phone_zone() {
+        let dt = values::date_time("2024-03-31 02:30:00").unwrap();
+        // Berlin skipped 02:00–03:00 that night: the hour after.
+        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        assert_eq!(epoch_ms(berlin, dt), 1_711_848_600_000);
+        assert_eq!(epoch_ms(chrono_tz::UTC, dt), 1_711_852_200_000);
+    }
+}

@@ -1,0 +1,474 @@
+//! Reads a Strong, Hevy or FitNotes CSV export into sessions, whatever generation of the
+//! app wrote it: the header is matched column by column against the names each app has
+//! used (English and German, with units in the name or in their own columns), so one
+//! reader serves every generation and a reordered or extended header still reads.
+
+use super::values::{count, date_time, duration, number, shorten};
+use super::{Format, ImportError, Warning};
+use app::model::{SetType, WeightUnit};
+use chrono::NaiveDateTime;
+use std::collections::HashMap;
+
+/// A distance unit as files name it; metres occur in Strong's Android export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistUnit {
+    Km,
+    Mi,
+    M,
+}
+
+impl DistUnit {
+    fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_lowercase().as_str() {
+            "km" | "kms" | "kilometers" | "kilometres" => Some(Self::Km),
+            "mi" | "mile" | "miles" => Some(Self::Mi),
+            "m" | "meters" | "metres" => Some(Self::M),
+            _ => None,
+        }
+    }
+
+    pub fn to_m(self, v: f64) -> f64 {
+        match self {
+            Self::Km => v * 1000.0,
+            Self::Mi => v * 1609.344,
+            Self::M => v,
+        }
+    }
+}
+
+fn weight_unit(s: &str) -> Option<WeightUnit> {
+    match s.trim().to_lowercase().as_str() {
+        "kg" | "kgs" | "kilograms" => Some(WeightUnit::Kg),
+        "lb" | "lbs" | "pounds" => Some(WeightUnit::Lb),
+        _ => None,
+    }
+}
+
+/// What a header cell means.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Col {
+    Date,
+    EndTime,
+    Title,
+    Duration,
+    Exercise,
+    SetOrder,
+    SetType,
+    Weight(Option<WeightUnit>),
+    WeightUnit,
+    Reps,
+    Distance(Option<DistUnit>),
+    DistanceUnit,
+    Seconds,
+    Notes,
+    ExerciseNotes,
+    WorkoutNotes,
+    Rpe,
+    Superset,
+    Category,
+    WorkoutNumber,
+}
+
+/// A header cell's meaning; `None` for columns we do not use.
+fn column(name: &str) -> Option<Col> {
+    let n = name.trim().trim_matches('"').trim().to_lowercase();
+    let col = match n.as_str() {
+        "date" | "datum" | "start_time" => Col::Date,
+        "end_time" => Col::EndTime,
+        "workout name" | "workout-name" | "workoutname" | "title" => Col::Title,
+        "duration" | "dauer" | "duration (sec)" | "duration (s)" | "workout duration" => {
+            Col::Duration
+        }
+        "exercise name" | "name der übung" | "exercise_title" | "exercise" => Col::Exercise,
+        "set order" | "reihenfolge festlegen" | "set_index" | "satz" => Col::SetOrder,
+        "set_type" | "set type" => Col::SetType,
+        "weight" | "gewicht" => Col::Weight(None),
+        "kg" | "weight (kg)" | "weight_kg" | "gewicht (kg)" => Col::Weight(Some(WeightUnit::Kg)),
+        "lbs" | "weight (lbs)" | "weight (lb)" | "weight_lbs" | "gewicht (lbs)" => {
+            Col::Weight(Some(WeightUnit::Lb))
+        }
+        "weight unit" | "weight_unit" => Col::WeightUnit,
+        "reps" | "wiederh." | "wiederholungen" => Col::Reps,
+        "distance" | "entfernung" => Col::Distance(None),
+        "km" | "distance (km)" | "distance_km" => Col::Distance(Some(DistUnit::Km)),
+        "mi" | "distance (mi)" | "distance_miles" => Col::Distance(Some(DistUnit::Mi)),
+        "distance (meters)" | "distance (m)" | "distance_meters" => {
+            Col::Distance(Some(DistUnit::M))
+        }
+        "distance unit" | "distance_unit" => Col::DistanceUnit,
+        "seconds" | "sekunden" | "duration_seconds" | "time" => Col::Seconds,
+        "notes" | "notizen" | "comment" => Col::Notes,
+        "exercise_notes" => Col::ExerciseNotes,
+        "workout notes" | "workout-notizen" | "description" => Col::WorkoutNotes,
+        "rpe" => Col::Rpe,
+        "superset_id" => Col::Superset,
+        "category" => Col::Category,
+        "workout #" => Col::WorkoutNumber,
+        _ => return None,
+    };
+    Some(col)
+}
+
+/// One set as read, in the file's units (`None` unit: the file does not say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadSet {
+    pub line: usize,
+    pub set_type: SetType,
+    pub weight: Option<f64>,
+    pub weight_unit: Option<WeightUnit>,
+    pub reps: Option<i64>,
+    pub distance: Option<f64>,
+    pub distance_unit: Option<DistUnit>,
+    pub seconds: Option<i64>,
+    pub rpe: Option<f64>,
+    pub notes: Option<String>,
+}
+
+/// An exercise's consecutive sets in a session. The same exercise later in the session
+/// is a block of its own, as the lifter did it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub exercise: String,
+    pub category: Option<String>,
+    pub notes: Option<String>,
+    pub superset: Option<i64>,
+    pub sets: Vec<ReadSet>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadSession {
+    /// What identifies the session across exports of the same account: its start as
+    /// written and its title. Record ids derive from it.
+    pub identity: String,
+    pub title: String,
+    pub start: NaiveDateTime,
+    pub duration: Option<i64>,
+    pub notes: Option<String>,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Default)]
+pub struct ReadFile {
+    pub format: Option<Format>,
+    pub sessions: Vec<ReadSession>,
+    /// The weight unit the file states (in its header or on its rows), if any.
+    pub stated_unit: Option<WeightUnit>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Most warnings listed; past this they are counted in one last line.
+const MAX_WARNINGS: usize = 200;
+
+impl ReadFile {
+    fn warn(&mut self, line: usize, message: String) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(Warning { line, message });
+        } else if self.warnings.len() == MAX_WARNINGS {
+            self.warnings.push(Warning {
+                line,
+                message: "more rows could not be read; only the first 200 are listed".into(),
+            });
+        }
+    }
+
+    /// Sets in the file (not counting rows that were skipped).
+    pub fn set_count(&self) -> usize {
+        self.sessions
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .map(|b| b.sets.len())
+            .sum()
+    }
+}
+
+/// The separator of a CSV: the one of `,`, `;` and tab that the header line has most of.
+fn delimiter(first_line: &str) -> u8 {
+    let mut best = (b',', 0);
+    for d in [b',', b';', b'\t'] {
+        let n = first_line.bytes().filter(|b| *b == d).count();
+        if n > best.1 {
+            best = (d, n);
+        }
+    }
+    best.0
+}
+
+/// Reads a CSV export. `Err` only when the file is not an export we know; rows that
+/// cannot be read become warnings.
+pub fn read_csv(bytes: &[u8], wanted: Option<Format>) -> Result<ReadFile, ImportError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first_line_end = bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(bytes.len());
+    let first_line = String::from_utf8_lossy(&bytes[..first_line_end]).into_owned();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter(&first_line))
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    let unknown = || ImportError::UnknownFormat(shorten_line(&first_line));
+    if !reader.read_byte_record(&mut record).unwrap_or(false) {
+        return Err(ImportError::Empty);
+    }
+    let columns: Vec<Option<Col>> = record
+        .iter()
+        .map(|cell| column(&String::from_utf8_lossy(cell)))
+        .collect();
+    let has = |c: Col| columns.contains(&Some(c));
+    let has_weight = columns.iter().any(|c| matches!(c, Some(Col::Weight(_))));
+    let format = if has(Col::Date) && has(Col::Exercise) && has(Col::EndTime) {
+        Format::Hevy
+    } else if has(Col::Date) && has(Col::Exercise) && has(Col::Category) && !has(Col::Title) {
+        Format::FitNotes
+    } else if has(Col::Date) && has(Col::Exercise) && (has(Col::SetOrder) || has(Col::Title)) {
+        Format::Strong
+    } else {
+        return Err(unknown());
+    };
+    if !has_weight && !has(Col::Reps) {
+        return Err(unknown());
+    }
+    if let Some(w) = wanted {
+        if w != format {
+            return Err(ImportError::WrongFormat {
+                wanted: w,
+                found: format,
+            });
+        }
+    }
+    let header_unit = columns.iter().find_map(|c| match c {
+        Some(Col::Weight(unit)) => *unit,
+        _ => None,
+    });
+
+    let mut out = ReadFile {
+        format: Some(format),
+        stated_unit: header_unit,
+        ..ReadFile::default()
+    };
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut cells: Vec<String> = Vec::with_capacity(columns.len());
+    loop {
+        let line = reader.position().line() as usize;
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                out.warn(line, format!("cannot be read as CSV: {e}"));
+                // A broken quote swallows the rest of the file; nothing more can be read.
+                break;
+            }
+        }
+        cells.clear();
+        cells.extend(
+            record
+                .iter()
+                .map(|c| String::from_utf8_lossy(c).into_owned()),
+        );
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        match read_row(
+            format,
+            &Cells {
+                columns: &columns,
+                cells: &cells,
+            },
+            line,
+        ) {
+            Ok(Some(row)) => {
+                if let Some(unit) = row.set.weight_unit {
+                    out.stated_unit.get_or_insert(unit);
+                }
+                let slot = *index.entry(row.identity.clone()).or_insert_with(|| {
+                    out.sessions.push(ReadSession {
+                        identity: row.identity.clone(),
+                        title: row.title.clone(),
+                        start: row.start,
+                        duration: row.duration,
+                        notes: row.workout_notes.clone(),
+                        blocks: Vec::new(),
+                    });
+                    out.sessions.len() - 1
+                });
+                let session = &mut out.sessions[slot];
+                let same = session
+                    .blocks
+                    .last()
+                    .is_some_and(|b| b.exercise == row.exercise && b.superset == row.superset);
+                if !same {
+                    session.blocks.push(Block {
+                        exercise: row.exercise,
+                        category: row.category,
+                        notes: row.exercise_notes,
+                        superset: row.superset,
+                        sets: Vec::new(),
+                    });
+                }
+                session
+                    .blocks
+                    .last_mut()
+                    .expect("pushed")
+                    .sets
+                    .push(row.set);
+            }
+            Ok(None) => {}
+            Err(message) => out.warn(line, message),
+        }
+    }
+    Ok(out)
+}
+
+fn shorten_line(line: &str) -> String {
+    let t = line.trim();
+    match t.char_indices().nth(120) {
+        Some((i, _)) => format!("{}…", &t[..i]),
+        None => t.to_owned(),
+    }
+}
+
+struct Row {
+    identity: String,
+    title: String,
+    start: NaiveDateTime,
+    duration: Option<i64>,
+    workout_notes: Option<String>,
+    exercise: String,
+    category: Option<String>,
+    exercise_notes: Option<String>,
+    superset: Option<i64>,
+    set: ReadSet,
+}
+
+/// A value's error, prefixed with the field it is in.
+fn field<T>(name: &str, r: Result<T, String>) -> Result<T, String> {
+    r.map_err(|e| format!("{name}: {e}"))
+}
+
+fn text(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+/// A data row beside the header's meanings.
+struct Cells<'a> {
+    columns: &'a [Option<Col>],
+    cells: &'a [String],
+}
+
+impl Cells<'_> {
+    /// The first cell whose column `pick` accepts, with that column; `""` when none.
+    fn find(&self, pick: impl Fn(Col) -> bool) -> (Option<Col>, &str) {
+        self.columns
+            .iter()
+            .enumerate()
+            .find_map(|(i, c)| c.filter(|c| pick(*c)).map(|c| (i, c)))
+            .map_or((None, ""), |(i, c)| {
+                (Some(c), self.cells.get(i).map_or("", String::as_str))
+            })
+    }
+}
+
+/// One data row; `Ok(None)` for rows that are not sets (Strong's rest-timer rows).
+fn read_row(format: Format, row: &Cells, line: usize) -> Result<Option<Row>, String> {
+    let get = |c: Col| row.find(|x| x == c).1;
+    let order = get(Col::SetOrder).trim();
+    if matches!(
+        order.to_lowercase().as_str(),
+        "rest timer" | "ruhezeit" | "rest_timer" | "rest"
+    ) {
+        return Ok(None);
+    }
+    let date_text = get(Col::Date);
+    let start = field("date", date_time(date_text))?;
+    let exercise = text(get(Col::Exercise)).ok_or("the exercise name is empty")?;
+    let title = match format {
+        Format::FitNotes => String::new(),
+        _ => text(get(Col::Title)).unwrap_or_default(),
+    };
+    let identity = format!("{}|{}", start.format("%Y-%m-%d %H:%M:%S"), title);
+    let duration = match format {
+        Format::Hevy => {
+            let end = get(Col::EndTime);
+            match text(end) {
+                Some(end) => {
+                    let end = field("end_time", date_time(&end))?;
+                    Some((end - start).num_seconds().max(0))
+                }
+                None => None,
+            }
+        }
+        _ => field("duration", duration(get(Col::Duration)))?,
+    };
+    let set_type = match format {
+        Format::Hevy => match get(Col::SetType).trim().to_lowercase().as_str() {
+            "warmup" | "warm_up" | "warm-up" => SetType::Warmup,
+            "failure" => SetType::Failure,
+            "dropset" | "drop" | "drop_set" => SetType::Drop,
+            _ => SetType::Normal,
+        },
+        _ => match order.to_uppercase().as_str() {
+            "W" | "WARM_UP" | "WARMUP" => SetType::Warmup,
+            "D" | "DROP_SET" | "DROP" => SetType::Drop,
+            "F" | "FAILURE" => SetType::Failure,
+            "" => SetType::Normal,
+            other if other.parse::<f64>().is_ok() => SetType::Normal,
+            _ => return Err(format!("set order \"{}\" is not a set", shorten(order))),
+        },
+    };
+    let (weight, mut weight_unit) = match row.find(|c| matches!(c, Col::Weight(_))) {
+        (Some(Col::Weight(unit)), value) => (field("weight", number(value))?, unit),
+        _ => (None, None),
+    };
+    if let Some(u) = text(get(Col::WeightUnit)) {
+        let unit = self::weight_unit(&u)
+            .ok_or_else(|| format!("weight unit \"{}\" is unknown", shorten(&u)))?;
+        weight_unit = Some(unit);
+    }
+    let (distance, mut distance_unit) = match row.find(|c| matches!(c, Col::Distance(_))) {
+        (Some(Col::Distance(unit)), value) => (field("distance", number(value))?, unit),
+        _ => (None, None),
+    };
+    if let Some(u) = text(get(Col::DistanceUnit)) {
+        let unit = DistUnit::parse(&u)
+            .ok_or_else(|| format!("distance unit \"{}\" is unknown", shorten(&u)))?;
+        distance_unit = Some(unit);
+    }
+    let reps = field("reps", count(get(Col::Reps)))?;
+    let seconds = field("seconds", super::values::duration(get(Col::Seconds)))?;
+    let rpe = field("rpe", number(get(Col::Rpe)))?;
+    if weight.is_some_and(|w| w < 0.0) || distance.is_some_and(|d| d < 0.0) {
+        return Err("weight and distance cannot be negative".into());
+    }
+    let superset = match text(get(Col::Superset)) {
+        Some(s) => Some(field("superset_id", count(&s))?.unwrap_or(0)),
+        None => None,
+    };
+    // Zeros in Strong mean "not recorded" for the fields an exercise does not track.
+    let nonzero = |v: Option<f64>| v.filter(|x| *x != 0.0);
+    Ok(Some(Row {
+        identity,
+        title,
+        start,
+        duration,
+        workout_notes: text(get(Col::WorkoutNotes)),
+        exercise,
+        category: text(get(Col::Category)),
+        exercise_notes: text(get(Col::ExerciseNotes)),
+        superset,
+        set: ReadSet {
+            line,
+            set_type,
+            weight,
+            weight_unit,
+            reps,
+            distance: nonzero(distance),
+            distance_unit,
+            seconds: seconds.filter(|s| *s != 0),
+            rpe: nonzero(rpe),
+            notes: text(get(Col::Notes)),
+        },
+    }))
+}

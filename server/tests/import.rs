@@ -1,0 +1,648 @@
+//! `POST /api/import` and `GET /api/export` against the real stores: every generation of
+//! each app's export read exactly, idempotent re-imports, bad files refused with nothing
+//! written, and export → import round trips.
+
+// Sessions are compared as plain tuples, so a mismatch prints every value side by side.
+#![allow(clippy::type_complexity)]
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{Response, TestApp, TestDb};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/import/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+async fn import(app: &TestApp, token: &str, query: &str, body: Vec<u8>) -> Response {
+    let req = Request::post(format!("/api/import?{query}"))
+        .header("x-jwt-token", token)
+        .body(Body::from(body))
+        .unwrap();
+    app.call(req).await
+}
+
+async fn imported(app: &TestApp, token: &str, query: &str, body: Vec<u8>) -> Value {
+    let res = import(app, token, query, body).await;
+    assert_eq!(res.status, StatusCode::OK, "{query}: {}", res.text());
+    res.json()
+}
+
+/// The user's records by table, from a first pull (what a new device gets).
+async fn records(app: &TestApp, token: &str) -> BTreeMap<String, Vec<Value>> {
+    let pulled = app.pull(token, None).await;
+    pulled["changes"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(t, c)| (t.clone(), c["created"].as_array().unwrap().clone()))
+        .collect()
+}
+
+/// Sessions as comparable facts: (date ms, title, duration, [(exercise, [(type, kg, reps,
+/// seconds, metres)])]) in date order.
+type SetFacts = (String, Option<f64>, Option<i64>, Option<i64>, Option<f64>);
+type SessionFacts = (i64, String, Option<i64>, Vec<(String, Vec<SetFacts>)>);
+
+fn sessions(db: &BTreeMap<String, Vec<Value>>, names: bool) -> Vec<SessionFacts> {
+    let list = |t: &str| db.get(t).cloned().unwrap_or_default();
+    let custom: BTreeMap<String, String> = list("custom_exercises")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_owned(),
+                c["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let round = |v: &Value| v.as_f64().map(|f| (f * 1000.0).round() / 1000.0);
+    let mut out: Vec<SessionFacts> = list("logs")
+        .iter()
+        .map(|log| {
+            let mut blocks: Vec<(f64, String, Vec<(f64, SetFacts)>)> = list("log_exercise")
+                .iter()
+                .filter(|le| le["log_id"] == log["id"])
+                .map(|le| {
+                    let ex = le["exercise_id"].as_str().unwrap().to_owned();
+                    let ex = if names {
+                        custom.get(&ex).cloned().unwrap_or(ex)
+                    } else {
+                        ex
+                    };
+                    let mut sets: Vec<(f64, SetFacts)> = list("log_exercise_sets")
+                        .iter()
+                        .filter(|s| s["log_exercise_id"] == le["id"])
+                        .map(|s| {
+                            (
+                                s["order"].as_f64().unwrap(),
+                                (
+                                    s["set_type"].as_str().unwrap().to_owned(),
+                                    round(&s["weight"]),
+                                    s["reps"].as_i64(),
+                                    s["duration"].as_i64(),
+                                    round(&s["distance"]),
+                                ),
+                            )
+                        })
+                        .collect();
+                    sets.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    (le["order"].as_f64().unwrap(), ex, sets)
+                })
+                .collect();
+            blocks.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (
+                log["session_date"].as_i64().unwrap(),
+                log["workout_title"].as_str().unwrap_or("").to_owned(),
+                log["duration"].as_i64(),
+                blocks
+                    .into_iter()
+                    .map(|(_, ex, sets)| (ex, sets.into_iter().map(|(_, s)| s).collect()))
+                    .collect(),
+            )
+        })
+        .collect();
+    out.sort_by_key(|s| s.0);
+    out
+}
+
+fn volume(db: &BTreeMap<String, Vec<Value>>) -> f64 {
+    db.get("log_exercise_sets")
+        .into_iter()
+        .flatten()
+        .map(|s| s["weight"].as_f64().unwrap_or(0.0) * s["reps"].as_f64().unwrap_or(0.0))
+        .sum()
+}
+
+fn set_types(facts: &[SessionFacts]) -> Vec<String> {
+    facts
+        .iter()
+        .flat_map(|s| &s.3)
+        .flat_map(|b| &b.1)
+        .map(|s| s.0.clone())
+        .collect()
+}
+
+const UTC: &str = "tz=UTC";
+
+async fn every_generation_reads_exactly(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    // (file, query, format, sessions, sets, unit, matched, created, durations)
+    let cases: &[(
+        &str,
+        &str,
+        &str,
+        usize,
+        usize,
+        Option<&str>,
+        usize,
+        usize,
+        &[Option<i64>],
+    )] = &[
+        (
+            "strong_ios_12.csv",
+            "unit=lb",
+            "strong",
+            3,
+            10,
+            None,
+            4,
+            1,
+            &[Some(3900), Some(2280), Some(55)],
+        ),
+        (
+            "strong_ios_10.csv",
+            "unit=kg",
+            "strong",
+            2,
+            4,
+            None,
+            2,
+            0,
+            &[Some(2700), Some(3000)],
+        ),
+        (
+            "strong_android.csv",
+            "",
+            "strong",
+            2,
+            5,
+            Some("kg"),
+            2,
+            0,
+            &[Some(3600), Some(1800)],
+        ),
+        (
+            "strong_units_2019.csv",
+            "",
+            "strong",
+            2,
+            4,
+            Some("lb"),
+            2,
+            0,
+            &[Some(3720), Some(3600)],
+        ),
+        (
+            "strong_legacy_2016.csv",
+            "",
+            "strong",
+            2,
+            4,
+            Some("kg"),
+            3,
+            0,
+            &[None, None],
+        ),
+        (
+            "strong_german.csv",
+            "unit=kg",
+            "strong",
+            1,
+            3,
+            None,
+            1,
+            1,
+            &[Some(4200)],
+        ),
+        (
+            "hevy_kg.csv",
+            "",
+            "hevy",
+            2,
+            9,
+            Some("kg"),
+            6,
+            0,
+            &[Some(3840), Some(3900)],
+        ),
+        (
+            "hevy_lbs.csv",
+            "",
+            "hevy",
+            1,
+            3,
+            Some("lb"),
+            2,
+            0,
+            &[Some(3600)],
+        ),
+        (
+            "fitnotes_kg.csv",
+            "",
+            "fitnotes",
+            2,
+            6,
+            Some("kg"),
+            3,
+            2,
+            &[None, None],
+        ),
+        (
+            "fitnotes_units.csv",
+            "",
+            "fitnotes",
+            1,
+            3,
+            Some("lb"),
+            2,
+            0,
+            &[None],
+        ),
+    ];
+    for (i, (file, query, format, n_sessions, n_sets, unit, matched, created, durations)) in
+        cases.iter().enumerate()
+    {
+        let (token, _) = app
+            .sign_up(&format!("gen{i}@example.com"), "correct horse battery")
+            .await;
+        let dry = imported(&app, &token, &format!("dry_run=true&{UTC}"), fixture(file)).await;
+        assert_eq!(dry["format"], *format, "{file}");
+        assert_eq!(dry["sessions"], *n_sessions, "{file}: {dry}");
+        assert_eq!(dry["sets"], *n_sets, "{file}: {dry}");
+        assert_eq!(dry["unit"].as_str(), *unit, "{file}: {dry}");
+        assert_eq!(dry["exercises_matched"], *matched, "{file}: {dry}");
+        assert_eq!(dry["exercises_created"], *created, "{file}: {dry}");
+        assert_eq!(dry["warnings"], serde_json::json!([]), "{file}");
+        assert_eq!(dry["new_sessions"], *n_sessions, "{file}");
+        // A dry run writes nothing.
+        assert!(
+            records(&app, &token)
+                .await
+                .get("logs")
+                .is_none_or(Vec::is_empty),
+            "{file}"
+        );
+
+        let done = imported(&app, &token, &format!("{query}&{UTC}"), fixture(file)).await;
+        assert_eq!(done["new_sessions"], *n_sessions, "{file}");
+        let db = records(&app, &token).await;
+        let facts = sessions(&db, false);
+        assert_eq!(facts.len(), *n_sessions, "{file}");
+        assert_eq!(
+            facts.iter().map(|s| s.2).collect::<Vec<_>>(),
+            durations.to_vec(),
+            "{file}"
+        );
+        let sets: usize = facts.iter().flat_map(|s| &s.3).map(|b| b.1.len()).sum();
+        assert_eq!(sets, *n_sets, "{file}");
+        assert_eq!(db["custom_exercises"].len(), *created, "{file}");
+        for log in &db["logs"] {
+            assert_eq!(log["is_imported"], true, "{file}");
+            assert!(log["imported_at"].as_i64().unwrap() > 0, "{file}");
+        }
+        let check: Box<dyn Fn(&[SessionFacts])> = match *file {
+            "strong_ios_12.csv" => Box::new(|f| {
+                // 2023-01-05 18:30 UTC; three blocks, the bench twice.
+                assert_eq!(f[0].0, 1_672_943_400_000);
+                assert_eq!(f[0].1, "Push, Heavy");
+                let ex: Vec<&str> = f[0].3.iter().map(|b| b.0.as_str()).collect();
+                assert_eq!(ex[0], "barbell-bench-press");
+                assert_eq!(ex[2], "barbell-bench-press");
+                assert_eq!(
+                    set_types(&f[..1]),
+                    ["warmup", "normal", "normal", "normal", "drop", "failure"]
+                );
+                // 225 lb, 5 reps.
+                assert_eq!(f[0].3[0].1[1].1, Some(102.058));
+                assert_eq!(f[0].3[0].1[1].2, Some(5));
+                // 1.5 mi of treadmill in 600 s; a 55 s plank.
+                assert_eq!(f[1].3[1].1[0].4, Some(2414.016));
+                assert_eq!(f[1].3[1].1[0].3, Some(600));
+                assert_eq!(f[2].3[0].1[0].3, Some(55));
+            }),
+            "strong_android.csv" => Box::new(|f| {
+                assert_eq!(
+                    set_types(&f[..1]),
+                    ["warmup", "normal", "normal", "failure"]
+                );
+                assert_eq!(f[0].3[0].1[1].1, Some(22.68));
+                assert_eq!(f[1].3[0].1[0].4, Some(5000.0));
+                assert_eq!(f[1].3[0].1[0].3, Some(1500));
+            }),
+            "strong_units_2019.csv" => Box::new(|f| {
+                assert_eq!(f[0].3[0].1[0].1, Some(43.091));
+                assert_eq!(f[0].3[1].1[0].4, Some(4988.966));
+                assert_eq!(f[1].3[0].1[0].1, Some(45.0));
+            }),
+            "strong_legacy_2016.csv" => Box::new(|f| {
+                assert_eq!(set_types(f), ["normal"; 4]);
+                assert_eq!(f[0].3[0].1[1].1, Some(62.5));
+            }),
+            "strong_german.csv" => Box::new(|f| {
+                assert_eq!(f[0].1, "Oberkörper");
+                assert_eq!(f[0].3[0].1[1].1, Some(82.5));
+            }),
+            "hevy_kg.csv" => Box::new(|f| {
+                assert_eq!(f[0].1, "Push Day 💪");
+                assert_eq!(
+                    set_types(f),
+                    [
+                        "warmup", "normal", "drop", "normal", "normal", "normal", "normal",
+                        "failure", "normal"
+                    ]
+                );
+                // Bodyweight push-ups: no weight; the plank: 60 s only.
+                assert_eq!(
+                    f[0].3[1].1[0],
+                    ("normal".into(), None, Some(15), None, None)
+                );
+                assert_eq!(
+                    f[0].3[3].1[0],
+                    ("normal".into(), None, None, Some(60), None)
+                );
+                assert_eq!(f[1].3[1].1[0].4, Some(2500.0));
+            }),
+            "hevy_lbs.csv" => Box::new(|f| {
+                assert_eq!(f[0].3[0].1[0].1, Some(54.431));
+                assert_eq!(f[0].3[1].1[0].4, Some(16093.44));
+            }),
+            "fitnotes_kg.csv" => Box::new(|f| {
+                assert_eq!(f[0].3[0].0, "barbell-bench-press");
+                assert_eq!(f[0].3[1].0, "barbell-back-squat");
+                assert_eq!(f[0].3[2].1[0].3, Some(750));
+                assert_eq!(f[0].3[2].1[0].4, Some(2000.0));
+            }),
+            _ => Box::new(|_| {}),
+        };
+        check(&facts);
+    }
+}
+
+async fn reimport_adds_nothing_and_a_newer_export_only_its_new_sessions(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let (token, user) = app
+        .sign_up("again@example.com", "correct horse battery")
+        .await;
+    let file = fixture("strong_ios_12.csv");
+    imported(&app, &token, "unit=lb", file.clone()).await;
+    let log_len = app.store().change_log(&user).await.unwrap().len();
+    let before = records(&app, &token).await;
+
+    let again = imported(&app, &token, "unit=lb", file.clone()).await;
+    assert_eq!(
+        (
+            again["new_sessions"].as_u64(),
+            again["skipped_duplicates"].as_u64()
+        ),
+        (Some(0), Some(3))
+    );
+    assert_eq!(
+        again["exercises_created"], 0,
+        "the custom exercise is matched now"
+    );
+    assert_eq!(app.store().change_log(&user).await.unwrap().len(), log_len);
+    assert_eq!(records(&app, &token).await, before);
+
+    let mut newer = file;
+    newer.extend_from_slice(
+        b"2023-01-12 18:00:00,\"Push, Heavy\",50m,Bench Press (Barbell),1,230,5,0,0,,,\n",
+    );
+    let dry = imported(&app, &token, "unit=lb&dry_run=true", newer.clone()).await;
+    assert_eq!(
+        (
+            dry["new_sessions"].as_u64(),
+            dry["skipped_duplicates"].as_u64()
+        ),
+        (Some(1), Some(3))
+    );
+    imported(&app, &token, "unit=lb", newer).await;
+    let after = records(&app, &token).await;
+    assert_eq!(after["logs"].len(), 4);
+    assert_eq!(after["log_exercise_sets"].len(), 11);
+    assert_eq!(after["custom_exercises"].len(), 1);
+}
+
+async fn bad_files_get_their_4xx_and_write_nothing(db: TestDb) {
+    let app = TestApp::new(db, &[("EZLIFT_IMPORT_MAX_BYTES", "4096")]).await;
+    let (token, user) = app
+        .sign_up("bad@example.com", "correct horse battery")
+        .await;
+    let log_len = app.store().change_log(&user).await.unwrap().len();
+
+    let big = import(&app, &token, "", vec![b'a'; 5000]).await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.text());
+    assert!(big.json()["message"].as_str().unwrap().contains("larger"));
+
+    let unknown = import(&app, &token, "", b"name,age\nBob,42\n".to_vec()).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(
+        unknown.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"name,age\""),
+        "{}",
+        unknown.text()
+    );
+
+    for junk in [
+        vec![],
+        vec![0xff, 0x00, 0xfe, 0x13],
+        b"\n\n\n".to_vec(),
+        b"{\"a\":".to_vec(),
+        b"{}".to_vec(),
+    ] {
+        let res = import(&app, &token, "", junk.clone()).await;
+        assert_eq!(
+            res.status,
+            StatusCode::BAD_REQUEST,
+            "{junk:?}: {}",
+            res.text()
+        );
+    }
+    let needs_unit = import(&app, &token, "", fixture("strong_ios_10.csv")).await;
+    assert_eq!(needs_unit.status, StatusCode::BAD_REQUEST);
+    assert!(needs_unit.text().contains("unit=kg or unit=lb"));
+    let dry = imported(&app, &token, "dry_run=true", fixture("strong_ios_10.csv")).await;
+    assert_eq!(dry["unit"], Value::Null);
+    assert_eq!(dry["unit_guess"], "kg");
+    let wrong = import(&app, &token, "format=hevy", fixture("strong_ios_10.csv")).await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.text().contains("Strong"), "{}", wrong.text());
+    for query in [
+        "unit=stone",
+        "dry_run=maybe",
+        "format=myfitnesspal",
+        "tz=Mars/Olympus",
+    ] {
+        let res = import(&app, &token, query, fixture("strong_ios_10.csv")).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{query}");
+    }
+    assert_eq!(
+        app.store().change_log(&user).await.unwrap().len(),
+        log_len,
+        "nothing written"
+    );
+
+    // Rows that cannot be read are listed by line; the rest imports.
+    let messy =
+        b"Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,RPE\n\
+2024-02-01 06:00:00,A,45m,Deadlift (Barbell),1,140,5,0,0,\n\
+yesterday,A,45m,Deadlift (Barbell),2,140,5,0,0,\n\
+2024-02-01 06:00:00,A,45m,Deadlift (Barbell),3,heavy,5,0,0,\n\
+2024-02-01 06:00:00,A,45m,,4,140,5,0,0,\n\
+2024-02-01 06:00:00,A,45m,Deadlift (Barbell),5,140,5.5,0,0,\n"
+            .to_vec();
+    let dry = imported(&app, &token, "dry_run=true&unit=kg", messy.clone()).await;
+    let lines: Vec<u64> = dry["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 4, 5, 6], "{dry}");
+    assert!(dry["warnings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("yesterday"));
+    assert_eq!(dry["sets"], 1);
+    imported(&app, &token, "unit=kg", messy).await;
+    assert_eq!(records(&app, &token).await["log_exercise_sets"].len(), 1);
+
+    // Cross-site with only the cookie: refused.
+    let cookie = format!("ezlift_session={token}");
+    let req = Request::post("/api/import?unit=kg")
+        .header("cookie", &cookie)
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from(fixture("strong_ios_10.csv")))
+        .unwrap();
+    assert_eq!(app.call(req).await.status, StatusCode::FORBIDDEN);
+}
+
+/// A failing batch rolls back the batches before it: an import is all or nothing.
+async fn a_failed_import_leaves_nothing(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let (_, user) = app
+        .sign_up("atomic@example.com", "correct horse battery")
+        .await;
+    let log_len = app.store().change_log(&user).await.unwrap().len();
+    let first = server::sync::parse_push(
+        &serde_json::json!({"lastPulledAt": 0, "changes": {"logs": {"created": [{"id": "l1", "workout_title": "A", "session_date": 1}], "updated": [], "deleted": []}}}),
+        app::model::SCHEMA_VERSION,
+    )
+    .unwrap();
+    let mut batches = vec![
+        Ok(first),
+        Err(server::store::StoreError::Invalid("broken batch".into())),
+    ]
+    .into_iter();
+    assert!(app.store().import(&user, &mut batches).await.is_err());
+    assert_eq!(app.store().change_log(&user).await.unwrap().len(), log_len);
+    assert!(app
+        .store()
+        .existing_ids(&user, "logs", &["l1"])
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn export_then_import_gives_the_same_history(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let (a, _) = app
+        .sign_up("source@example.com", "correct horse battery")
+        .await;
+    imported(
+        &app,
+        &a,
+        &format!("unit=lb&{UTC}"),
+        fixture("strong_ios_12.csv"),
+    )
+    .await;
+    imported(&app, &a, UTC, fixture("hevy_kg.csv")).await;
+    imported(&app, &a, UTC, fixture("fitnotes_kg.csv")).await;
+    let source = records(&app, &a).await;
+
+    let csv = app
+        .get(
+            &format!("/api/export?format=strong&{UTC}"),
+            &[("x-jwt-token", &a)],
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header("content-disposition").unwrap().contains(".csv"));
+    assert!(csv.text().starts_with(
+        "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE\n"
+    ));
+    let (b, _) = app
+        .sign_up("csv-copy@example.com", "correct horse battery")
+        .await;
+    let report = imported(&app, &b, &format!("unit=kg&{UTC}"), csv.body.clone()).await;
+    assert_eq!(report["format"], "strong");
+    let copy = records(&app, &b).await;
+    assert_eq!(copy["logs"].len(), source["logs"].len());
+    assert_eq!(
+        copy["log_exercise_sets"].len(),
+        source["log_exercise_sets"].len()
+    );
+    assert!(
+        (volume(&copy) - volume(&source)).abs() < 0.01,
+        "{} vs {}",
+        volume(&copy),
+        volume(&source)
+    );
+    // Same sessions, exercises (custom ones by name), set types, values and durations.
+    let strip = |facts: Vec<SessionFacts>| -> Vec<SessionFacts> {
+        facts
+            .into_iter()
+            .map(|(d, t, dur, blocks)| {
+                (
+                    d,
+                    if t.is_empty() { "Workout".into() } else { t },
+                    dur,
+                    blocks,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(strip(sessions(&copy, true)), strip(sessions(&source, true)));
+
+    let json = app
+        .get("/api/export?format=json", &[("x-jwt-token", &a)])
+        .await;
+    assert_eq!(json.status, StatusCode::OK);
+    let (c, _) = app
+        .sign_up("json-copy@example.com", "correct horse battery")
+        .await;
+    let report = imported(&app, &c, "", json.body.clone()).await;
+    assert_eq!(report["format"], "json");
+    assert_eq!(report["new_sessions"], source["logs"].len());
+    let copy = records(&app, &c).await;
+    for table in [
+        "logs",
+        "log_exercise",
+        "log_exercise_sets",
+        "custom_exercises",
+    ] {
+        assert_eq!(copy[table], source[table], "{table}");
+    }
+    let again = imported(&app, &c, "", json.body).await;
+    assert_eq!(again["new_sessions"], 0);
+
+    // A new user's export holds nothing of anyone else's.
+    let (d, _) = app
+        .sign_up("empty@example.com", "correct horse battery")
+        .await;
+    let empty = app
+        .get("/api/export?format=json", &[("x-jwt-token", &d)])
+        .await
+        .json();
+    assert_eq!(empty["tables"]["logs"], serde_json::json!([]));
+    assert_eq!(
+        app.get("/api/export?format=json", &[]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+on_both_backends!(
+    every_generation_reads_exactly,
+    reimport_adds_nothing_and_a_newer_export_only_its_new_sessions,
+    bad_files_get_their_4xx_and_write_nothing,
+    a_failed_import_leaves_nothing,
+    export_then_import_gives_the_same_history,
+);
