@@ -7,7 +7,11 @@
 //! one logged session into one account growing to 1,000 sessions (`bench push` runs only
 //! that), and from 16 users at once. `bench query` times the replica's typed queries on
 //! W1 held in memory (no database). `bench pages` times server rendering of W1's
-//! dashboard, history and exercise page with 16 clients at once.
+//! dashboard, history and exercise page with 16 clients at once. `bench import` times a
+//! 25,000-row Strong export's dry run and import and the server's memory meanwhile.
+
+#[path = "bench/import.rs"]
+mod import;
 
 use app::model::{ColumnKind, TABLES};
 use serde_json::{json, Map, Value};
@@ -244,6 +248,16 @@ async fn main() -> Res<()> {
     if args.get(1).is_some_and(|m| m == "query") {
         return print(query_w1().await?);
     }
+    // `bench serve`: the server alone on a free loopback port (what `bench import`
+    // measures as a process of its own); prints `listening <base url>`.
+    if args.get(1).is_some_and(|m| m == "serve") {
+        let config = server::config::Config::from_env()?;
+        let (router, _state) = server::build(config, server::leptos_options()?).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("listening http://{}", listener.local_addr()?);
+        axum::serve(listener, router).await?;
+        return Ok(());
+    }
     let admin = std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("ezlift_bench_{}", std::process::id());
@@ -267,6 +281,9 @@ async fn main() -> Res<()> {
 
 /// Runs every sync benchmark, or with `mode` `push` or `pages` only that one.
 async fn run(url: &str, mode: &str) -> Res<()> {
+    if mode == "import" {
+        return print(import::bench(url).await?);
+    }
     let config = server::config::Config::from_lookup(|k| match k {
         "DATABASE_URL" => Some(url.to_owned()),
         _ => None,

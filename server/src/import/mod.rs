@@ -21,7 +21,7 @@ use names::{Match, Matcher};
 use read::{DistUnit, ReadFile};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub use app::import::{Format, Report, Warning};
 
@@ -114,15 +114,13 @@ fn derived_id(user_id: &str, parts: &[&str]) -> String {
 /// Milliseconds of a local time in `zone` (the later instant when the clock was turned
 /// back, the hour after when it sprang forward).
 fn epoch_ms(zone: chrono_tz::Tz, local: NaiveDateTime) -> i64 {
+    let utc = local.and_utc().timestamp_millis();
     match zone.from_local_datetime(&local).earliest() {
         Some(t) => t.timestamp_millis(),
-        None => zone
-            .from_local_datetime(&(local + chrono::Duration::hours(1)))
-            .earliest()
-            .map_or_else(
-                || local.and_utc().timestamp_millis(),
-                |t| t.timestamp_millis(),
-            ),
+        None => local
+            .checked_add_signed(chrono::Duration::hours(1))
+            .and_then(|later| zone.from_local_datetime(&later).earliest())
+            .map_or(utc, |t| t.timestamp_millis()),
     }
 }
 
@@ -184,6 +182,7 @@ async fn import_sessions(
     // Each distinct name once: matched, or a custom exercise made for it.
     let mut resolved: HashMap<&str, String> = HashMap::new();
     let mut new_exercises: Vec<(String, String, Option<String>)> = Vec::new();
+    let mut new_ids: HashSet<String> = HashSet::new();
     let mut matched: BTreeSet<String> = BTreeSet::new();
     for block in file.sessions.iter().flat_map(|s| &s.blocks) {
         if resolved.contains_key(block.exercise.as_str()) {
@@ -197,7 +196,7 @@ async fn import_sessions(
             Match::New => {
                 let key: Vec<String> = names::key(&block.exercise).into_iter().collect();
                 let id = derived_id(user_id, &["exercise", &key.join(" ")]);
-                if !new_exercises.iter().any(|(known, _, _)| *known == id) {
+                if new_ids.insert(id.clone()) {
                     new_exercises.push((
                         id.clone(),
                         block.exercise.clone(),
@@ -265,25 +264,30 @@ async fn import_sessions(
     // Custom exercises the user does not have yet go first; a tracking kind is guessed
     // from what their sets record.
     let mut first_batch: Vec<(&str, Value)> = Vec::new();
+    // What the sets of each new exercise record, in one pass over the file.
+    let mut records: HashMap<&str, [bool; 4]> = HashMap::new();
+    for block in file.sessions.iter().flat_map(|s| &s.blocks) {
+        let Some(id) = resolved.get(block.exercise.as_str()) else {
+            continue;
+        };
+        if !new_ids.contains(id) {
+            continue;
+        }
+        let seen = records.entry(id.as_str()).or_default();
+        for set in &block.sets {
+            seen[0] |= set.distance.is_some();
+            seen[1] |= set.weight.is_some_and(|w| w > 0.0);
+            seen[2] |= set.reps.is_some_and(|r| r > 0);
+            seen[3] |= set.seconds.is_some();
+        }
+    }
     for (id, name, category) in &new_exercises {
-        let sets: Vec<&read::ReadSet> = file
-            .sessions
-            .iter()
-            .flat_map(|s| &s.blocks)
-            .filter(|b| resolved.get(b.exercise.as_str()) == Some(id))
-            .flat_map(|b| &b.sets)
-            .collect();
-        let any = |f: fn(&read::ReadSet) -> bool| sets.iter().any(|s| f(s));
-        let tracking = if any(|s| s.distance.is_some()) {
-            "distance_duration"
-        } else if any(|s| s.weight.is_some_and(|w| w > 0.0)) {
-            "weight_reps"
-        } else if any(|s| s.reps.is_some_and(|r| r > 0)) {
-            "reps"
-        } else if any(|s| s.seconds.is_some()) {
-            "duration"
-        } else {
-            "weight_reps"
+        let tracking = match records.get(id.as_str()).copied().unwrap_or_default() {
+            [true, ..] => "distance_duration",
+            [_, true, ..] => "weight_reps",
+            [_, _, true, _] => "reps",
+            [_, _, _, true] => "duration",
+            _ => "weight_reps",
         };
         first_batch.push((
             "custom_exercises",
