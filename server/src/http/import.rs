@@ -6,22 +6,49 @@ use crate::error::{ApiError, ApiResult};
 use crate::import::{self, export, Format, ImportError, Options, Report};
 use crate::state::AppState;
 use app::model::WeightUnit;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use futures_util::StreamExt;
 use serde::Deserialize;
 
-pub fn router(import_max_bytes: usize) -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/import",
-            post(import_file).layer(DefaultBodyLimit::max(import_max_bytes)),
-        )
+        // The import reads its body itself, up to its own limit (`read_body`).
+        .route("/api/import", post(import_file))
         .route("/api/export", get(export_file))
+}
+
+/// The request body, read into one buffer of the announced size: collecting it in
+/// pieces and then joining them would hold the file twice.
+async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> ApiResult<Vec<u8>> {
+    let too_large = || {
+        ApiError::PayloadTooLarge(format!(
+            "the file is larger than the {} MB this server imports at once",
+            limit / (1024 * 1024)
+        ))
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut out = Vec::with_capacity(declared.unwrap_or(0));
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("the upload broke off: {e}")))?;
+        if out.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,19 +101,10 @@ async fn import_file(
     State(state): State<AppState>,
     headers: HeaderMap,
     params: Result<Query<ImportParams>, QueryRejection>,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> ApiResult<Json<Report>> {
     let Query(params) = params?;
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge(format!(
-                "the file is larger than the {} MB this server imports at once",
-                state.config.import_max_bytes / (1024 * 1024)
-            ))
-        } else {
-            ApiError::BadRequest(rejection.body_text())
-        }
-    })?;
+    let body = read_body(body, &headers, state.config.import_max_bytes).await?;
     let options = Options {
         format: Format::parse(params.format.as_deref()).map_err(ApiError::BadRequest)?,
         unit: match params.unit.as_deref() {

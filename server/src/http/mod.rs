@@ -42,7 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(exercises::router())
         .merge(accounts::router())
         .merge(sync::router())
-        .merge(import::router(state.config.import_max_bytes))
+        .merge(import::router())
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(DefaultBodyLimit::max(max_body))

@@ -59,7 +59,7 @@ pub struct Options {
 
 /// Sessions per push batch: a batch's records are built, written and dropped before the
 /// next, so memory holds the parsed file and one batch, not every record at once.
-const SESSIONS_PER_BATCH: usize = 100;
+const SESSIONS_PER_BATCH: usize = 25;
 
 /// Imports `bytes` for `user_id` (or only reports what it would do, on a dry run).
 pub async fn import(
@@ -370,7 +370,8 @@ fn session_records(
                     "weight": set.weight.map(|w| clean(weight_unit.to_kg(w))),
                     "duration": set.seconds,
                     "distance": set.distance.map(|d| clean(distance_unit.to_m(d))),
-                    "rpe": set.rpe, "completed": true, "notes": set.notes,
+                    "rpe": set.rpe.map(|r| (f64::from(r) * 100.0).round() / 100.0),
+                    "completed": true, "notes": set.notes.as_deref(),
                 }),
             ));
         }

@@ -15,6 +15,8 @@ const FILLER: &[&str] = &[
     "exercise",
     "standard",
     "conventional",
+    // "Bicep Curl (Dumbbell)" is the library's "Curl (Dumbbell)".
+    "biceps",
 ];
 
 /// Spellings and synonyms, each to one word.
@@ -266,6 +268,7 @@ mod tests {
             lib("pull-up", "Pull-Up"),
             lib("lat-pulldown-cable", "Lat Pulldown (Cable)"),
             lib("ez-curl", "Curl (EZ Bar)"),
+            lib("dumbbell-curl", "Curl (Dumbbell)"),
         ];
         let m = Matcher::new(&library, &[("c1".into(), "Zercher Squat".into())]);
         let id = |s: &str| match m.resolve(s) {
@@ -284,6 +287,7 @@ mod tests {
         assert_eq!(id("Pullups"), "pull-up");
         assert_eq!(id("Lat Pulldown (Cable)"), "lat-pulldown-cable");
         assert_eq!(id("EZ-Bar Curl"), "ez-curl");
+        assert_eq!(id("Bicep Curl (Dumbbell)"), "dumbbell-curl");
         assert_eq!(id("zercher squat"), "c1");
         assert_eq!(id("Bench Press (Cable)"), "new");
         assert_eq!(id("Kettlebell Halo"), "new");

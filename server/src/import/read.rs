@@ -109,19 +109,19 @@ fn column(name: &str) -> Option<Col> {
     Some(col)
 }
 
-/// One set as read, in the file's units (`None` unit: the file does not say).
+/// One set as read, in the file's units (`None` unit: the file does not say). Kept small
+/// (80 bytes): a file's every set is held until it is written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadSet {
-    pub line: usize,
     pub set_type: SetType,
-    pub weight: Option<f64>,
     pub weight_unit: Option<WeightUnit>,
-    pub reps: Option<i64>,
-    pub distance: Option<f64>,
     pub distance_unit: Option<DistUnit>,
-    pub seconds: Option<i64>,
-    pub rpe: Option<f64>,
-    pub notes: Option<String>,
+    pub weight: Option<f64>,
+    pub distance: Option<f64>,
+    pub reps: Option<u32>,
+    pub seconds: Option<u32>,
+    pub rpe: Option<f32>,
+    pub notes: Option<Box<str>>,
 }
 
 /// An exercise's consecutive sets in a session. The same exercise later in the session
@@ -276,7 +276,6 @@ pub fn read_csv(bytes: &[u8], wanted: Option<Format>) -> Result<ReadFile, Import
                 columns: &columns,
                 cells: &cells,
             },
-            line,
         ) {
             Ok(Some(row)) => {
                 if let Some(unit) = row.set.weight_unit {
@@ -342,6 +341,11 @@ struct Row {
     set: ReadSet,
 }
 
+/// A count as the compact set keeps it.
+fn small(v: i64) -> Result<u32, String> {
+    u32::try_from(v).map_err(|_| format!("{v} is too large"))
+}
+
 /// A value's error, prefixed with the field it is in.
 fn field<T>(name: &str, r: Result<T, String>) -> Result<T, String> {
     r.map_err(|e| format!("{name}: {e}"))
@@ -372,7 +376,7 @@ impl Cells<'_> {
 }
 
 /// One data row; `Ok(None)` for rows that are not sets (Strong's rest-timer rows).
-fn read_row(format: Format, row: &Cells, line: usize) -> Result<Option<Row>, String> {
+fn read_row(format: Format, row: &Cells) -> Result<Option<Row>, String> {
     let get = |c: Col| row.find(|x| x == c).1;
     let order = get(Col::SetOrder).trim();
     if matches!(
@@ -459,16 +463,22 @@ fn read_row(format: Format, row: &Cells, line: usize) -> Result<Option<Row>, Str
         exercise_notes: text(get(Col::ExerciseNotes)),
         superset,
         set: ReadSet {
-            line,
             set_type,
             weight,
             weight_unit,
-            reps,
+            reps: reps
+                .map(small)
+                .transpose()
+                .map_err(|e| format!("reps: {e}"))?,
             distance: nonzero(distance),
             distance_unit,
-            seconds: seconds.filter(|s| *s != 0),
-            rpe: nonzero(rpe),
-            notes: text(get(Col::Notes)),
+            seconds: seconds
+                .filter(|s| *s != 0)
+                .map(small)
+                .transpose()
+                .map_err(|e| format!("seconds: {e}"))?,
+            rpe: nonzero(rpe).map(|r| r as f32),
+            notes: text(get(Col::Notes)).map(String::into_boxed_str),
         },
     }))
 }
