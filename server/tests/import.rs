@@ -639,7 +639,52 @@ async fn export_then_import_gives_the_same_history(db: TestDb) {
     );
 }
 
+/// Mangled exports imported for real: always `200` or `400`, never a server error, and
+/// the account still pulls whole afterwards.
+async fn mangled_files_never_get_a_server_error(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let (token, _) = app
+        .sign_up("mangled@example.com", "correct horse battery")
+        .await;
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let files = [
+        "strong_ios_12.csv",
+        "strong_android.csv",
+        "hevy_kg.csv",
+        "fitnotes_units.csv",
+    ];
+    let (mut ok, mut refused) = (0, 0);
+    for i in 0..60 {
+        let mut bytes = fixture(files[i % files.len()]);
+        for _ in 0..(1 + next() % 4) {
+            let at = (next() as usize) % (bytes.len() + 1);
+            match next() % 3 {
+                0 => bytes.truncate(at.max(1)),
+                1 if at < bytes.len() => bytes[at] = next() as u8,
+                _ => {
+                    bytes.splice(at..at, *b"\";\n\xff");
+                }
+            }
+        }
+        let res = import(&app, &token, "unit=kg", bytes).await;
+        match res.status {
+            StatusCode::OK => ok += 1,
+            StatusCode::BAD_REQUEST => refused += 1,
+            other => panic!("case {i}: {other}: {}", res.text()),
+        }
+    }
+    assert!(ok > 0 && refused > 0, "{ok} imported, {refused} refused");
+    records(&app, &token).await;
+}
+
 on_both_backends!(
+    mangled_files_never_get_a_server_error,
     every_generation_reads_exactly,
     reimport_adds_nothing_and_a_newer_export_only_its_new_sessions,
     bad_files_get_their_4xx_and_write_nothing,
