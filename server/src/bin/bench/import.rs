@@ -11,7 +11,8 @@ use std::time::Instant;
 const SESSIONS: usize = 1_200;
 const ROWS: usize = 25_000;
 
-/// Lifts as Strong names them, with pound plates; two are not in the library.
+/// Lifts as Strong names them, with pound plates; two ("Zercher Squat", "Meadows Row")
+/// are not in the library.
 const LIFTS: &[(&str, f64)] = &[
     ("Squat (Barbell)", 225.0),
     ("Bench Press (Barbell)", 185.0),
