@@ -16,6 +16,8 @@ test("each page's code is fetched only when the page is opened", async ({ browse
   const page = await context.newPage();
   const errors = watchConsole(page);
   await signUp(page, uniqueEmail());
+  // The page signing up loads its modules too: only the reloaded page's requests count.
+  await page.waitForLoadState('networkidle');
   const fetched = wasmFetches(page);
   await page.reload();
   await expect(page.getByRole('link', { name: 'Programs' })).toBeVisible();
