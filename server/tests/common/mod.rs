@@ -212,6 +212,17 @@ impl Response {
     }
 }
 
+/// Runs a test case, failing it by name if it takes over five minutes: a case that waits
+/// for ever fails instead of stalling the whole suite.
+pub async fn bounded(name: &str, case: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(std::time::Duration::from_secs(300), case)
+        .await
+        .is_err()
+    {
+        panic!("{name} did not finish in five minutes");
+    }
+}
+
 /// Declares each listed async case (taking a `TestDb`) once per backend.
 #[macro_export]
 macro_rules! on_both_backends {
@@ -220,7 +231,7 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test]
                 async fn $case() {
-                    super::$case($crate::common::TestDb::sqlite()).await;
+                    $crate::common::bounded(stringify!($case), super::$case($crate::common::TestDb::sqlite())).await;
                 }
             )*
         }
@@ -229,7 +240,7 @@ macro_rules! on_both_backends {
                 #[tokio::test]
                 async fn $case() {
                     if let Some(db) = $crate::common::TestDb::postgres().await {
-                        super::$case(db).await;
+                        $crate::common::bounded(stringify!($case), super::$case(db)).await;
                     }
                 }
             )*
