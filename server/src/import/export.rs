@@ -2,15 +2,16 @@
 //! our own JSON (every record of the user, re-importable with `POST /api/import`).
 
 use super::json::MARKER;
-use crate::store::record::WireRecord;
 use crate::store::{Store, StoreError};
-use app::model::records::{CustomExercise, Log, LogExercise, LogExerciseSet, UserSettings};
-use app::model::{
-    DistanceUnit, LibraryExercise, Record, SetType, WeightUnit, SCHEMA_VERSION, TABLES,
-};
+use app::model::records::{LogExercise, LogExerciseSet};
+use app::model::tables::{log_exercise, log_exercise_sets};
+use app::model::{LibraryExercise, SetType, SCHEMA_VERSION, TABLES};
+use app::replica::edit::sort_listed;
+use app::replica::{query_snapshot, Query, Snapshot};
+use app::settings::Settings;
+use app::stats::catalog::Catalog;
 use chrono::TimeZone;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
 
 /// Every record of the user, by table, with the schema version they are of.
 pub async fn json_export(store: &dyn Store, user_id: &str) -> Result<Vec<u8>, StoreError> {
@@ -57,17 +58,9 @@ fn strong_duration(seconds: i64) -> String {
     parts.join(" ")
 }
 
-fn typed<R: Record>(tables: &BTreeMap<String, Vec<WireRecord>>) -> Vec<R> {
-    tables
-        .get(R::TABLE)
-        .into_iter()
-        .flatten()
-        .map(R::from_wire)
-        .collect()
-}
-
 /// The user's sessions as Strong's iOS CSV, in the user's weight and distance units and
-/// local times of `zone`.
+/// local times of `zone`: read with the same typed queries the pages use (settings,
+/// exercise names, sessions by date, entries and sets in list order).
 pub async fn strong_csv(
     store: &dyn Store,
     library: &[LibraryExercise],
@@ -86,36 +79,18 @@ pub async fn strong_csv(
             ],
         )
         .await?;
-    let settings: Option<UserSettings> = typed(&tables).into_iter().next();
-    let weight_unit = WeightUnit::parse(settings.as_ref().and_then(|s| s.weight_unit.as_deref()));
-    let distance_unit =
-        DistanceUnit::parse(settings.as_ref().and_then(|s| s.distance_unit.as_deref()));
-    let mut names: HashMap<String, String> = library
-        .iter()
-        .map(|e| (e.id.clone(), e.name.clone()))
-        .collect();
-    for custom in typed::<CustomExercise>(&tables) {
-        names.insert(custom.id.clone(), custom.name.clone().unwrap_or_default());
-    }
-    let mut logs: Vec<Log> = typed(&tables);
-    logs.sort_by_key(|l| (l.session_date.unwrap_or(0), l.id.clone()));
-    let mut exercises: HashMap<String, Vec<LogExercise>> = HashMap::new();
-    for le in typed::<LogExercise>(&tables) {
-        exercises
-            .entry(le.log_id.clone().unwrap_or_default())
-            .or_default()
-            .push(le);
-    }
-    let mut sets: HashMap<String, Vec<LogExerciseSet>> = HashMap::new();
-    for set in typed::<LogExerciseSet>(&tables) {
-        sets.entry(set.log_exercise_id.clone().unwrap_or_default())
-            .or_default()
-            .push(set);
-    }
-    let order = |o: Option<f64>| o.unwrap_or(0.0);
+    query_snapshot(&Snapshot { tables }, |q| write_strong(q, library, zone))
+        .map_err(|e| StoreError::Config(e.to_string()))
+}
 
+fn write_strong(
+    q: &Query,
+    library: &[LibraryExercise],
+    zone: chrono_tz::Tz,
+) -> Result<Vec<u8>, csv::Error> {
+    let settings = Settings::of(q);
+    let catalog = Catalog::new(library, q);
     let mut out = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| StoreError::Config(e.to_string());
     out.write_record([
         "Date",
         "Workout Name",
@@ -129,9 +104,8 @@ pub async fn strong_csv(
         "Notes",
         "Workout Notes",
         "RPE",
-    ])
-    .map_err(io)?;
-    for log in &logs {
+    ])?;
+    for log in q.logs_by_date(..) {
         let date = zone
             .timestamp_millis_opt(log.session_date.unwrap_or(0))
             .single()
@@ -140,19 +114,17 @@ pub async fn strong_csv(
         let title = app::stats::history::title(log);
         let duration = log.duration.map(strong_duration).unwrap_or_default();
         let workout_notes = log.notes.clone().unwrap_or_default();
-        let mut blocks = exercises.remove(&log.id).unwrap_or_default();
-        blocks.sort_by(|a, b| order(a.order).total_cmp(&order(b.order)));
-        for block in &blocks {
-            let name = block
+        let mut entries = q.find::<LogExercise>(log_exercise::log_id, &log.id);
+        sort_listed(&mut entries, |e| (e.order, &e.id));
+        for entry in entries {
+            let name = entry
                 .exercise_id
-                .as_ref()
-                .and_then(|id| names.get(id))
-                .cloned()
-                .unwrap_or_else(|| "Unknown exercise".into());
-            let mut block_sets = sets.remove(&block.id).unwrap_or_default();
-            block_sets.sort_by(|a, b| order(a.order).total_cmp(&order(b.order)));
+                .as_deref()
+                .map_or_else(|| "Unknown exercise".into(), |id| catalog.name(id));
+            let mut sets = q.find::<LogExerciseSet>(log_exercise_sets::log_exercise_id, &entry.id);
+            sort_listed(&mut sets, |s| (s.order, &s.id));
             let mut number = 0;
-            for set in &block_sets {
+            for set in sets {
                 let set_order = match SetType::parse(set.set_type.as_deref().unwrap_or("")) {
                     SetType::Normal => {
                         number += 1;
@@ -169,22 +141,22 @@ pub async fn strong_csv(
                     duration.as_str(),
                     name.as_str(),
                     set_order.as_str(),
-                    &opt(set.weight.map(|w| plain(weight_unit.show_exact(w)))),
+                    &opt(set
+                        .weight
+                        .map(|w| plain(settings.weight_unit.show_exact(w)))),
                     &opt(set.reps.map(|r| r.to_string())),
                     &opt(set
                         .distance
-                        .map(|d| decimals(distance_unit.show_exact(d), 6))),
+                        .map(|d| decimals(settings.distance_unit.show_exact(d), 6))),
                     &opt(set.duration.map(|s| s.to_string())),
                     &opt(set.notes.clone()),
                     workout_notes.as_str(),
                     &opt(set.rpe.map(plain)),
-                ])
-                .map_err(io)?;
+                ])?;
             }
         }
     }
-    out.into_inner()
-        .map_err(|e| StoreError::Config(e.to_string()))
+    out.into_inner().map_err(|e| e.into_error().into())
 }
 
 #[cfg(test)]

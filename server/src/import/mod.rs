@@ -71,17 +71,15 @@ pub async fn import(
 ) -> Result<Report, ImportError> {
     let trimmed = bytes.trim_ascii_start();
     let is_json = trimmed.starts_with(b"{");
-    match options.format {
-        Some(Format::Json) if !is_json => {
+    match (options.format, is_json) {
+        (Some(Format::Json), false) => {
             return Err(ImportError::Invalid(
                 "format=json was asked for, but the file is not JSON".into(),
             ))
         }
-        None if is_json => {}
-        Some(Format::Json) => {}
-        _ if is_json => {
+        (Some(wanted), true) if wanted != Format::Json => {
             return Err(ImportError::WrongFormat {
-                wanted: options.format.unwrap_or(Format::Strong),
+                wanted,
                 found: Format::Json,
             })
         }
@@ -128,12 +126,7 @@ fn epoch_ms(zone: chrono_tz::Tz, local: NaiveDateTime) -> i64 {
 /// 5, whole), kilograms makes 2.5 steps and round tens.
 fn guess_unit(file: &ReadFile) -> Option<&'static str> {
     let (mut lb, mut kg) = (0usize, 0usize);
-    for set in file
-        .sessions
-        .iter()
-        .flat_map(|s| &s.blocks)
-        .flat_map(|b| &b.sets)
-    {
+    for set in file.sets() {
         let Some(w) = set.weight.filter(|w| *w > 0.0) else {
             continue;
         };
@@ -224,10 +217,7 @@ async fn import_sessions(
     let stated = file.stated_unit;
     let unit = stated.or(options.unit);
     let needs_unit = file
-        .sessions
-        .iter()
-        .flat_map(|s| &s.blocks)
-        .flat_map(|b| &b.sets)
+        .sets()
         .any(|s| s.weight.is_some_and(|w| w != 0.0) && s.weight_unit.is_none());
     let first = file.sessions.iter().map(|s| s.start).min();
     let last = file.sessions.iter().map(|s| s.start).max();
@@ -236,7 +226,7 @@ async fn import_sessions(
         format,
         dry_run: options.dry_run,
         sessions: file.sessions.len(),
-        sets: file.set_count(),
+        sets: file.sets().count(),
         new_sessions: log_ids.iter().filter(|id| !existing.contains(*id)).count(),
         skipped_duplicates: log_ids.iter().filter(|id| existing.contains(*id)).count(),
         exercises_matched: matched.len(),

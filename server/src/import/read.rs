@@ -171,13 +171,12 @@ impl ReadFile {
         }
     }
 
-    /// Sets in the file (not counting rows that were skipped).
-    pub fn set_count(&self) -> usize {
+    /// Every set read, session by session.
+    pub fn sets(&self) -> impl Iterator<Item = &ReadSet> {
         self.sessions
             .iter()
             .flat_map(|s| &s.blocks)
-            .map(|b| b.sets.len())
-            .sum()
+            .flat_map(|b| &b.sets)
     }
 }
 
