@@ -427,8 +427,10 @@ mod tests {
             ["shared"]
         );
         assert!(
-            f.store.with_tables(|t| t["workout_exercise"].is_empty()),
-            "never-synced children vanish with it"
+            f.store.with_tables(|t| t["workout_exercise"]
+                .values()
+                .all(|r| r.status == crate::sync::record::Status::Deleted)),
+            "its children go with it"
         );
         assert_eq!(p.routine("r2").unwrap().links.len(), 1);
     }

@@ -75,13 +75,8 @@ fn delete_cascade(tables: &mut Tables, table_name: &str, id: &str) {
             }
         }
     }
-    if let Some(records) = tables.get_mut(table_name) {
-        let keep = records
-            .get_mut(id)
-            .is_some_and(|r| r.status == Status::Deleted || r.mark_deleted());
-        if !keep {
-            records.remove(id);
-        }
+    if let Some(record) = tables.get_mut(table_name).and_then(|r| r.get_mut(id)) {
+        record.mark_deleted();
     }
 }
 
@@ -177,7 +172,7 @@ mod tests {
     }
 
     #[test]
-    fn delete_cascades_to_descendants_and_keeps_tombstones_of_synced_records() {
+    fn delete_cascades_to_descendants_and_leaves_tombstones() {
         let mut t = Tables::new();
         synced(&mut t, "workouts", json!({ "id": "w" }));
         synced(
@@ -227,9 +222,10 @@ mod tests {
         assert_eq!(t["workout_exercise"]["e"].status, Status::Deleted);
         assert_eq!(t["workout_exercise"]["other"].status, Status::Synced);
         assert_eq!(t["workout_exercise_sets"]["s"].status, Status::Deleted);
-        assert!(
-            !t["workout_exercise_sets"].contains_key("new"),
-            "a never-pushed child simply disappears"
+        assert_eq!(
+            t["workout_exercise_sets"]["new"].status,
+            Status::Deleted,
+            "a never-acknowledged child is deleted on the server too (a lost answer)"
         );
     }
 

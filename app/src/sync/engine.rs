@@ -411,6 +411,12 @@ pub fn discard_in(
                     id: id.to_owned(),
                 }],
             );
+            // The server answered for this very record (refused or rejected it), so it is
+            // not there and its delete need not be pushed; what was made under it is
+            // deleted like any record.
+            if let Some(records) = tables.get_mut(name) {
+                records.remove(id);
+            }
             false
         }
         Status::Updated | Status::Deleted => {

@@ -68,14 +68,13 @@ impl LocalRecord {
         }
     }
 
-    /// A local delete. Returns `false` when the record never reached the server and can
-    /// simply disappear; otherwise it becomes a tombstone to push.
-    pub fn mark_deleted(&mut self) -> bool {
-        if self.status == Status::Created {
-            return false;
-        }
+    /// A local delete: the record becomes a tombstone until a push of it is answered,
+    /// even one created here and never acknowledged. A push whose answer was lost may
+    /// still have created it on the server, and dropping it silently would let the next
+    /// pull bring it back; the server ignores the delete of an id it never had. (The
+    /// randomized simulation found this; WatermelonDB keeps such tombstones too.)
+    pub fn mark_deleted(&mut self) {
         self.status = Status::Deleted;
-        true
     }
 }
 
@@ -146,8 +145,13 @@ mod tests {
         let mut c = LocalRecord::created(rec(json!({ "id": "n" })));
         c.update(&rec(json!({ "reps": 1 })));
         assert_eq!(c.status, Status::Created);
-        assert!(!c.mark_deleted(), "a never-synced record just disappears");
-        assert!(r.mark_deleted());
+        c.mark_deleted();
+        assert_eq!(
+            c.status,
+            Status::Deleted,
+            "a record a lost push may have created is deleted on the server too"
+        );
+        r.mark_deleted();
         assert_eq!(r.status, Status::Deleted);
     }
 
