@@ -45,6 +45,7 @@ before(async () => {
       LEPTOS_OUTPUT_NAME: 'ezlift',
       LEPTOS_ENV: 'PROD',
       RUST_LOG: 'warn',
+      EZLIFT_SIGNIN_PER_ADDRESS: '100000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -34,6 +34,23 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest file `POST /api/import` takes (an export of many years is a few MB).
     pub import_max_bytes: usize,
+    /// Most records one push may carry: bounds the work and memory of one request (a
+    /// device's first push of years of training is ~40,000).
+    pub max_push_records: usize,
+    /// Sign-in and sign-up attempts a client address may make per minute (a burst of that
+    /// many, then one every 60/n seconds).
+    pub signin_per_address: u32,
+    /// Sign-in and sign-up attempts for one e-mail address per hour, from anywhere: stops
+    /// guessing one account's password from many addresses.
+    pub signin_per_account: u32,
+    /// Use the last `X-Forwarded-For` entry as the client address (only behind a proxy
+    /// that sets it; otherwise anyone could choose their own address).
+    pub trust_proxy: bool,
+    /// Password hashes computed at once; each argon2 hash holds ~19 MiB, so a flood of
+    /// sign-ins waits its turn instead of exhausting memory.
+    pub password_hashes: usize,
+    /// A request that has not answered after this long gets `408`.
+    pub request_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -49,6 +66,12 @@ impl std::fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("import_max_bytes", &self.import_max_bytes)
+            .field("max_push_records", &self.max_push_records)
+            .field("signin_per_address", &self.signin_per_address)
+            .field("signin_per_account", &self.signin_per_account)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("password_hashes", &self.password_hashes)
+            .field("request_timeout", &self.request_timeout)
             .finish()
     }
 }
@@ -102,27 +125,55 @@ impl Config {
                 ))
             }
         };
-        let max_body_bytes = match get("EZLIFT_MAX_BODY_BYTES") {
-            None => 32 * 1024 * 1024,
-            Some(v) => v.parse().map_err(|_| {
-                format!("EZLIFT_MAX_BODY_BYTES must be a number of bytes, not {v:?}")
-            })?,
-        };
-        let import_max_bytes = match get("EZLIFT_IMPORT_MAX_BYTES") {
-            None => 64 * 1024 * 1024,
-            Some(v) => v.parse().map_err(|_| {
-                format!("EZLIFT_IMPORT_MAX_BYTES must be a number of bytes, not {v:?}")
-            })?,
-        };
-        let secure_cookies = match get("EZLIFT_SECURE_COOKIES").as_deref() {
-            None | Some("0" | "false") => false,
-            Some("1" | "true") => true,
-            Some(other) => {
-                return Err(format!(
-                    "EZLIFT_SECURE_COOKIES must be true or false, not {other:?}"
-                ))
+        let number = |key: &str, default: usize, what: &str| -> Result<usize, String> {
+            match get(key) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{key} must be {what}, not {v:?}")),
             }
         };
+        let flag = |key: &str| -> Result<bool, String> {
+            match get(key).as_deref() {
+                None | Some("0" | "false") => Ok(false),
+                Some("1" | "true") => Ok(true),
+                Some(other) => Err(format!("{key} must be true or false, not {other:?}")),
+            }
+        };
+        let positive = |key: &str, default: usize, what: &str| -> Result<usize, String> {
+            let n = number(key, default, what)?;
+            if n == 0 {
+                return Err(format!("{key} must be at least 1"));
+            }
+            Ok(n)
+        };
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let max_body_bytes = number(
+            "EZLIFT_MAX_BODY_BYTES",
+            32 * 1024 * 1024,
+            "a number of bytes",
+        )?;
+        let import_max_bytes = number(
+            "EZLIFT_IMPORT_MAX_BYTES",
+            64 * 1024 * 1024,
+            "a number of bytes",
+        )?;
+        let secure_cookies = flag("EZLIFT_SECURE_COOKIES")?;
+        let max_push_records = positive("EZLIFT_MAX_PUSH_RECORDS", 50_000, "a number of records")?;
+        let signin_per_address = positive(
+            "EZLIFT_SIGNIN_PER_ADDRESS",
+            30,
+            "a number of attempts per minute",
+        )?;
+        let signin_per_account = positive(
+            "EZLIFT_SIGNIN_PER_ACCOUNT",
+            30,
+            "a number of attempts per hour",
+        )?;
+        let trust_proxy = flag("EZLIFT_TRUST_PROXY")?;
+        let password_hashes = positive("EZLIFT_PASSWORD_HASHES", cores, "a number")?;
+        let request_timeout = positive("EZLIFT_REQUEST_TIMEOUT_SECS", 30, "a number of seconds")?;
         Ok(Self {
             database_url,
             data_dir,
@@ -131,6 +182,12 @@ impl Config {
             secure_cookies,
             max_body_bytes,
             import_max_bytes,
+            max_push_records,
+            signin_per_address: u32::try_from(signin_per_address).unwrap_or(u32::MAX),
+            signin_per_account: u32::try_from(signin_per_account).unwrap_or(u32::MAX),
+            trust_proxy,
+            password_hashes,
+            request_timeout: std::time::Duration::from_secs(request_timeout as u64),
         })
     }
 }
@@ -173,6 +230,22 @@ mod tests {
             }
         );
         assert!(config(&[("EZLIFT_AUTH", "ldap")]).is_err());
+    }
+
+    #[test]
+    fn limits_are_numbers_and_say_which_variable_is_wrong() {
+        let c = config(&[("EZLIFT_MAX_PUSH_RECORDS", "100")]).unwrap();
+        assert_eq!(c.max_push_records, 100);
+        assert_eq!(c.signin_per_address, 30);
+        for (key, value) in [
+            ("EZLIFT_MAX_PUSH_RECORDS", "0"),
+            ("EZLIFT_SIGNIN_PER_ADDRESS", "many"),
+            ("EZLIFT_TRUST_PROXY", "yes"),
+            ("EZLIFT_REQUEST_TIMEOUT_SECS", "-1"),
+        ] {
+            let err = config(&[(key, value)]).err().unwrap();
+            assert!(err.contains(key), "{err}");
+        }
     }
 
     #[test]

@@ -38,6 +38,12 @@ pub enum ApiError {
     Internal(String),
     #[error("{0}")]
     Unavailable(String),
+    /// The request took longer than the server gives one.
+    #[error("the request took longer than {0} s and was stopped; nothing of it was kept")]
+    Timeout(u64),
+    /// Too many attempts; `retry_after` (seconds) becomes the `Retry-After` header.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -53,6 +59,8 @@ impl ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
         }
     }
 
@@ -66,6 +74,8 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::Internal(_) => "internal",
             Self::Unavailable(_) => "unavailable",
+            Self::TooManyRequests { .. } => "too_many_requests",
+            Self::Timeout(_) => "timeout",
         }
     }
 }
@@ -87,7 +97,19 @@ impl IntoResponse for ApiError {
                 _ => None,
             },
         };
-        (self.status_code(), Json(body)).into_response()
+        let mut response = (self.status_code(), Json(body)).into_response();
+        let retry_after = match &self {
+            Self::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            // Briefly down (the database restarting): a client may try again soon.
+            Self::Unavailable(_) => Some(5),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -97,8 +119,29 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict(msg) => Self::Conflict(msg),
             StoreError::Invalid(msg) => Self::BadRequest(msg),
+            StoreError::Other(e) if is_connection_error(&e) => {
+                tracing::warn!(error = %e, "the database cannot be reached");
+                Self::Unavailable("the database is unavailable; try again shortly".into())
+            }
             other => Self::Internal(other.to_string()),
         }
+    }
+}
+
+/// Errors of reaching the database (down, restarting, every connection busy), as opposed
+/// to errors of a statement: the first are temporary and answered with 503.
+fn is_connection_error(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        // PostgreSQL shutting down or starting up: admin_shutdown, crash_shutdown,
+        // cannot_connect_now (class 57P).
+        sqlx::Error::Database(e) => e.code().is_some_and(|c| c.starts_with("57P")),
+        _ => false,
     }
 }
 

@@ -38,6 +38,7 @@ pub async fn build(
         store,
         auth: Arc::new(auth),
         catalogue: Arc::new(catalogue),
+        signin: Arc::new(auth::limits::SignInGuard::new(&config)),
         config: Arc::new(config),
     };
     Ok((http::router(state.clone()), state))

@@ -28,10 +28,13 @@ async fn run() -> Result<(), String> {
         database = state.store.backend(),
         "listening on http://{addr}"
     );
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server error: {e}"))?;
     state.store.close().await;
     tracing::info!("stopped");
     Ok(())

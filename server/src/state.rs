@@ -1,5 +1,6 @@
 //! What every handler and every server-rendered page can reach.
 
+use crate::auth::limits::SignInGuard;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::exercises::Catalogue;
@@ -15,4 +16,5 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub catalogue: Arc<Catalogue>,
     pub config: Arc<Config>,
+    pub signin: Arc<SignInGuard>,
 }

@@ -54,15 +54,14 @@ fn sign(keys: &Keys, kid: &str, claims: &Value) -> String {
     encode(&header, claims, &keys.signing).unwrap()
 }
 
-#[tokio::test]
-async fn firebase_tokens_are_verified_against_the_jwks() {
+async fn firebase_tokens_are_verified_against_the_jwks(db: TestDb) {
     let keys = rsa_key("key-1");
     let dir = tempfile::tempdir().unwrap();
     let jwks_path = dir.path().join("jwks.json");
     std::fs::write(&jwks_path, keys.jwks.to_string()).unwrap();
     let jwks = jwks_path.to_str().unwrap();
     let app = TestApp::new(
-        TestDb::sqlite(),
+        db,
         &[
             ("EZLIFT_AUTH", "firebase"),
             ("EZLIFT_FIREBASE_PROJECT", PROJECT),
@@ -154,3 +153,5 @@ async fn firebase_tokens_are_verified_against_the_jwks() {
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert!(res.text().contains("Firebase"));
 }
+
+on_both_backends!(firebase_tokens_are_verified_against_the_jwks,);

@@ -9,8 +9,7 @@ use serde_json::json;
 const PASSWORD: &str = "squat-bench-dead";
 
 /// Passwords and tokens never reach the logs, even at the most verbose level.
-#[tokio::test]
-async fn secrets_are_not_logged() {
+async fn secrets_are_not_logged(db: TestDb) {
     use std::sync::{Arc, Mutex};
     #[derive(Clone, Default)]
     struct Buf(Arc<Mutex<Vec<u8>>>);
@@ -31,7 +30,7 @@ async fn secrets_are_not_logged() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let app = TestApp::new(TestDb::sqlite(), &[]).await;
+    let app = TestApp::new(db, &[]).await;
     let (token, _) = app.sign_up("log@example.com", PASSWORD).await;
     app.post_json(
         "/api/auth/login",
@@ -50,3 +49,5 @@ async fn secrets_are_not_logged() {
     let signature = token.rsplit('.').next().unwrap();
     assert!(!logs.contains(signature), "token leaked into the log");
 }
+
+on_both_backends!(secrets_are_not_logged,);

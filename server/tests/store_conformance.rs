@@ -151,12 +151,22 @@ async fn local_accounts_are_unique_by_email(db: TestDb) {
         .create_local_account("ann@example.com", "$argon2id$other")
         .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
-    // The refused attempt left no half-created user behind.
-    assert!(store
-        .local_account("nobody@example.com")
-        .await
-        .unwrap()
-        .is_none());
+    // The refused attempt left no half-created user behind: its profile and default
+    // settings were in the same transaction as the refused account.
+    assert_eq!(raw_count(&db, "select count(*) from user_profile").await, 1);
+    assert_eq!(
+        raw_count(&db, "select count(*) from user_settings").await,
+        1
+    );
+    assert_eq!(
+        store
+            .local_account("ann@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "$argon2id$fake"
+    );
 }
 
 async fn server_secret_is_chosen_once(db: TestDb) {
@@ -217,6 +227,17 @@ async fn change_log_is_append_only(db: TestDb) {
     );
     assert!(raw_execute(&db, "delete from changes").await.is_err());
     assert_eq!(store.change_log("u").await.unwrap().len(), 1);
+}
+
+async fn raw_count(db: &TestDb, sql: &str) -> i64 {
+    use sqlx::Connection;
+    if db.backend == "sqlite" {
+        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+    } else {
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+    }
 }
 
 async fn raw_execute(db: &TestDb, sql: &str) -> Result<(), sqlx::Error> {

@@ -2,6 +2,7 @@
 //! creation of a user's profile.
 
 pub mod firebase;
+pub mod limits;
 pub mod password;
 pub mod tokens;
 
@@ -47,6 +48,8 @@ pub enum AuthError {
     Audience,
     #[error("token is not valid yet")]
     NotYetValid,
+    #[error("this session has ended (signed out or password changed); sign in again")]
+    SessionEnded,
     #[error("token is signed by an unknown key")]
     UnknownKey,
     #[error("malformed token: {0}")]
@@ -155,9 +158,25 @@ impl Auth {
 
     /// Verifies a token and makes sure the user's profile exists.
     pub async fn authenticate(&self, token: &str) -> Result<Identity, AuthError> {
-        let identity = match &self.verifier {
-            Verifier::Local(t) => t.verify(token)?,
-            Verifier::Firebase(f) => f.verify(token).await?,
+        Ok(self.verify(token).await?.0)
+    }
+
+    /// Verifies a token: who it is, and (for our own tokens) its sign-in session, which
+    /// must not have ended.
+    pub async fn verify(&self, token: &str) -> Result<(Identity, Option<String>), AuthError> {
+        let (identity, session) = match &self.verifier {
+            Verifier::Local(t) => {
+                let verified = t.verify(token)?;
+                if !self
+                    .store
+                    .session_active(&verified.session, &verified.identity.user_id)
+                    .await?
+                {
+                    return Err(AuthError::SessionEnded);
+                }
+                (verified.identity, Some(verified.session))
+            }
+            Verifier::Firebase(f) => (f.verify(token).await?, None),
         };
         let known = self
             .known_users
@@ -175,7 +194,24 @@ impl Auth {
                 set.insert(identity.user_id.clone());
             }
         }
-        Ok(identity)
+        Ok((identity, session))
+    }
+
+    /// Signs a token for a new session of `identity`.
+    pub async fn start_session(&self, identity: &Identity) -> Result<String, AuthError> {
+        let tokens = self.local()?;
+        let session = self.store.start_session(&identity.user_id).await?;
+        tokens.issue(identity, &session)
+    }
+
+    /// Ends the session a token belongs to (sign-out). An invalid token has nothing to end.
+    pub async fn end_session(&self, token: &str) -> Result<(), AuthError> {
+        if let Verifier::Local(t) = &self.verifier {
+            if let Ok(verified) = t.verify(token) {
+                self.store.end_session(&verified.session).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The session from the cookie alone, for rendering pages. Invalid means signed out.
@@ -217,7 +253,7 @@ fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
     axum_extra::extract::CookieJar::from_headers(headers)
         .get(SESSION_COOKIE)
         .map(|c| c.value().to_owned())

@@ -18,6 +18,15 @@ struct Claims {
     aud: String,
     iat: i64,
     exp: i64,
+    /// The sign-in session (see `Store::start_session`); a token without one is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
+}
+
+/// A verified local token: who, and which session it belongs to.
+pub struct Verified {
+    pub identity: Identity,
+    pub session: String,
 }
 
 pub struct LocalTokens {
@@ -40,12 +49,17 @@ impl LocalTokens {
         }
     }
 
-    pub fn issue(&self, identity: &Identity) -> Result<String, AuthError> {
-        self.issue_at(identity, chrono::Utc::now().timestamp())
+    pub fn issue(&self, identity: &Identity, session: &str) -> Result<String, AuthError> {
+        self.issue_at(identity, session, chrono::Utc::now().timestamp())
     }
 
     /// Signs a token as if issued at `iat` (seconds); tests use it to make expired tokens.
-    pub fn issue_at(&self, identity: &Identity, iat: i64) -> Result<String, AuthError> {
+    pub fn issue_at(
+        &self,
+        identity: &Identity,
+        session: &str,
+        iat: i64,
+    ) -> Result<String, AuthError> {
         let claims = Claims {
             sub: identity.user_id.clone(),
             email: identity.email.clone(),
@@ -53,13 +67,18 @@ impl LocalTokens {
             aud: AUDIENCE.into(),
             iat,
             exp: iat + LIFETIME_SECS,
+            sid: Some(session.to_owned()),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AuthError::Malformed(format!("cannot sign token: {e}")))
     }
 
-    pub fn verify(&self, token: &str) -> Result<Identity, AuthError> {
+    pub fn verify(&self, token: &str) -> Result<Verified, AuthError> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation)?;
-        super::identity(data.claims.sub, data.claims.email)
+        let session = data.claims.sid.ok_or(AuthError::SessionEnded)?;
+        Ok(Verified {
+            identity: super::identity(data.claims.sub, data.claims.email)?,
+            session,
+        })
     }
 }

@@ -2,12 +2,16 @@
 //! as JSON (for API clients and tests). Both share one implementation.
 
 use super::pages::urlencode;
-use crate::auth::{is_same_origin, password, AuthError, AuthUser, Identity};
+use crate::auth::limits::ClientAddress;
+use crate::auth::{
+    cookie_token, is_same_origin, password, AuthError, AuthUser, Identity, TOKEN_HEADER,
+};
 use crate::error::{ApiError, ApiResult, AppJson};
 use crate::state::AppState;
 use crate::store::StoreError;
 use axum::extract::rejection::FormRejection;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -25,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/login", post(api_login))
         .route("/api/auth/signup", post(api_signup))
         .route("/api/auth/logout", post(api_logout))
+        .route("/api/auth/password", post(api_change_password))
+        .route("/auth/password", post(form_change_password))
         .route("/api/auth/me", get(me))
 }
 
@@ -84,57 +90,64 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| password::hash("not a real password").unwrap_or_default())
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(format!("password task failed: {e}")))
+/// Checks `password` against the account of `email` (or against a dummy hash when there
+/// is none, taking the same time); the user id when it matches.
+async fn check_password(state: &AppState, email: &str, pw: &str) -> ApiResult<Option<String>> {
+    if pw.len() > password::MAX_LEN {
+        return Ok(None);
+    }
+    let account = state.store.local_account(email).await?;
+    let (hash, user_id) = match account {
+        Some(a) => (a.password_hash, Some(a.user_id)),
+        None => (dummy_hash().to_owned(), None),
+    };
+    let pw = pw.to_owned();
+    let ok = state
+        .signin
+        .hash(move || password::verify(&hash, &pw))
+        .await?;
+    Ok(user_id.filter(|_| ok))
 }
 
 async fn authenticate(
     state: &AppState,
     flow: Flow,
     creds: &Credentials,
+    address: &str,
 ) -> ApiResult<(String, Identity)> {
-    let tokens = state.auth.local()?;
+    state.auth.local()?;
     let email = normalise_email(&creds.email)?;
+    state.signin.attempt(address, &email)?;
     let pw = creds.password.clone();
     let user_id = match flow {
         Flow::SignUp => {
             password::check_rules(&pw)
                 .map_err(|m| ApiError::BadRequest(format!("password: {m}")))?;
-            let hash = blocking(move || password::hash(&pw))
+            let hash = state
+                .signin
+                .hash(move || password::hash(&pw))
                 .await?
                 .map_err(ApiError::Internal)?;
-            state
-                .store
-                .create_local_account(&email, &hash)
-                .await
-                .map_err(|e| match e {
-                    StoreError::Conflict(m) => ApiError::Conflict(m),
-                    other => other.into(),
-                })?
-        }
-        Flow::SignIn => {
-            if pw.len() > password::MAX_LEN {
-                return Err(AuthError::WrongCredentials.into());
-            }
-            let account = state.store.local_account(&email).await?;
-            let (hash, user_id) = match &account {
-                Some(a) => (a.password_hash.clone(), Some(a.user_id.clone())),
-                None => (dummy_hash().to_owned(), None),
-            };
-            let ok = blocking(move || password::verify(&hash, &pw)).await?;
-            match (ok, user_id) {
-                (true, Some(id)) => id,
-                _ => return Err(AuthError::WrongCredentials.into()),
+            match state.store.create_local_account(&email, &hash).await {
+                Ok(id) => id,
+                // Signing up again with the same e-mail and password signs in; with another
+                // password the answer is a sign-in's failure, after a hash check of the
+                // same cost, and never says "this e-mail has an account".
+                Err(StoreError::Conflict(_)) => check_password(state, &email, &creds.password)
+                    .await?
+                    .ok_or(AuthError::WrongCredentials)?,
+                Err(other) => return Err(other.into()),
             }
         }
+        Flow::SignIn => check_password(state, &email, &pw)
+            .await?
+            .ok_or(AuthError::WrongCredentials)?,
     };
     let identity = Identity {
         user_id,
         email: Some(email),
     };
-    let token = tokens.issue(&identity)?;
+    let token = state.auth.start_session(&identity).await?;
     // Verifying our own token also creates the profile if it is somehow missing.
     let identity = state.auth.authenticate(&token).await?;
     tracing::info!(user_id = %identity.user_id, "signed in");
@@ -152,22 +165,18 @@ fn safe_next(next: Option<&str>) -> &str {
 async fn form_flow(
     state: AppState,
     flow: Flow,
-    headers: HeaderMap,
-    jar: CookieJar,
+    request: FormRequest,
     form: Result<Form<Credentials>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    // Forms only from our own pages: stops login CSRF (signing a victim into our account).
-    if !is_same_origin(&headers) {
-        return Err(AuthError::CrossSite.into());
-    }
+    let FormRequest { address, jar } = request;
     let Form(creds) = form?;
-    match authenticate(&state, flow, &creds).await {
+    match authenticate(&state, flow, &creds, &address).await {
         Ok((token, _)) => Ok((
             jar.add(state.auth.session_cookie(token)),
             Redirect::to(safe_next(creds.next.as_deref())),
         )
             .into_response()),
-        Err(ApiError::Internal(detail)) => Err(ApiError::Internal(detail)),
+        Err(err @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => Err(err),
         Err(err) => {
             let message = match &err {
                 ApiError::BadRequest(m) => m.clone(),
@@ -187,31 +196,53 @@ async fn form_flow(
     }
 }
 
+/// What the account forms read from a request besides the form. Forms are taken only
+/// from this site's own pages: that stops login CSRF (signing a victim into the
+/// attacker's account) and forged sign-outs or password changes.
+struct FormRequest {
+    address: String,
+    jar: CookieJar,
+}
+
+impl FromRequestParts<AppState> for FormRequest {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if !is_same_origin(&parts.headers) {
+            return Err(AuthError::CrossSite.into());
+        }
+        let Ok(ClientAddress(address)) = ClientAddress::from_request_parts(parts, state).await;
+        Ok(Self {
+            address,
+            jar: CookieJar::from_headers(&parts.headers),
+        })
+    }
+}
+
 async fn form_login(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    jar: CookieJar,
+    request: FormRequest,
     form: Result<Form<Credentials>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    form_flow(state, Flow::SignIn, headers, jar, form).await
+    form_flow(state, Flow::SignIn, request, form).await
 }
 
 async fn form_signup(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    jar: CookieJar,
+    request: FormRequest,
     form: Result<Form<Credentials>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    form_flow(state, Flow::SignUp, headers, jar, form).await
+    form_flow(state, Flow::SignUp, request, form).await
 }
 
+/// Signing out ends the session on the server, so the token stops working everywhere it
+/// may have been copied to, and only a page of this site may ask for it.
 async fn form_logout(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    jar: CookieJar,
+    FormRequest { jar, .. }: FormRequest,
 ) -> Result<Response, ApiError> {
-    if !is_same_origin(&headers) {
-        return Err(AuthError::CrossSite.into());
+    if let Some(token) = jar_token(&jar) {
+        state.auth.end_session(&token).await?;
     }
     Ok((jar.add(state.auth.clear_cookie()), Redirect::to("/login")).into_response())
 }
@@ -225,22 +256,138 @@ fn session_body(token: String, identity: &Identity) -> Json<Value> {
 
 async fn api_login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     AppJson(creds): AppJson<Credentials>,
 ) -> ApiResult<Json<Value>> {
-    let (token, identity) = authenticate(&state, Flow::SignIn, &creds).await?;
+    let (token, identity) = authenticate(&state, Flow::SignIn, &creds, &address).await?;
     Ok(session_body(token, &identity))
 }
 
 async fn api_signup(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     AppJson(creds): AppJson<Credentials>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (token, identity) = authenticate(&state, Flow::SignUp, &creds).await?;
+    let (token, identity) = authenticate(&state, Flow::SignUp, &creds, &address).await?;
     Ok((StatusCode::CREATED, session_body(token, &identity)))
 }
 
-async fn api_logout(State(state): State<AppState>, jar: CookieJar) -> (CookieJar, StatusCode) {
-    (jar.add(state.auth.clear_cookie()), StatusCode::NO_CONTENT)
+/// The token a request carries: the header, else the cookie (only from this site's pages,
+/// as for every change).
+fn request_token(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    if let Some(value) = headers.get(TOKEN_HEADER) {
+        let token = value
+            .to_str()
+            .map_err(|_| AuthError::Malformed("x-jwt-token is not text".into()))?;
+        return Ok(Some(token.trim().to_owned()));
+    }
+    match cookie_token(headers) {
+        Some(_) if !is_same_origin(headers) => Err(AuthError::CrossSite.into()),
+        other => Ok(other),
+    }
+}
+
+async fn api_logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> ApiResult<(CookieJar, StatusCode)> {
+    if let Some(token) = request_token(&headers)? {
+        state.auth.end_session(&token).await?;
+    }
+    Ok((jar.add(state.auth.clear_cookie()), StatusCode::NO_CONTENT))
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Checks the current password, stores the new one, ends every session of the user (all
+/// devices sign in again) and starts a new one for this device.
+async fn change_password(
+    state: &AppState,
+    identity: &Identity,
+    change: &PasswordChange,
+    address: &str,
+) -> ApiResult<String> {
+    state.auth.local()?;
+    let account = state
+        .store
+        .local_account_of(&identity.user_id)
+        .await?
+        .ok_or_else(|| ApiError::BadRequest("this account has no password to change".into()))?;
+    state.signin.attempt(address, &account.email)?;
+    if check_password(state, &account.email, &change.current_password)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::BadRequest(
+            "current_password: this is not your current password".into(),
+        ));
+    }
+    password::check_rules(&change.new_password)
+        .map_err(|m| ApiError::BadRequest(format!("new_password: {m}")))?;
+    let pw = change.new_password.clone();
+    let hash = state
+        .signin
+        .hash(move || password::hash(&pw))
+        .await?
+        .map_err(ApiError::Internal)?;
+    state
+        .store
+        .change_password(&identity.user_id, &hash)
+        .await?;
+    tracing::info!(user_id = %identity.user_id, "password changed; every session ended");
+    Ok(state.auth.start_session(identity).await?)
+}
+
+async fn api_change_password(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    AuthUser(identity): AuthUser,
+    jar: CookieJar,
+    AppJson(change): AppJson<PasswordChange>,
+) -> ApiResult<(CookieJar, Json<Value>)> {
+    let token = change_password(&state, &identity, &change, &address).await?;
+    // A browser that used its cookie gets the new session's cookie.
+    let jar = if jar_token(&jar).is_some() {
+        jar.add(state.auth.session_cookie(token.clone()))
+    } else {
+        jar
+    };
+    Ok((jar, session_body(token, &identity)))
+}
+
+/// The session cookie's token, if the request has one.
+fn jar_token(jar: &CookieJar) -> Option<String> {
+    jar.get(crate::auth::SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+async fn form_change_password(
+    State(state): State<AppState>,
+    request: FormRequest,
+    AuthUser(identity): AuthUser,
+    form: Result<Form<PasswordChange>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let FormRequest { address, jar } = request;
+    let Form(change) = form?;
+    match change_password(&state, &identity, &change, &address).await {
+        Ok(token) => Ok((
+            jar.add(state.auth.session_cookie(token)),
+            Redirect::to("/settings?password=changed#account"),
+        )
+            .into_response()),
+        Err(err @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => Err(err),
+        Err(err) => Ok(Redirect::to(&format!(
+            "/settings?password_error={}#account",
+            urlencode(&err.to_string())
+        ))
+        .into_response()),
+    }
 }
 
 async fn me(AuthUser(identity): AuthUser) -> Json<Value> {

@@ -6,11 +6,13 @@ mod health;
 mod import;
 mod page_data;
 mod pages;
+mod security;
 mod sync;
 
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
+use axum::middleware::from_fn_with_state;
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
@@ -37,13 +39,19 @@ pub fn router(state: AppState) -> Router {
         ));
 
     let max_body = state.config.max_body_bytes;
-    Router::new()
+    let timeout = state.config.request_timeout;
+    let quick = Router::new()
         .merge(health::router())
         .merge(exercises::router())
         .merge(accounts::router())
         .merge(sync::router())
-        .merge(import::router())
         .merge(pages)
+        .layer(from_fn_with_state(timeout, security::limit_time));
+    // A big file from a phone may take minutes to upload.
+    let slow = import::router().layer(from_fn_with_state(timeout * 10, security::limit_time));
+    Router::new()
+        .merge(quick)
+        .merge(slow)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(CompressionLayer::new())
@@ -53,5 +61,6 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
             }),
         )
+        .layer(axum::middleware::from_fn(security::set_headers))
         .with_state(state)
 }

@@ -3,7 +3,7 @@
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, AppJson};
 use crate::state::AppState;
-use crate::sync::validate::{parse_pull_query, parse_push, parse_schema_version};
+use crate::sync::validate::{parse_pull_query, parse_push, parse_schema_version, push_size};
 use app::model::{ColumnKind, SCHEMA_VERSION, TABLES};
 use app::sync::wire::{PullResponse, PushResponse};
 use axum::extract::rejection::QueryRejection;
@@ -95,6 +95,13 @@ async fn push(
         None => SCHEMA_VERSION,
         Some(v) => parse_schema_version(Some(v)).map_err(ApiError::BadRequest)?,
     };
+    let records = push_size(&body);
+    let max = state.config.max_push_records;
+    if records > max {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "changes: {records} records in one push; this server takes at most {max}"
+        )));
+    }
     let changes = parse_push(&body, version)?;
     let response = state.store.push(&user.user_id, &changes).await?;
     if !response.experimental_rejected_ids.is_empty() {

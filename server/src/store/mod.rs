@@ -59,6 +59,18 @@ pub struct LocalAccount {
     pub password_hash: String,
 }
 
+impl LocalAccount {
+    /// From `select user_id, email, password_hash`.
+    fn from_row(row: Vec<SqlValue>) -> Self {
+        let mut it = row.into_iter().map(|v| v.into_text().unwrap_or_default());
+        Self {
+            user_id: it.next().unwrap_or_default(),
+            email: it.next().unwrap_or_default(),
+            password_hash: it.next().unwrap_or_default(),
+        }
+    }
+}
+
 impl std::fmt::Debug for LocalAccount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LocalAccount")
@@ -94,6 +106,16 @@ pub trait Store: Send + Sync + 'static {
     async fn create_local_account(&self, email: &str, password_hash: &str) -> StoreResult<String>;
 
     async fn local_account(&self, email: &str) -> StoreResult<Option<LocalAccount>>;
+    /// The local account of a user (for a password change), if they have one.
+    async fn local_account_of(&self, user_id: &str) -> StoreResult<Option<LocalAccount>>;
+    /// Replaces the password hash and ends every session of the user, in one transaction.
+    async fn change_password(&self, user_id: &str, password_hash: &str) -> StoreResult<()>;
+    /// Starts a sign-in session; its id goes into the token.
+    async fn start_session(&self, user_id: &str) -> StoreResult<String>;
+    /// Whether the session exists, belongs to `user_id` and has not ended.
+    async fn session_active(&self, session_id: &str, user_id: &str) -> StoreResult<bool>;
+    /// Ends one session (sign-out); ending an ended or unknown one is not an error.
+    async fn end_session(&self, session_id: &str) -> StoreResult<()>;
 
     /// Returns the secret stored under `name`, storing `candidate` first if there is none,
     /// so every server process on one database agrees on it.
@@ -315,14 +337,86 @@ impl Store for SqlStore {
             )
             .await?;
         tx.commit().await?;
-        Ok(row.map(|row| {
-            let mut it = row.into_iter().map(|v| v.into_text().unwrap_or_default());
-            LocalAccount {
-                user_id: it.next().unwrap_or_default(),
-                email: it.next().unwrap_or_default(),
-                password_hash: it.next().unwrap_or_default(),
-            }
-        }))
+        Ok(row.map(LocalAccount::from_row))
+    }
+
+    #[instrument(skip_all)]
+    async fn local_account_of(&self, user_id: &str) -> StoreResult<Option<LocalAccount>> {
+        let mut tx = self.backend.begin().await?;
+        let row = tx
+            .fetch_optional(
+                "select user_id, email, password_hash from local_account where user_id = $1",
+                vec![SqlValue::text(user_id)],
+                &[ColumnKind::Text, ColumnKind::Text, ColumnKind::Text],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(row.map(LocalAccount::from_row))
+    }
+
+    #[instrument(skip_all)]
+    async fn change_password(&self, user_id: &str, password_hash: &str) -> StoreResult<()> {
+        let mut tx = self.backend.begin().await?;
+        let changed = tx
+            .execute(
+                "update local_account set password_hash = $2 where user_id = $1",
+                vec![SqlValue::text(user_id), SqlValue::text(password_hash)],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.execute(
+            "update auth_session set ended_at = $2 where user_id = $1 and ended_at is null",
+            vec![SqlValue::text(user_id), SqlValue::int(now_ms())],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn start_session(&self, user_id: &str) -> StoreResult<String> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.backend.begin().await?;
+        tx.execute(
+            "insert into auth_session (id, user_id, created_at) values ($1, $2, $3)",
+            vec![
+                SqlValue::text(&id),
+                SqlValue::text(user_id),
+                SqlValue::int(now_ms()),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    #[instrument(skip_all)]
+    async fn session_active(&self, session_id: &str, user_id: &str) -> StoreResult<bool> {
+        let mut tx = self.backend.begin().await?;
+        let found = tx
+            .fetch_optional(
+                "select id from auth_session \
+                 where id = $1 and user_id = $2 and ended_at is null",
+                vec![SqlValue::text(session_id), SqlValue::text(user_id)],
+                &[ColumnKind::Text],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(found.is_some())
+    }
+
+    #[instrument(skip_all)]
+    async fn end_session(&self, session_id: &str) -> StoreResult<()> {
+        let mut tx = self.backend.begin().await?;
+        tx.execute(
+            "update auth_session set ended_at = $2 where id = $1 and ended_at is null",
+            vec![SqlValue::text(session_id), SqlValue::int(now_ms())],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     #[instrument(skip_all)]

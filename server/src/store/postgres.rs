@@ -16,9 +16,12 @@ pub struct Postgres {
 
 impl Postgres {
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        // While the database is down a request waits this long for a connection, then is
+        // answered 503; idle connections are checked before use (sqlx's default), so after
+        // a restart the pool replaces the dead ones by itself.
         let pool = PgPoolOptions::new()
             .max_connections(32)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(3))
             .connect(url)
             .await?;
         // sqlx serialises concurrent migrators with an advisory lock, so several server

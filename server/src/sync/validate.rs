@@ -86,6 +86,24 @@ fn at_record(
     }
 }
 
+/// How many records a push body carries (created, updated and deleted of every table),
+/// counted before any of them is read.
+pub fn push_size(body: &Value) -> usize {
+    let Some(changes) = body.get("changes").and_then(Value::as_object) else {
+        return 0;
+    };
+    changes
+        .values()
+        .map(|entry| {
+            ["created", "updated", "deleted"]
+                .iter()
+                .filter_map(|k| entry.get(*k).and_then(Value::as_array))
+                .map(Vec::len)
+                .sum::<usize>()
+        })
+        .sum()
+}
+
 pub fn parse_push(body: &Value, version: u32) -> Result<ValidPush, PushError> {
     let body = body
         .as_object()

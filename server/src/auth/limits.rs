@@ -1,0 +1,199 @@
+//! What keeps sign-in and sign-up from being abused: attempt limits per client address
+//! and per account, and a bound on password hashes running at once.
+
+use crate::config::Config;
+use crate::error::ApiError;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// Keys kept before the expired ones are swept out: a flood of new addresses costs at most
+/// this many entries (~100 bytes each) between sweeps.
+const SWEEP_AT: usize = 50_000;
+/// How long a sign-in waits for a free hashing slot before the server says it is busy.
+const HASH_QUEUE_WAIT: Duration = Duration::from_secs(10);
+
+/// A keyed rate limit (generic cell rate algorithm): each key may spend `burst` attempts at
+/// once, then one more every `window / burst`. One instant per key is all it keeps.
+pub struct RateLimit {
+    interval: Duration,
+    tolerance: Duration,
+    next_free: Mutex<HashMap<String, Instant>>,
+}
+
+impl RateLimit {
+    pub fn new(burst: u32, window: Duration) -> Self {
+        let burst = burst.max(1);
+        let interval = window / burst;
+        Self {
+            interval,
+            tolerance: window - interval,
+            next_free: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Spends one attempt of `key`; when none is left, says how long until the next one.
+    pub fn take(&self, key: &str) -> Result<(), Duration> {
+        self.take_at(key, Instant::now())
+    }
+
+    fn take_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
+        let mut map = self.next_free.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= SWEEP_AT {
+            map.retain(|_, tat| *tat > now);
+        }
+        let tat = map.get(key).copied().unwrap_or(now).max(now);
+        if tat > now + self.tolerance {
+            return Err(tat - self.tolerance - now);
+        }
+        map.insert(key.to_owned(), tat + self.interval);
+        Ok(())
+    }
+}
+
+/// The caller's network address, as the limits see it.
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress
+where
+    std::sync::Arc<Config>: axum::extract::FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let config: std::sync::Arc<Config> = axum::extract::FromRef::from_ref(state);
+        let forwarded = config
+            .trust_proxy
+            .then(|| {
+                parts
+                    .headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .map(str::trim)
+                    .rfind(|v| !v.is_empty())
+                    .map(str::to_owned)
+            })
+            .flatten();
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(Self(
+            forwarded.or(peer).unwrap_or_else(|| "unknown".to_owned()),
+        ))
+    }
+}
+
+/// The sign-in guards of one server process.
+pub struct SignInGuard {
+    per_address: RateLimit,
+    per_account: RateLimit,
+    hashing: Semaphore,
+    busy: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl SignInGuard {
+    pub fn new(config: &Config) -> Self {
+        Self {
+            per_address: RateLimit::new(config.signin_per_address, Duration::from_secs(60)),
+            per_account: RateLimit::new(config.signin_per_account, Duration::from_secs(3600)),
+            hashing: Semaphore::new(config.password_hashes),
+            busy: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts an attempt from `address` for `email` (already normalised); both must have
+    /// attempts left. The account's limit is spent even when the address's is not, so
+    /// guessing one password from many addresses stops too.
+    pub fn attempt(&self, address: &str, email: &str) -> Result<(), ApiError> {
+        let by_address = self.per_address.take(address);
+        let by_account = self.per_account.take(email);
+        match (by_address, by_account) {
+            (Ok(()), Ok(())) => Ok(()),
+            (Err(wait), _) => Err(too_many(
+                "too many sign-in attempts from this address",
+                wait,
+            )),
+            (_, Err(wait)) => Err(too_many("too many sign-in attempts for this account", wait)),
+        }
+    }
+
+    /// Runs a password hash or check on the blocking pool once a hashing slot is free.
+    pub async fn hash<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _permit = tokio::time::timeout(HASH_QUEUE_WAIT, self.hashing.acquire())
+            .await
+            .map_err(|_| {
+                ApiError::Unavailable("the server is busy signing people in; try again".into())
+            })?
+            .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?;
+        let now = self.busy.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        let result = tokio::task::spawn_blocking(work).await;
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+        result.map_err(|e| ApiError::Internal(format!("password task failed: {e}")))
+    }
+
+    /// The most hashes that ever ran at once (the bound is checked against it).
+    pub fn peak_hashes(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+}
+
+fn too_many(what: &str, wait: Duration) -> ApiError {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    ApiError::TooManyRequests {
+        message: format!("{what}; try again in {secs} s"),
+        retry_after: secs.max(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_then_one_per_interval() {
+        let limit = RateLimit::new(3, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert!(limit.take_at("a", t0).is_ok());
+        }
+        let wait = limit.take_at("a", t0).unwrap_err();
+        assert_eq!(wait, Duration::from_secs(20));
+        // Other keys are not affected.
+        assert!(limit.take_at("b", t0).is_ok());
+        // After one interval, one more attempt, and only one.
+        let t1 = t0 + Duration::from_secs(20);
+        assert!(limit.take_at("a", t1).is_ok());
+        assert!(limit.take_at("a", t1).is_err());
+        // After the whole window the full burst is back.
+        let t2 = t1 + Duration::from_secs(80);
+        for _ in 0..3 {
+            assert!(limit.take_at("a", t2).is_ok());
+        }
+        assert!(limit.take_at("a", t2).is_err());
+    }
+
+    #[test]
+    fn a_flood_of_keys_is_swept() {
+        let limit = RateLimit::new(1, Duration::from_millis(1));
+        let t0 = Instant::now();
+        for i in 0..SWEEP_AT {
+            limit.take_at(&i.to_string(), t0).unwrap();
+        }
+        limit.take_at("late", t0 + Duration::from_secs(1)).unwrap();
+        assert_eq!(limit.next_free.lock().unwrap().len(), 1);
+    }
+}
