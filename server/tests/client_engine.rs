@@ -45,16 +45,6 @@ impl<'a> HttpRemote<'a> {
     }
 }
 
-async fn decode<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Result<T, RemoteError> {
-    let status = res.status().as_u16();
-    let body = res.text().await.unwrap_or_default();
-    if (200..300).contains(&status) {
-        serde_json::from_str(&body).map_err(|e| RemoteError::Unavailable(e.to_string()))
-    } else {
-        Err(RemoteError::from_status(status, &body))
-    }
-}
-
 #[async_trait(?Send)]
 impl Remote for HttpRemote<'_> {
     async fn pull(
@@ -77,7 +67,7 @@ impl Remote for HttpRemote<'_> {
             .send()
             .await
             .map_err(|e| RemoteError::Unavailable(e.to_string()))?;
-        let pulled = decode(res).await?;
+        let pulled = common::device::decode(Ok(res)).await?;
         let hook = self.after_pull.borrow_mut().take();
         if let Some(hook) = hook {
             hook.await;
@@ -98,7 +88,7 @@ impl Remote for HttpRemote<'_> {
             .send()
             .await
             .map_err(|e| RemoteError::Unavailable(e.to_string()))?;
-        decode(res).await
+        common::device::decode(Ok(res)).await
     }
 }
 
@@ -201,9 +191,8 @@ async fn assert_converged(app: &TestApp, token: &str, devices: &[&Replica]) {
     }
 }
 
-#[tokio::test]
-async fn devices_edit_offline_and_converge() {
-    let (base, token, app) = serve(TestDb::sqlite()).await;
+async fn devices_edit_offline_and_converge(db: TestDb) {
+    let (base, token, app) = serve(db).await;
     let ((a, ra), (b, rb)) = two_devices(&base, &token);
 
     a.create(
@@ -240,9 +229,8 @@ async fn devices_edit_offline_and_converge() {
     assert!(a.get("workout_exercise", "we1").is_none());
 }
 
-#[tokio::test]
-async fn columns_merge_and_remote_deletes_win() {
-    let (base, token, app) = serve(TestDb::sqlite()).await;
+async fn columns_merge_and_remote_deletes_win(db: TestDb) {
+    let (base, token, app) = serve(db).await;
     let ((a, ra), (b, rb)) = two_devices(&base, &token);
     a.create("workouts", raw(json!({ "id": "w1", "title": "Legs" })))
         .await;
@@ -287,9 +275,8 @@ async fn columns_merge_and_remote_deletes_win() {
     assert_converged(&app, &token, &[&a, &b]).await;
 }
 
-#[tokio::test]
-async fn an_edit_made_during_a_push_is_not_lost() {
-    let (base, token, app) = serve(TestDb::sqlite()).await;
+async fn an_edit_made_during_a_push_is_not_lost(db: TestDb) {
+    let (base, token, app) = serve(db).await;
     let a = replica();
     let ra = HttpRemote::new(&base, &token);
     a.create("routines", raw(json!({ "id": "r1", "title": "v1" })))
@@ -319,9 +306,8 @@ async fn an_edit_made_during_a_push_is_not_lost() {
     );
 }
 
-#[tokio::test]
-async fn a_conflict_is_pulled_and_pushed_again() {
-    let (base, token, app) = serve(TestDb::sqlite()).await;
+async fn a_conflict_is_pulled_and_pushed_again(db: TestDb) {
+    let (base, token, app) = serve(db).await;
     let ((a, ra), (b, rb)) = two_devices(&base, &token);
     a.create(
         "routines",
@@ -353,6 +339,11 @@ async fn a_conflict_is_pulled_and_pushed_again() {
 }
 
 on_both_backends!(
+    devices_edit_offline_and_converge,
+    columns_merge_and_remote_deletes_win,
+    an_edit_made_during_a_push_is_not_lost,
+    a_conflict_is_pulled_and_pushed_again,
+    an_upgraded_replica_receives_the_columns_its_old_pulls_left_out,
     refused_and_orphaned_changes_are_set_aside_and_never_block,
     a_remote_delete_removes_local_descendants,
 );
@@ -489,9 +480,8 @@ async fn a_remote_delete_removes_local_descendants(db: TestDb) {
 /// A replica last synced by a version-1 build asks, once upgraded, for what version 2
 /// added (WatermelonDB's migration sync) and gets the new column of records that did not
 /// change since.
-#[tokio::test]
-async fn an_upgraded_replica_receives_the_columns_its_old_pulls_left_out() {
-    let (base, token, app) = serve(TestDb::sqlite()).await;
+async fn an_upgraded_replica_receives_the_columns_its_old_pulls_left_out(db: TestDb) {
+    let (base, token, app) = serve(db).await;
     let ((a, ra), (b, rb)) = two_devices(&base, &token);
     let plank = json!({ "id": "c1", "name": "Plank (weighted)", "category": "core", "equipment": "other", "primary_muscle": "abs", "created_at": 1, "updated_at": 1, "tracking": "duration" });
     a.create("custom_exercises", raw(plank)).await;

@@ -1,6 +1,8 @@
 //! Shared test harness: a fresh database per test on each backend, and the app on top.
 #![allow(dead_code)]
 
+pub mod device;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -18,6 +20,15 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// The same database reached by another URL (through a relay); the first keeps it alive.
+    pub fn via(&self, url: String) -> Self {
+        Self {
+            url,
+            backend: self.backend,
+            _dir: None,
+        }
+    }
+
     /// The same database again, e.g. for a second server instance; the first keeps it alive.
     pub fn share(&self) -> Self {
         Self {
@@ -76,6 +87,10 @@ pub fn config_for(db: &TestDb, vars: &[(&str, &str)]) -> Config {
     map.insert("DATABASE_URL".into(), db.url.clone());
     map.entry("EZLIFT_MAX_BODY_BYTES".into())
         .or_insert_with(|| (1024 * 1024).to_string());
+    // Tests sign many accounts up from one address; the limits' own test sets them low.
+    for key in ["EZLIFT_SIGNIN_PER_ADDRESS", "EZLIFT_SIGNIN_PER_ACCOUNT"] {
+        map.entry(key.into()).or_insert_with(|| "1000000".into());
+    }
     Config::from_lookup(|k| map.get(k).cloned()).expect("test config")
 }
 
@@ -212,14 +227,19 @@ impl Response {
     }
 }
 
-/// Runs a test case, failing it by name if it takes over five minutes: a case that waits
-/// for ever fails instead of stalling the whole suite.
+/// Runs a test case, failing it by name if it takes over five minutes (or
+/// `EZLIFT_CASE_TIMEOUT_SECS`, for long runs): a case that waits for ever fails instead of
+/// stalling the whole suite.
 pub async fn bounded(name: &str, case: impl std::future::Future<Output = ()>) {
-    if tokio::time::timeout(std::time::Duration::from_secs(300), case)
+    let secs = std::env::var("EZLIFT_CASE_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    if tokio::time::timeout(std::time::Duration::from_secs(secs), case)
         .await
         .is_err()
     {
-        panic!("{name} did not finish in five minutes");
+        panic!("{name} did not finish in {secs} s");
     }
 }
 

@@ -1,0 +1,465 @@
+//! Crashes and outages: the server process killed with SIGKILL in the middle of pushes and
+//! started again, on both stores; the database connection lost under load.
+//!
+//! Devices push sessions as batches (a log, its exercises and sets, all tagged with the
+//! batch in `notes`); a push is one transaction, so after every kill each batch must be on
+//! the server whole or not at all, and once the devices have retried, all of them whole.
+//! SQLite must come back from every kill uncorrupted (WAL, `integrity_check`).
+
+mod common;
+
+use app::replica::persist::{LocalReplica, MemoryChunks};
+use app::replica::Op;
+use app::sync::engine::synchronize;
+use common::device::HttpRemote;
+use common::TestDb;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+on_both_backends!(a_server_killed_mid_push_loses_nothing_and_shows_no_half_push);
+
+const DEVICES: usize = 3;
+const KILLS: usize = 20;
+
+/// The server binary as a child process on its own port.
+struct ServerProcess {
+    child: Child,
+    port: u16,
+    database_url: String,
+    site: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    fn start(database_url: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let site = tempfile::tempdir().unwrap();
+        Self {
+            child: spawn(database_url, port, site.path()),
+            port,
+            database_url: database_url.to_owned(),
+            site,
+        }
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Signs a new account up; its token.
+    async fn sign_up(&self, email: &str) -> String {
+        let signup: Value = reqwest::Client::new()
+            .post(format!("{}/api/auth/signup", self.base()))
+            .json(&json!({ "email": email, "password": "a long password" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        signup["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn wait_ready(&self) {
+        let http = reqwest::Client::new();
+        for _ in 0..300 {
+            if let Ok(r) = http.get(format!("{}/healthz", self.base())).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not come up");
+    }
+
+    /// SIGKILL: no shutdown, no flush, whatever was in flight is cut.
+    fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    fn restart(&mut self) {
+        self.child = spawn(&self.database_url, self.port, self.site.path());
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(database_url: &str, port: u16, site: &std::path::Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("DATABASE_URL", database_url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_SITE_ROOT", site)
+        .env("LEPTOS_OUTPUT_NAME", "ezlift")
+        .env("EZLIFT_SIGNIN_PER_ADDRESS", "100000")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the server binary")
+}
+
+type Replica = LocalReplica<MemoryChunks>;
+
+/// A session of `exercises` exercises × 3 sets; every record's notes name the batch.
+fn batch(device: usize, round: usize) -> (String, Vec<Op>) {
+    let tag = format!("batch-{device}-{round}");
+    let log = format!("{tag}-log");
+    let rec = |v: Value| v.as_object().unwrap().clone();
+    let mut ops = vec![Op::Create {
+        table: "logs",
+        raw: rec(
+            json!({ "id": log, "notes": tag, "workout_title": "Crash", "duration": 60,
+                         "session_date": 1_700_000_000_000_i64, "created_at": 1, "updated_at": 1 }),
+        ),
+    }];
+    for e in 0..2 {
+        let le = format!("{tag}-e{e}");
+        ops.push(Op::Create {
+            table: "log_exercise",
+            raw: rec(
+                json!({ "id": le, "log_id": log, "exercise_id": "barbell-bench-press",
+                             "order": e, "notes": tag }),
+            ),
+        });
+        for s in 0..3 {
+            ops.push(Op::Create {
+                table: "log_exercise_sets",
+                raw: rec(
+                    json!({ "id": format!("{le}-s{s}"), "log_exercise_id": le, "order": s,
+                                 "reps": 5, "weight": 80.0, "completed": true, "notes": tag }),
+                ),
+            });
+        }
+    }
+    (tag, ops)
+}
+
+const BATCH_SIZE: usize = 9;
+
+/// Records per batch tag on the server, read over HTTP.
+async fn batches_on_server(base: &str, token: &str) -> BTreeMap<String, usize> {
+    let pull: Value = reqwest::Client::new()
+        .get(format!(
+            "{base}/api/sync/pull-changes?lastPulledAt=null&schemaVersion={}",
+            app::model::SCHEMA_VERSION
+        ))
+        .header("x-jwt-token", token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut out = BTreeMap::new();
+    for table in ["logs", "log_exercise", "log_exercise_sets"] {
+        for r in pull["changes"][table]["created"].as_array().unwrap() {
+            if let Some(tag) = r["notes"].as_str() {
+                *out.entry(tag.to_owned()).or_default() += 1;
+            }
+        }
+    }
+    out
+}
+
+async fn a_server_killed_mid_push_loses_nothing_and_shows_no_half_push(db: TestDb) {
+    let mut server = ServerProcess::start(&db.url);
+    server.wait_ready().await;
+    let base = server.base();
+    let token = server.sign_up("crash@example.com").await;
+    let devices: Vec<(Replica, HttpRemote)> = (0..DEVICES)
+        .map(|_| {
+            (
+                LocalReplica {
+                    mem: Default::default(),
+                    store: MemoryChunks::default(),
+                },
+                HttpRemote::new(&base, &token),
+            )
+        })
+        .collect();
+    let mut rng = StdRng::seed_from_u64(12);
+    let mut made = Vec::new();
+    let mut cut_short = 0;
+    // Pushes the server committed whose answer the kill cut off (retried later).
+    let mut committed_unheard = 0;
+    for round in 0..KILLS {
+        for (d, (replica, _)) in devices.iter().enumerate() {
+            let (tag, ops) = batch(d, round);
+            replica.write(&ops).await.unwrap();
+            made.push(tag);
+        }
+        // Every device pushes; the server is killed a few milliseconds in.
+        let syncs =
+            futures_util::future::join_all(devices.iter().map(|(replica, remote)| async move {
+                synchronize(&replica.engine(&()), remote).await
+            }));
+        let delay = Duration::from_millis(rng.gen_range(1..150));
+        let kill = async {
+            tokio::time::sleep(delay).await;
+            server.kill();
+        };
+        let (results, ()) = tokio::join!(syncs, kill);
+        cut_short += results.iter().filter(|r| r.is_err()).count();
+        server.restart();
+        server.wait_ready().await;
+        // Before anyone retries: every batch is whole or absent.
+        let present = batches_on_server(&base, &token).await;
+        for (tag, n) in &present {
+            assert_eq!(
+                *n, BATCH_SIZE,
+                "round {round}: {tag} is on the server in part"
+            );
+        }
+        for (d, result) in results.iter().enumerate() {
+            if result.is_err() && present.contains_key(&format!("batch-{d}-{round}")) {
+                committed_unheard += 1;
+            }
+        }
+    }
+    // The devices retry until nothing waits; then every batch is there, whole.
+    for _ in 0..5 {
+        for (replica, remote) in &devices {
+            let _ = synchronize(&replica.engine(&()), remote).await;
+        }
+    }
+    for (replica, _) in &devices {
+        assert!(
+            replica.mem.pending().is_empty(),
+            "a device still has changes waiting"
+        );
+    }
+    let on_server = batches_on_server(&base, &token).await;
+    for tag in &made {
+        assert_eq!(on_server.get(tag), Some(&BATCH_SIZE), "{tag} lost");
+    }
+    assert_eq!(on_server.len(), made.len());
+    println!(
+        "crash on {}: {KILLS} kills, {cut_short} device syncs cut short ({committed_unheard} after \
+         their push committed); {} batches ({} records) all whole",
+        db.backend,
+        made.len(),
+        made.len() * BATCH_SIZE
+    );
+    assert!(
+        cut_short > 0,
+        "no kill landed during a sync: the test proved nothing"
+    );
+
+    if db.backend == "sqlite" {
+        server.kill();
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        let mode: String = sqlx::query_scalar("pragma journal_mode")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let check: String = sqlx::query_scalar("pragma integrity_check")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+}
+
+/// A TCP relay in front of PostgreSQL that can go down (every connection cut, new ones
+/// refused) and come back on the same port: to the server, PostgreSQL restarting.
+struct Outage {
+    port: u16,
+    up: tokio::sync::watch::Sender<bool>,
+}
+
+impl Outage {
+    async fn start(target: std::net::SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (up, watch) = tokio::sync::watch::channel(true);
+        tokio::spawn(relay(listener, target, watch));
+        Self { port, up }
+    }
+}
+
+async fn relay(
+    listener: tokio::net::TcpListener,
+    target: std::net::SocketAddr,
+    up: tokio::sync::watch::Receiver<bool>,
+) {
+    let port = listener.local_addr().unwrap().port();
+    let mut listener = listener;
+    loop {
+        let mut waiter = up.clone();
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((mut client, _)) = accepted else { continue };
+                let mut down = up.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        () = async { let _ = down.wait_for(|up| !*up).await; } => {}
+                    }
+                });
+            }
+            () = async { let _ = waiter.wait_for(|up| !*up).await; } => {
+                // Down: the port closes, so new connections are refused.
+                drop(listener);
+                let mut back = up.clone();
+                let _ = back.wait_for(|up| *up).await;
+                listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_answers_503_and_the_server_reconnects_by_itself() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let url = reqwest::Url::parse(&db.url).unwrap();
+    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let target = tokio::net::lookup_host(target)
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let outage = Outage::start(target).await;
+    let mut through = url.clone();
+    through.set_port(Some(outage.port)).unwrap();
+    let through = through.to_string().replace("localhost", "127.0.0.1");
+
+    let app = common::TestApp::new(db.via(through), &[]).await;
+    let (token, user) = app.sign_up("outage@example.com", "a long password").await;
+    let mut written = Vec::new();
+    let mut statuses = BTreeMap::<u16, usize>::new();
+    let mut push = |n: usize| {
+        let id = format!("r{n}");
+        written.push(id.clone());
+        json!({ "routines": { "created": [{ "id": id, "title": "Outage" }], "updated": [], "deleted": [] } })
+    };
+    // Pushes before, during and after a 5 s outage; a refused one is retried afterwards.
+    let mut waiting = Vec::new();
+    let mut down_since = None;
+    for n in 0..40 {
+        if n == 10 {
+            outage.up.send(false).unwrap();
+            down_since = Some(std::time::Instant::now());
+        }
+        if down_since.is_some_and(|t| t.elapsed() > Duration::from_secs(5)) {
+            outage.up.send(true).unwrap();
+            down_since = None;
+        }
+        let changes = push(n);
+        let res = app.push(&token, 0, changes.clone()).await;
+        *statuses.entry(res.status.as_u16()).or_default() += 1;
+        match res.status.as_u16() {
+            200 => {}
+            503 => {
+                assert!(res.header("retry-after").is_some());
+                assert!(
+                    res.text().contains("database is unavailable"),
+                    "{}",
+                    res.text()
+                );
+                waiting.push(changes);
+            }
+            other => panic!(
+                "push {n} during the outage answered {other}: {}",
+                res.text()
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(statuses.get(&503).is_some_and(|n| *n > 0), "{statuses:?}");
+    for changes in waiting {
+        let res = app.push(&token, 0, changes).await;
+        assert_eq!(res.status.as_u16(), 200, "{}", res.text());
+    }
+    let state = app.pull(&token, None).await;
+    let mut ids: Vec<String> = state["changes"]["routines"]["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    written.sort();
+    assert_eq!(ids, written, "every push is on the server after the outage");
+    assert!(app.store().change_log(&user).await.unwrap().len() >= written.len());
+    println!(
+        "outage: answers {statuses:?}; all {} pushes on the server",
+        written.len()
+    );
+}
+
+/// SIGTERM while a big push is in flight: the push finishes and is answered, then the
+/// process exits cleanly.
+#[tokio::test]
+async fn sigterm_lets_the_request_in_flight_finish() {
+    let db = TestDb::sqlite();
+    let mut server = ServerProcess::start(&db.url);
+    server.wait_ready().await;
+    let base = server.base();
+    let http = reqwest::Client::new();
+    let token = server.sign_up("term@example.com").await;
+    let routines: Vec<Value> = (0..10_000)
+        .map(|i| json!({ "id": format!("t{i}"), "title": "Term" }))
+        .collect();
+    let push = http
+        .post(format!("{base}/api/sync/push-changes"))
+        .header("x-jwt-token", &token)
+        .json(&json!({ "lastPulledAt": 0, "changes": { "routines": { "created": routines } } }))
+        .send();
+    let push = async { (push.await, std::time::Instant::now()) };
+    let term = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let pid = server.child.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(status.success());
+        std::time::Instant::now()
+    };
+    let ((answer, answered_at), termed_at) = tokio::join!(push, term);
+    assert!(
+        answered_at > termed_at,
+        "the push was answered before SIGTERM was sent: nothing was in flight"
+    );
+    let answer = answer.expect("the push is answered");
+    assert_eq!(answer.status().as_u16(), 200);
+    let exit = server.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    // Restarted, the server has every record of the push.
+    server.restart();
+    server.wait_ready().await;
+    let pull: Value = http
+        .get(format!("{base}/api/sync/pull-changes?lastPulledAt=null"))
+        .header("x-jwt-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        pull["changes"]["routines"]["created"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10_000
+    );
+}
