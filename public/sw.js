@@ -3,7 +3,7 @@
 //
 // Network first, always: online, every page and asset is fresh (a new deploy never meets
 // an old bundle); offline, the last copy answers. The sync API is never cached.
-const CACHE = 'ezlift-shell-v3';
+const CACHE = 'ezlift-shell-v4';
 const SHELL = ['/pkg/ezlift.js', '/pkg/ezlift.wasm', '/pkg/ezlift.css', '/favicon.svg'];
 // The release bundle is split per page: its loader and the manifest naming each page's
 // modules. Every module is kept at install, so a page never opened online opens offline.
@@ -68,7 +68,7 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.method === 'POST' && url.pathname === '/auth/logout') {
+  if (request.method === 'POST' && (url.pathname === '/auth/logout' || url.pathname === '/api/auth/logout')) {
     // The next user of this browser must not be shown this user's pages.
     event.respondWith(caches.delete(CACHE).then(() => fetch(request)));
     return;

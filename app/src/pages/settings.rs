@@ -38,6 +38,7 @@ pub fn SettingsPage() -> impl IntoView {
                         </p>
                         <SignOut />
                     </section>
+                    <ChangePassword />
                     <section class="card">
                         <h2>"Your data"</h2>
                         <p>
@@ -65,15 +66,92 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// Signing out, with the offer to remove this user's data from the device (a shared or
+/// borrowed one). Changes not yet on the server would go with it, so the page says how
+/// many before the button is pressed. Without JavaScript it is a plain sign-out.
 #[component]
 fn SignOut() -> impl IntoView {
     let replica = use_replica();
+    let forget = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let failed = RwSignal::new(None::<String>);
+    let waiting = move || replica.status.with(|s| s.pending + s.saving);
+    let warn = move || forget.get() && waiting() != 0;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        if !forget.get_untracked() {
+            replica.close();
+            return;
+        }
+        ev.prevent_default();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = replica.sign_out_and_forget().await {
+                busy.set(false);
+                failed.set(Some(e));
+            }
+        });
+    };
     view! {
-        <form method="post" action="/auth/logout" on:submit=move |_| replica.close()>
-            <button type="submit" class="danger">
-                "Sign out"
+        <form method="post" action="/auth/logout" class="sign-out" on:submit=submit>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    data-testid="forget-device"
+                    prop:checked=move || forget.get()
+                    on:change=move |ev| forget.set(event_target_checked(&ev))
+                />
+                " Also remove my training data from this device"
+            </label>
+            <p class="hint">"For a shared or borrowed device. Your data stays on the server; signing in again brings it back."</p>
+            <Show when=warn>
+                <p class="warning" role="alert" data-testid="unsynced-warning">
+                    {move || {
+                        let n = waiting();
+                        format!(
+                            "{n} {} made on this device {} not reached the server yet. Removing the data loses {}; sign out without removing it and {} sent the next time you sign in here.",
+                            if n == 1 { "change" } else { "changes" },
+                            if n == 1 { "has" } else { "have" },
+                            if n == 1 { "it" } else { "them" },
+                            if n == 1 { "it is" } else { "they are" },
+                        )
+                    }}
+                </p>
+            </Show>
+            {move || failed.get().map(|e| view! { <p class="warning" role="alert">{format!("Could not sign out: {e}")}</p> })}
+            <button type="submit" class="danger" disabled=move || busy.get()>
+                {move || match (forget.get(), busy.get()) {
+                    (_, true) => "Removing…",
+                    (true, false) => "Remove data and sign out",
+                    (false, false) => "Sign out",
+                }}
             </button>
         </form>
+    }
+}
+
+/// A new password ends every session of the account (all devices sign in again) except
+/// this one, which gets a new session. A plain form: it works without JavaScript.
+#[component]
+fn ChangePassword() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let changed = move || query.with(|q| q.get("password").is_some_and(|v| v == "changed"));
+    let error = move || query.with(|q| q.get("password_error"));
+    view! {
+        <section class="card" id="password" data-testid="password">
+            <h2>"Password"</h2>
+            <Show when=changed>
+                <p class="notice" role="status">"Password changed. Your other devices have been signed out."</p>
+            </Show>
+            {move || error().map(|e| view! { <p class="warning" role="alert">{e}</p> })}
+            <form method="post" action="/auth/password" class="fields">
+                <label for="current-password">"Current password"</label>
+                <input id="current-password" name="current_password" type="password" autocomplete="current-password" required />
+                <label for="new-password">"New password"</label>
+                <input id="new-password" name="new_password" type="password" autocomplete="new-password" minlength="8" required />
+                <p class="hint">"At least 8 characters. Every other device signs in again."</p>
+                <button type="submit">"Change password"</button>
+            </form>
+        </section>
     }
 }
 

@@ -103,6 +103,14 @@ impl IdbStore {
         self.db.close();
     }
 
+    /// Deletes a user's database from this device (waits while another tab holds it).
+    pub async fn delete(user_id: &str) -> Result<()> {
+        Factory::new()?
+            .delete(&Self::database_name(user_id))?
+            .await?;
+        Ok(())
+    }
+
     fn tx(&self, stores: &[&str], mode: TransactionMode) -> Result<Transaction> {
         Ok(self.db.transaction(stores, mode)?)
     }

@@ -209,6 +209,15 @@ impl ReplicaSlot {
         }
     }
 
+    /// Signs out and deletes this user's data from the device (see
+    /// [`runtime::sign_out_and_forget`]); an error says why the sign-out failed.
+    pub async fn sign_out_and_forget(&self) -> Result<(), String> {
+        #[cfg(feature = "hydrate")]
+        return runtime::sign_out_and_forget(*self).await;
+        #[cfg(not(feature = "hydrate"))]
+        Err("signing out with removal needs the browser".into())
+    }
+
     /// Closes the replica before the session ends, so nothing of this user stays open.
     pub fn close(&self) {
         #[cfg(feature = "hydrate")]

@@ -25,6 +25,9 @@ use wasm_bindgen_futures::JsFuture;
 /// Quiet time after the last edit before it is sent.
 /// The message telling other tabs the active session changed.
 const ACTIVE_CHANGED: &str = "active";
+/// The user signed out in one tab and asked to remove the data: every tab closes its copy
+/// (so the database can be deleted) and reloads, which lands on the sign-in page.
+const SIGNED_OUT: &str = "signed-out";
 const DEBOUNCE: Duration = Duration::from_millis(800);
 /// Background sync period while the page is visible.
 const PERIOD: Duration = Duration::from_secs(30);
@@ -249,6 +252,13 @@ impl Replica {
 
     /// Another tab changed the data: the chunks it names are reloaded from IndexedDB.
     fn on_message(self: &Rc<Self>, message: &str) {
+        if message == SIGNED_OUT {
+            self.close();
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
+            return;
+        }
         if let Some(at) = message.strip_prefix("synced:").and_then(|t| t.parse().ok()) {
             self.slot.ready.set(true);
             if !self.running.get() {
@@ -657,4 +667,35 @@ impl Progress for Shown {
                 .update(|s| s.first_sync = Some(FirstSync::Sending));
         }
     }
+}
+
+/// Signs out, then removes the user's replica from this device: the session ends on the
+/// server first (so tabs that reload land on the sign-in page), every tab of the user
+/// closes its copy, the database is deleted, and this tab goes to the sign-in page. If
+/// something keeps the database open, the page goes on after a few seconds and the
+/// browser deletes it once the last connection closes.
+pub async fn sign_out_and_forget(slot: ReplicaSlot) -> Result<(), String> {
+    send("POST", "/api/auth/logout", None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let user = slot.handle.with_value(|h| {
+        h.as_ref().map(|r| {
+            r.broadcast(SIGNED_OUT);
+            r.user_id.clone()
+        })
+    });
+    slot.close();
+    let leave = || {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().assign("/login");
+        }
+    };
+    set_timeout(leave, Duration::from_secs(3));
+    if let Some(user) = user {
+        if let Err(e) = IdbStore::delete(&user).await {
+            leptos::logging::warn!("could not remove the local data: {e}");
+        }
+    }
+    leave();
+    Ok(())
 }

@@ -100,7 +100,9 @@ fn Session(server: Option<Option<SessionDetail>>, id: String) -> impl IntoView {
         })
         .unwrap_or_default()
     });
-    let navigate = StoredValue::new_local(use_navigate());
+    // Thread-safe storage: a page rendered on the server may be dropped on another thread
+    // (a client gone mid-response), which a local (`SendWrapper`) value would panic on.
+    let navigate = StoredValue::new(use_navigate());
     let remove = move |_| {
         if confirm("Delete this session? It is removed from every device.") {
             write(vec![delete(logs::TABLE, &log_id.get_value())]);
