@@ -12,6 +12,10 @@
 
 #[path = "bench/import.rs"]
 mod import;
+#[path = "bench/load.rs"]
+mod load;
+#[path = "bench/process.rs"]
+mod process;
 
 use app::model::{ColumnKind, TABLES};
 use serde_json::{json, Map, Value};
@@ -284,8 +288,13 @@ async fn run(url: &str, mode: &str) -> Res<()> {
     if mode == "import" {
         return print(import::bench(url).await?);
     }
+    if mode == "load" {
+        return print(load::bench(url).await?);
+    }
     let config = server::config::Config::from_lookup(|k| match k {
         "DATABASE_URL" => Some(url.to_owned()),
+        // Thousands of benchmark accounts sign up from one address.
+        "EZLIFT_SIGNIN_PER_ADDRESS" | "EZLIFT_SIGNIN_PER_ACCOUNT" => Some("100000000".into()),
         _ => None,
     })?;
     let (router, _state) = server::build(config, server::leptos_options()?).await?;

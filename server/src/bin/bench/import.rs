@@ -3,9 +3,8 @@
 //! process of its own, so its memory is measured alone: resident memory when idle, and
 //! the peak during each request (the kernel's high-water mark, reset before each).
 
+use super::process::{mb, ServerProcess};
 use super::{ms, Res};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 const SESSIONS: usize = 1_200;
@@ -70,58 +69,6 @@ pub fn strong_export() -> Vec<u8> {
     }
     assert_eq!(written, ROWS);
     out.into_bytes()
-}
-
-struct ServerProcess {
-    child: Child,
-    base: String,
-}
-
-impl ServerProcess {
-    fn start(database_url: &str) -> Res<Self> {
-        let mut child = Command::new(std::env::current_exe()?)
-            .arg("serve")
-            .env("DATABASE_URL", database_url)
-            .stdout(Stdio::piped())
-            .spawn()?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let base = line
-            .trim()
-            .strip_prefix("listening ")
-            .ok_or_else(|| format!("the server said {line:?}"))?
-            .to_owned();
-        Ok(Self { child, base })
-    }
-
-    /// A line of `/proc/<pid>/status` in bytes (`VmRSS`, `VmHWM`).
-    fn memory(&self, field: &str) -> Res<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        let kb: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{field}:")))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .ok_or_else(|| format!("{field} not in /proc status"))?;
-        Ok(kb * 1024)
-    }
-
-    /// Resets the high-water mark to the present resident size.
-    fn reset_peak(&self) -> Res<()> {
-        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5")?;
-        Ok(())
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn mb(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
