@@ -20,7 +20,10 @@ use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-on_both_backends!(a_server_killed_mid_push_loses_nothing_and_shows_no_half_push);
+on_both_backends!(
+    a_server_killed_mid_push_loses_nothing_and_shows_no_half_push,
+    sigterm_lets_the_request_in_flight_finish,
+);
 
 const DEVICES: usize = 3;
 const KILLS: usize = 20;
@@ -410,9 +413,7 @@ async fn a_database_outage_answers_503_and_the_server_reconnects_by_itself() {
 
 /// SIGTERM while a big push is in flight: the push finishes and is answered, then the
 /// process exits cleanly.
-#[tokio::test]
-async fn sigterm_lets_the_request_in_flight_finish() {
-    let db = TestDb::sqlite();
+async fn sigterm_lets_the_request_in_flight_finish(db: TestDb) {
     let mut server = ServerProcess::start(&db.url);
     server.wait_ready().await;
     let base = server.base();
