@@ -281,30 +281,30 @@ pub fn is_same_origin(headers: &HeaderMap) -> bool {
 /// cookie alone may change data only from this site's own pages.
 pub struct AuthUser(pub Identity);
 
+/// The token a request carries: the `x-jwt-token` header, else the session cookie, which
+/// may change data (any method but GET, HEAD, OPTIONS) only from this site's own pages.
+pub fn request_token(headers: &HeaderMap, method: &Method) -> Result<Option<String>, AuthError> {
+    if let Some(value) = headers.get(TOKEN_HEADER) {
+        let token = value
+            .to_str()
+            .map_err(|_| AuthError::Malformed("x-jwt-token is not text".into()))?;
+        return Ok(Some(token.trim().to_owned()));
+    }
+    let Some(token) = cookie_token(headers) else {
+        return Ok(None);
+    };
+    let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !is_same_origin(headers) {
+        return Err(AuthError::CrossSite);
+    }
+    Ok(Some(token))
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header_token = parts
-            .headers
-            .get(TOKEN_HEADER)
-            .map(|v| {
-                v.to_str()
-                    .map(|s| s.trim().to_owned())
-                    .map_err(|_| AuthError::Malformed("x-jwt-token is not text".into()))
-            })
-            .transpose()?;
-        let token = match header_token {
-            Some(token) => token,
-            None => {
-                let token = cookie_token(&parts.headers).ok_or(AuthError::Missing)?;
-                let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-                if !safe && !is_same_origin(&parts.headers) {
-                    return Err(AuthError::CrossSite.into());
-                }
-                token
-            }
-        };
+        let token = request_token(&parts.headers, &parts.method)?.ok_or(AuthError::Missing)?;
         Ok(Self(state.auth.authenticate(&token).await?))
     }
 }

@@ -3,16 +3,14 @@
 
 use super::pages::urlencode;
 use crate::auth::limits::ClientAddress;
-use crate::auth::{
-    cookie_token, is_same_origin, password, AuthError, AuthUser, Identity, TOKEN_HEADER,
-};
+use crate::auth::{is_same_origin, password, request_token, AuthError, AuthUser, Identity};
 use crate::error::{ApiError, ApiResult, AppJson};
 use crate::state::AppState;
 use crate::store::StoreError;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -272,27 +270,12 @@ async fn api_signup(
     Ok((StatusCode::CREATED, session_body(token, &identity)))
 }
 
-/// The token a request carries: the header, else the cookie (only from this site's pages,
-/// as for every change).
-fn request_token(headers: &HeaderMap) -> ApiResult<Option<String>> {
-    if let Some(value) = headers.get(TOKEN_HEADER) {
-        let token = value
-            .to_str()
-            .map_err(|_| AuthError::Malformed("x-jwt-token is not text".into()))?;
-        return Ok(Some(token.trim().to_owned()));
-    }
-    match cookie_token(headers) {
-        Some(_) if !is_same_origin(headers) => Err(AuthError::CrossSite.into()),
-        other => Ok(other),
-    }
-}
-
 async fn api_logout(
     State(state): State<AppState>,
     headers: HeaderMap,
     jar: CookieJar,
 ) -> ApiResult<(CookieJar, StatusCode)> {
-    if let Some(token) = request_token(&headers)? {
+    if let Some(token) = request_token(&headers, &Method::POST)? {
         state.auth.end_session(&token).await?;
     }
     Ok((jar.add(state.auth.clear_cookie()), StatusCode::NO_CONTENT))

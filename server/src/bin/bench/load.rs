@@ -42,8 +42,7 @@ struct Device {
 }
 
 struct Load {
-    http: reqwest::Client,
-    base: String,
+    client: super::Client,
     errors: AtomicUsize,
 }
 
@@ -51,10 +50,11 @@ impl Load {
     async fn pull(&self, device: &mut Device, out: &mut Vec<Sample>) {
         let started = Instant::now();
         let res = self
+            .client
             .http
             .get(format!(
                 "{}/api/sync/pull-changes?lastPulledAt={}&schemaVersion={}",
-                self.base,
+                self.client.base,
                 device.cursor,
                 app::model::SCHEMA_VERSION
             ))
@@ -93,8 +93,9 @@ impl Load {
         });
         let started = Instant::now();
         let res = self
+            .client
             .http
-            .post(format!("{}/api/sync/push-changes", self.base))
+            .post(format!("{}/api/sync/push-changes", self.client.base))
             .header("x-jwt-token", &device.token)
             .json(&json!({ "lastPulledAt": device.cursor, "changes": changes }))
             .send()
@@ -118,19 +119,6 @@ impl Load {
     }
 }
 
-async fn sign_up(load: &Load, user: usize) -> Res<String> {
-    let body: Value = load
-        .http
-        .post(format!("{}/api/auth/signup", load.base))
-        .json(&json!({ "email": format!("load{user}@example.com"), "password": "load-test-password" }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    Ok(body["token"].as_str().unwrap_or_default().to_owned())
-}
-
 pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
     let secs: u64 = std::env::var("EZLIFT_LOAD_SECS")
         .ok()
@@ -138,18 +126,24 @@ pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
         .unwrap_or(60);
     let server = ServerProcess::start(database_url)?;
     let load = Arc::new(Load {
-        http: reqwest::Client::builder()
-            .pool_max_idle_per_host(512)
-            .timeout(Duration::from_secs(30))
-            .build()?,
-        base: server.base.clone(),
+        client: super::Client {
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(512)
+                .timeout(Duration::from_secs(30))
+                .build()?,
+            base: server.base.clone(),
+        },
         errors: AtomicUsize::new(0),
     });
 
     // Accounts, each with a first session, and every device's first pull.
     let mut devices = Vec::new();
     for chunk in (0..USERS).collect::<Vec<_>>().chunks(8) {
-        let signups = chunk.iter().map(|&u| sign_up(&load, u));
+        let emails: Vec<String> = chunk
+            .iter()
+            .map(|u| format!("load{u}@example.com"))
+            .collect();
+        let signups = emails.iter().map(|e| load.client.signup(e));
         for (&user, token) in chunk
             .iter()
             .zip(futures_util::future::join_all(signups).await)
