@@ -67,6 +67,10 @@ pub struct Report {
     /// When the unit is `null` and the file has weights: what the numbers look like.
     pub unit_guess: Option<String>,
     pub warnings: Vec<Warning>,
+    /// The account's weight unit is (or, on a dry run, will be) changed to this one, the
+    /// file's: a new account shows its imported history as the lifter wrote it.
+    #[serde(default)]
+    pub unit_adopted: Option<String>,
 }
 
 impl Report {

@@ -10,7 +10,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{Response, TestApp, TestDb};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -572,7 +572,10 @@ async fn export_then_import_gives_the_same_history(db: TestDb) {
     let (b, _) = app
         .sign_up("csv-copy@example.com", "correct horse battery")
         .await;
-    let report = imported(&app, &b, &format!("unit=kg&{UTC}"), csv.body.clone()).await;
+    // The export is in the source account's unit: pounds, which its first import (of a
+    // pound file into a new account) made its display unit.
+    assert_eq!(weight_unit(&source), "lb");
+    let report = imported(&app, &b, &format!("unit=lb&{UTC}"), csv.body.clone()).await;
     assert_eq!(report["format"], "strong");
     let copy = records(&app, &b).await;
     assert_eq!(copy["logs"].len(), source["logs"].len());
@@ -683,7 +686,45 @@ async fn mangled_files_never_get_a_server_error(db: TestDb) {
     records(&app, &token).await;
 }
 
+fn weight_unit(db: &BTreeMap<String, Vec<Value>>) -> String {
+    db["user_settings"][0]["weight_unit"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn a_new_account_takes_the_files_unit_and_an_established_one_keeps_its_own(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let (fresh, _) = app.sign_up("fresh@example.com", "correct horse battery").await;
+    assert_eq!(weight_unit(&records(&app, &fresh).await), "kg");
+    let dry = imported(&app, &fresh, &format!("dry_run=true&{UTC}"), fixture("hevy_lbs.csv")).await;
+    assert_eq!(dry["unit_adopted"], "lb", "{dry}");
+    assert_eq!(weight_unit(&records(&app, &fresh).await), "kg", "a dry run changes nothing");
+    let done = imported(&app, &fresh, UTC, fixture("hevy_lbs.csv")).await;
+    assert_eq!(done["unit_adopted"], "lb", "{done}");
+    let db = records(&app, &fresh).await;
+    assert_eq!(weight_unit(&db), "lb");
+    assert_eq!(db["user_settings"].len(), 1);
+    // Once the account has a history, a file in another unit leaves the choice alone.
+    let again = imported(&app, &fresh, UTC, fixture("hevy_kg.csv")).await;
+    assert_eq!(again["unit_adopted"], Value::Null, "{again}");
+    assert_eq!(weight_unit(&records(&app, &fresh).await), "lb");
+
+    // An account with a session of its own keeps its unit.
+    let (own, _) = app.sign_up("own@example.com", "correct horse battery").await;
+    let log = json!({ "id": "own-log", "workout_title": "Mine", "session_date": 1_700_000_000_000_i64,
+        "created_at": 1_700_000_000_000_i64, "updated_at": 1_700_000_000_000_i64 });
+    let pushed = app
+        .push(&own, 0, json!({ "logs": { "created": [log], "updated": [], "deleted": [] } }))
+        .await;
+    assert_eq!(pushed.status, StatusCode::OK, "{}", pushed.text());
+    let done = imported(&app, &own, UTC, fixture("hevy_lbs.csv")).await;
+    assert_eq!(done["unit_adopted"], Value::Null, "{done}");
+    assert_eq!(weight_unit(&records(&app, &own).await), "kg");
+}
+
 on_both_backends!(
+    a_new_account_takes_the_files_unit_and_an_established_one_keeps_its_own,
     mangled_files_never_get_a_server_error,
     every_generation_reads_exactly,
     reimport_adds_nothing_and_a_newer_export_only_its_new_sessions,

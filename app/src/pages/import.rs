@@ -193,6 +193,11 @@ pub fn ImportPage() -> impl IntoView {
                         ))}
                         "."
                     </p>
+                    {report.unit_adopted.clone().map(|u| view! {
+                        <p class="notice" data-testid="unit-adopted">
+                            {format!("Weights now show in {u}, as in your file.")}
+                        </p>
+                    })}
                     <p class="actions stacked">
                         <a class="button primary" href="/history">"See them in History"</a>
                         <button type="button" on:click=move |_| stage.set(Stage::Choose)>
@@ -240,6 +245,7 @@ fn preview(
                     name="unit"
                     value=value
                     data-testid=format!("unit-{value}")
+                    checked=move || unit.get() == value
                     prop:checked=move || unit.get() == value
                     on:change=move |_| unit.set(value.to_owned())
                 />
@@ -282,6 +288,11 @@ fn preview(
                     </ul>
                 </details>
             })}
+            {report.unit_adopted.clone().map(|u| view! {
+                <p class="notice" data-testid="unit-adopted">
+                    {format!("Weights will show in {u}, as in the file (Settings can change it).")}
+                </p>
+            })}
             {needs_unit.then(|| view! {
                 <fieldset class="unit-question" data-testid="unit-question">
                     <legend>"The file does not say: are its weights in kilograms or pounds?"</legend>
@@ -292,7 +303,7 @@ fn preview(
             {(!report.warnings.is_empty()).then(|| view! {
                 <details class="warnings" data-testid="import-warnings" open>
                     <summary>{format!(
-                        "{} that cannot be read (skipped)",
+                        "{} read with a warning or skipped",
                         plural(report.warnings.len(), "row")
                     )}</summary>
                     <ul>

@@ -146,6 +146,8 @@ pub async fn import(
         unit: Some("kg".into()),
         unit_guess: None,
         warnings: Vec::new(),
+        // Our export's weights are kilograms, and its settings are not imported.
+        unit_adopted: None,
     };
     if !options.dry_run && !push.is_empty() {
         store

@@ -219,6 +219,10 @@ async fn import_sessions(
     let needs_unit = file
         .sets()
         .any(|s| s.weight.is_some_and(|w| w != 0.0) && s.weight_unit.is_none());
+    let adopt = match unit {
+        Some(unit) => adopted_unit(store, user_id, unit).await?,
+        None => None,
+    };
     let first = file.sessions.iter().map(|s| s.start).min();
     let last = file.sessions.iter().map(|s| s.start).max();
     let day = |d: Option<NaiveDateTime>| d.map(|d| d.format("%Y-%m-%d").to_string());
@@ -241,6 +245,7 @@ async fn import_sessions(
             None
         },
         warnings: file.warnings.clone(),
+        unit_adopted: adopt.as_ref().map(|_| unit.unwrap_or_default().label().to_owned()),
     };
     if options.dry_run {
         return Ok(report);
@@ -254,6 +259,9 @@ async fn import_sessions(
     // Custom exercises the user does not have yet go first; a tracking kind is guessed
     // from what their sets record.
     let mut first_batch: Vec<(&str, Value)> = Vec::new();
+    if let Some(settings) = adopt {
+        first_batch.push(("user_settings", settings));
+    }
     // What the sets of each new exercise record, in one pass over the file.
     let mut records: HashMap<&str, [bool; 4]> = HashMap::new();
     for block in file.sessions.iter().flat_map(|s| &s.blocks) {
@@ -313,6 +321,37 @@ async fn import_sessions(
     let mut batches = exercises.into_iter().chain(sessions);
     store.import(user_id, &mut batches).await?;
     Ok(report)
+}
+
+/// The user's settings record showing weights in `unit`, when the import should change it:
+/// the account shows another unit and has no history yet (a new account's first import),
+/// so the file's years of training show as the lifter wrote them (315 lb, not 142.88 kg).
+/// An account with sessions, logged or imported, keeps its choice.
+async fn adopted_unit(
+    store: &dyn Store,
+    user_id: &str,
+    unit: WeightUnit,
+) -> Result<Option<Value>, StoreError> {
+    let records = store.records(user_id, &["user_settings", "logs"]).await?;
+    let history = records.get("logs").is_some_and(|logs| !logs.is_empty());
+    let Some(settings) = records
+        .get("user_settings")
+        .and_then(|list| list.iter().min_by(|a, b| id_of(a).cmp(id_of(b))))
+    else {
+        return Ok(None);
+    };
+    let current = WeightUnit::parse(settings.get("weight_unit").and_then(Value::as_str));
+    if history || current == unit {
+        return Ok(None);
+    }
+    let mut changed = settings.clone();
+    changed.insert("weight_unit".into(), json!(unit.label()));
+    changed.insert("updated_at".into(), json!(crate::store::now_ms()));
+    Ok(Some(Value::Object(changed)))
+}
+
+fn id_of(record: &app::sync::wire::WireRecord) -> &str {
+    record.get("id").and_then(Value::as_str).unwrap_or_default()
 }
 
 /// The records of one session: the log, its exercises (one per block) and their sets.

@@ -9,12 +9,15 @@ use app::model::{SetType, WeightUnit};
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
 
-/// A distance unit as files name it; metres occur in Strong's Android export.
+/// A distance unit as files name it; metres occur in Strong's Android export, yards and
+/// feet in FitNotes'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DistUnit {
     Km,
     Mi,
     M,
+    Yd,
+    Ft,
 }
 
 impl DistUnit {
@@ -23,6 +26,8 @@ impl DistUnit {
             "km" | "kms" | "kilometers" | "kilometres" => Some(Self::Km),
             "mi" | "mile" | "miles" => Some(Self::Mi),
             "m" | "meters" | "metres" => Some(Self::M),
+            "yd" | "yds" | "yard" | "yards" => Some(Self::Yd),
+            "ft" | "feet" | "foot" => Some(Self::Ft),
             _ => None,
         }
     }
@@ -32,6 +37,8 @@ impl DistUnit {
             Self::Km => v * 1000.0,
             Self::Mi => v * 1609.344,
             Self::M => v,
+            Self::Yd => v * 0.9144,
+            Self::Ft => v * 0.3048,
         }
     }
 }
@@ -67,6 +74,19 @@ enum Col {
     Superset,
     Category,
     WorkoutNumber,
+}
+
+impl Col {
+    /// The column's meaning in a warning.
+    fn describe(self) -> &'static str {
+        match self {
+            Col::Exercise => "exercise name",
+            Col::Notes | Col::ExerciseNotes | Col::WorkoutNotes => "note",
+            Col::Category => "category",
+            Col::Title => "workout name",
+            _ => "value",
+        }
+    }
 }
 
 /// A header cell's meaning; `None` for columns we do not use.
@@ -201,8 +221,9 @@ pub fn read_csv(bytes: &[u8], wanted: Option<Format>) -> Result<ReadFile, Import
         .position(|b| *b == b'\n')
         .unwrap_or(bytes.len());
     let first_line = String::from_utf8_lossy(&bytes[..first_line_end]).into_owned();
+    let delimiter = self::delimiter(&first_line);
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(&first_line))
+        .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
@@ -269,14 +290,22 @@ pub fn read_csv(bytes: &[u8], wanted: Option<Format>) -> Result<ReadFile, Import
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        match read_row(
-            format,
-            &Cells {
-                columns: &columns,
-                cells: &cells,
-            },
-        ) {
+        let read = if cells.len() > columns.len() {
+            realign(format, &columns, &cells, delimiter)
+        } else {
+            read_row(
+                format,
+                &Cells {
+                    columns: &columns,
+                    cells: &cells,
+                },
+            )
+        };
+        match read {
             Ok(Some(row)) => {
+                for message in &row.warnings {
+                    out.warn(line, message.clone());
+                }
                 if let Some(unit) = row.set.weight_unit {
                     out.stated_unit.get_or_insert(unit);
                 }
@@ -338,6 +367,118 @@ struct Row {
     exercise_notes: Option<String>,
     superset: Option<i64>,
     set: ReadSet,
+    /// What was read other than written (the set is kept).
+    warnings: Vec<String>,
+}
+
+/// Text columns, in the order a stray separator is looked for in them: the name an app
+/// writes without quoting is the exercise's, then notes and categories.
+const TEXT_COLUMNS: [Col; 6] = [
+    Col::Exercise,
+    Col::Notes,
+    Col::ExerciseNotes,
+    Col::WorkoutNotes,
+    Col::Category,
+    Col::Title,
+];
+
+/// A row with more fields than the header: some app wrote a text holding the separator
+/// without quoting it (FitNotes does, for exercise names and comments with commas). The
+/// fields that must be dates, numbers and units decide: the extra fields are joined back
+/// into the text columns (the first ways tried put them in the exercise name) so that
+/// every other field reads as what its column holds — cleanly if any way does, else the
+/// first way that reads at all.
+fn realign(
+    format: Format,
+    columns: &[Option<Col>],
+    cells: &[String],
+    delimiter: u8,
+) -> Result<Option<Row>, String> {
+    let extra = cells.len() - columns.len();
+    let mismatch = || format!("{} fields where the header has {}", cells.len(), columns.len());
+    // Extra fields that are all empty may be a trailing separator, not a split text.
+    if cells[columns.len()..].iter().all(|c| c.trim().is_empty()) {
+        if let Ok(Some(row)) = read_row(
+            format,
+            &Cells {
+                columns,
+                cells: &cells[..columns.len()],
+            },
+        ) {
+            if row.warnings.is_empty() {
+                return Ok(Some(row));
+            }
+        }
+    }
+    let texts: Vec<(usize, Col)> = TEXT_COLUMNS
+        .iter()
+        .filter_map(|c| columns.iter().position(|x| *x == Some(*c)).map(|i| (i, *c)))
+        .collect();
+    // More stray separators than this is not a misquoted text but a different file.
+    if texts.is_empty() || extra > 8 {
+        return Err(format!("{}, and no text column takes the extra ones", mismatch()));
+    }
+    let separator = char::from(delimiter).to_string();
+    let mut shares = Vec::new();
+    distributions(extra, texts.len(), &mut Vec::new(), &mut shares);
+    let mut lenient = None;
+    for share in shares {
+        // Extra fields per column index.
+        let mut widths = vec![0; columns.len()];
+        for ((at, _), n) in texts.iter().zip(&share) {
+            widths[*at] = *n;
+        }
+        let mut joined = Vec::with_capacity(columns.len());
+        let mut next = 0;
+        for width in &widths {
+            joined.push(cells[next..=next + width].join(&separator));
+            next += width + 1;
+        }
+        let Ok(Some(mut row)) = read_row(
+            format,
+            &Cells {
+                columns,
+                cells: &joined,
+            },
+        ) else {
+            continue;
+        };
+        let clean = row.warnings.is_empty();
+        let read_as: Vec<String> = texts
+            .iter()
+            .zip(&share)
+            .filter(|(_, n)| **n > 0)
+            .map(|((at, col), _)| format!("\"{}\" as one {}", shorten(&joined[*at]), col.describe()))
+            .collect();
+        row.warnings
+            .push(format!("{}: read {}", mismatch(), read_as.join(" and ")));
+        if clean {
+            return Ok(Some(row));
+        }
+        lenient.get_or_insert(row);
+    }
+    lenient.map(Some).ok_or_else(|| {
+        format!(
+            "{}, and no way of joining them into text columns reads",
+            mismatch()
+        )
+    })
+}
+
+/// Every way of sharing `extra` fields among `columns` text columns, the first column's
+/// biggest share first.
+fn distributions(extra: usize, columns: usize, prefix: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+    if prefix.len() + 1 == columns {
+        let mut share = prefix.clone();
+        share.push(extra);
+        out.push(share);
+        return;
+    }
+    for n in (0..=extra).rev() {
+        prefix.push(n);
+        distributions(extra - n, columns, prefix, out);
+        prefix.pop();
+    }
 }
 
 /// A count as the compact set keeps it.
@@ -421,23 +562,41 @@ fn read_row(format: Format, row: &Cells) -> Result<Option<Row>, String> {
             _ => return Err(format!("set order \"{}\" is not a set", shorten(order))),
         },
     };
+    let mut warnings = Vec::new();
     let (weight, mut weight_unit) = match row.find(|c| matches!(c, Col::Weight(_))) {
         (Some(Col::Weight(unit)), value) => (field("weight", number(value))?, unit),
         _ => (None, None),
     };
+    // A unit says something only about a value: beside an empty or zero one it is
+    // ignored, whatever it says (an app fills the unit column on every row).
+    let has_value = |v: Option<f64>| v.is_some_and(|x| x != 0.0);
     if let Some(u) = text(get(Col::WeightUnit)) {
-        let unit = self::weight_unit(&u)
-            .ok_or_else(|| format!("weight unit \"{}\" is unknown", shorten(&u)))?;
-        weight_unit = Some(unit);
+        match (self::weight_unit(&u), has_value(weight)) {
+            (Some(unit), true) => weight_unit = Some(unit),
+            (None, true) => return Err(format!("weight unit \"{}\" is unknown", shorten(&u))),
+            (Some(_), false) => weight_unit = None,
+            (None, false) => warnings.push(format!(
+                "weight unit \"{}\" ignored: the weight is empty",
+                shorten(&u)
+            )),
+        }
     }
     let (distance, mut distance_unit) = match row.find(|c| matches!(c, Col::Distance(_))) {
         (Some(Col::Distance(unit)), value) => (field("distance", number(value))?, unit),
         _ => (None, None),
     };
     if let Some(u) = text(get(Col::DistanceUnit)) {
-        let unit = DistUnit::parse(&u)
-            .ok_or_else(|| format!("distance unit \"{}\" is unknown", shorten(&u)))?;
-        distance_unit = Some(unit);
+        match (DistUnit::parse(&u), has_value(distance)) {
+            (Some(unit), true) => distance_unit = Some(unit),
+            (None, true) => {
+                return Err(format!("distance unit \"{}\" is unknown", shorten(&u)))
+            }
+            (Some(_), false) => {}
+            (None, false) => warnings.push(format!(
+                "distance unit \"{}\" ignored: the distance is empty",
+                shorten(&u)
+            )),
+        }
     }
     let reps = field("reps", count(get(Col::Reps)))?;
     let seconds = field("seconds", super::values::duration(get(Col::Seconds)))?;
@@ -479,6 +638,7 @@ fn read_row(format: Format, row: &Cells) -> Result<Option<Row>, String> {
             rpe: nonzero(rpe).map(|r| r as f32),
             notes: text(get(Col::Notes)).map(String::into_boxed_str),
         },
+        warnings,
     }))
 }
 
@@ -544,6 +704,102 @@ mod tests {
             }
         }
         assert!(read > 0, "some mangled files still read");
+    }
+
+    fn fixture(name: &str) -> ReadFile {
+        let path = format!(
+            "{}/tests/fixtures/import/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        read_csv(&std::fs::read(path).expect("fixture"), None).expect("reads")
+    }
+
+    /// (exercise, weight, reps, notes) of every set, in file order.
+    fn sets_of(file: &ReadFile) -> Vec<(String, Option<f64>, Option<u32>, Option<String>)> {
+        file.sessions
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .flat_map(|b| {
+                b.sets.iter().map(|x| {
+                    (
+                        b.exercise.clone(),
+                        x.weight,
+                        x.reps,
+                        x.notes.as_deref().map(str::to_owned),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn names_and_comments_with_unquoted_commas_keep_every_set() {
+        let file = fixture("fitnotes_commas.csv");
+        assert_eq!(file.format, Some(Format::FitNotes));
+        assert_eq!(file.sessions.len(), 2);
+        let sq = "Squat, High Bar".to_owned();
+        let note = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            sets_of(&file),
+            vec![
+                (sq.clone(), Some(100.0), Some(5), None),
+                (sq.clone(), Some(100.0), Some(5), note("felt good, fast")),
+                ("Row, Seated, Cable".into(), Some(60.0), Some(10), None),
+                ("Bench Press".into(), Some(80.0), Some(5), None),
+                ("Bench Press".into(), Some(80.0), Some(5), None),
+                (sq, Some(105.0), Some(5), note("last one, easy, moved well")),
+                ("Curl, EZ Bar".into(), Some(30.0), Some(12), None),
+            ]
+        );
+        let categories: Vec<_> = file.sessions[0]
+            .blocks
+            .iter()
+            .map(|b| b.category.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(categories, ["Legs", "Back", "Chest"]);
+        // Each realigned row is a warning on its own line; the well-formed rows are not.
+        let lines: Vec<usize> = file.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, [2, 3, 4, 7, 8], "{:?}", file.warnings);
+        assert!(
+            file.warnings[1].message.contains("\"Squat, High Bar\" as one exercise name")
+                && file.warnings[1].message.contains("\"felt good, fast\" as one note"),
+            "{:?}",
+            file.warnings[1]
+        );
+        assert_eq!(file.stated_unit, Some(WeightUnit::Kg));
+    }
+
+    #[test]
+    fn a_unit_beside_no_value_is_ignored_and_the_set_kept() {
+        let file = fixture("fitnotes_odd_units.csv");
+        assert_eq!(file.sessions.len(), 2);
+        let sets: Vec<&ReadSet> = file.sets().collect();
+        assert_eq!(sets.len(), 7);
+        // The unknown units beside empty or zero values are the warnings, nothing else.
+        let warned: Vec<(usize, &str)> = file
+            .warnings
+            .iter()
+            .map(|w| (w.line, w.message.as_str()))
+            .collect();
+        assert_eq!(
+            warned,
+            [
+                (3, "distance unit \"furlongs\" ignored: the distance is empty"),
+                (4, "weight unit \"stone\" ignored: the weight is empty"),
+                (5, "distance unit \"parsecs\" ignored: the distance is empty"),
+            ]
+        );
+        // A known unit beside a zero weight does not make the file a pound file.
+        assert_eq!(file.stated_unit, Some(WeightUnit::Kg));
+        assert_eq!(sets[4].weight_unit, None);
+        assert_eq!(sets[2].seconds, Some(60));
+        assert_eq!(sets[3].seconds, Some(70));
+        assert_eq!(sets[4].distance, Some(5.0));
+        assert_eq!(sets[4].distance_unit, Some(DistUnit::Km));
+        assert!(sets[5]
+            .distance_unit
+            .is_some_and(|u| (u.to_m(20.0) - 18.288).abs() < 1e-9));
+        assert_eq!(sets[6].weight, Some(145.0));
     }
 
     #[test]
