@@ -1,12 +1,24 @@
-// EzLift's service worker: keeps the app shell (pages, wasm, JS, CSS) so that a reload
-// without network still opens the app; the data then comes from the IndexedDB replica.
+// EzLift's service worker: keeps the app shell (pages, wasm, JS, CSS) so that the app
+// opens without network; the data then comes from the IndexedDB replica.
 //
 // Network first, always: online, every page and asset is fresh (a new deploy never meets
-// an old bundle); offline, the last copy answers. The sync API is never cached.
-const CACHE = 'ezlift-shell-v4';
-const SHELL = ['/pkg/ezlift.js', '/pkg/ezlift.wasm', '/pkg/ezlift.css', '/favicon.svg'];
-// The release bundle is split per page: its loader and the manifest naming each page's
-// modules. Every module is kept at install, so a page never opened online opens offline.
+// an old bundle); offline, the last copy answers. A page this device has no copy of (it
+// was opened while this worker was installing, or never) gets the app shell, a document
+// whose script renders the page in the browser from the replica. The API is never cached.
+const CACHE = 'ezlift-shell-v5';
+const APP_SHELL = '/app-shell';
+const SHELL = [
+  APP_SHELL,
+  '/pkg/ezlift.js',
+  '/pkg/ezlift.wasm',
+  '/pkg/ezlift.css',
+  '/favicon.svg',
+  '/manifest.webmanifest',
+  '/icons/icon-192.png',
+];
+// A split build (the default) cuts the bundle per page: its loader and the manifest
+// naming each page's modules. Every module is kept at install, so a page never opened
+// online opens offline. A build without split has neither, and one module for all.
 const SPLIT_LOADER = '/pkg/__wasm_split.______________________.js';
 const SPLIT_MANIFEST = '/pkg/__wasm_split_manifest.json';
 
@@ -24,6 +36,25 @@ async function install() {
   await cache.addAll(await splitModules());
 }
 
+// The pages open while this worker installed were fetched without it: keep a copy of
+// each now, so they open offline as they were (the app shell covers any other page).
+async function keepOpenPages() {
+  const cache = await caches.open(CACHE);
+  const windows = await self.clients.matchAll({ type: 'window' });
+  await Promise.all(
+    windows.map(async (client) => {
+      const url = new URL(client.url);
+      if (url.origin !== self.location.origin || !cacheable(url)) return;
+      try {
+        const response = await fetch(url.href, { credentials: 'same-origin' });
+        if (response.ok && !response.redirected) await cache.put(url.href, response);
+      } catch (error) {
+        // Offline already: the app shell answers for it.
+      }
+    }),
+  );
+}
+
 self.addEventListener('install', (event) => {
   event.waitUntil(install().then(() => self.skipWaiting()));
 });
@@ -33,21 +64,22 @@ self.addEventListener('activate', (event) => {
     caches
       .keys()
       .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
-      .then(() => self.clients.claim()),
+      .then(() => self.clients.claim())
+      .then(keepOpenPages),
   );
 });
 
 const OFFLINE_PAGE = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Offline · EzLift</title>
 <link rel="stylesheet" href="/pkg/ezlift.css"></head><body><main class="page">
-<h1>You are offline</h1><p>This page has not been opened on this device yet.
-<a href="/programs">Open your programs</a>, which work offline.</p></main></body></html>`;
+<h1>You are offline</h1><p>EzLift could not be opened: connect once to finish setting it up on
+this device.</p></main></body></html>`;
 
 async function networkFirst(request) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok && response.type === 'basic') {
+    if (response.ok && response.type === 'basic' && !response.redirected) {
       await cache.put(request, response.clone());
     }
     return response;
@@ -55,6 +87,8 @@ async function networkFirst(request) {
     const cached = await cache.match(request, { ignoreVary: true });
     if (cached) return cached;
     if (request.mode === 'navigate') {
+      const shell = await cache.match(APP_SHELL);
+      if (shell) return shell;
       return new Response(OFFLINE_PAGE, {
         status: 503,
         headers: { 'content-type': 'text/html; charset=utf-8' },
@@ -62,6 +96,10 @@ async function networkFirst(request) {
     }
     throw error;
   }
+}
+
+function cacheable(url) {
+  return !url.pathname.startsWith('/api/') && !url.pathname.startsWith('/auth/');
 }
 
 self.addEventListener('fetch', (event) => {
@@ -73,8 +111,18 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(caches.delete(CACHE).then(() => fetch(request)));
     return;
   }
-  if (request.method !== 'GET' || url.pathname.startsWith('/api/') || url.pathname.startsWith('/auth/')) {
-    return;
-  }
+  if (request.method !== 'GET' || !cacheable(url)) return;
   event.respondWith(networkFirst(request));
+  if (request.mode === 'navigate') event.waitUntil(refill());
 });
+
+// A sign-out empties the cache; the next page opened online fills it again.
+async function refill() {
+  const cache = await caches.open(CACHE);
+  if (await cache.match(APP_SHELL)) return;
+  try {
+    await install();
+  } catch (error) {
+    // Offline: the next navigation tries again.
+  }
+}

@@ -5,13 +5,13 @@ use crate::pages::{
     auth, dashboard, exercise, history, import, placeholder, programs, settings, workout,
 };
 use crate::replica::provide_replica;
-use crate::session::{get_session, SessionResource};
+use crate::session::SessionResource;
 use crate::settings::ServerSettings;
-use crate::theme::{follow_theme_setting, THEME_BOOT_SCRIPT};
+use crate::theme::follow_theme_setting;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{Lazy, ParamSegment, SsrMode, StaticSegment};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -21,12 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <meta charset="utf-8" />
-                <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <meta name="color-scheme" content="light dark" />
-                <meta name="theme-color" content="#0f766e" />
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <script nonce=leptos::nonce::use_nonce() inner_html=THEME_BOOT_SCRIPT></script>
+                {crate::app_shell::head(leptos::nonce::use_nonce())}
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -50,20 +45,42 @@ fn send_content_security_policy() {
     ) else {
         return;
     };
+    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
+        response.insert_header(CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The Content-Security-Policy of a page whose inline scripts carry `nonce` (the rendered
+/// pages and the app shell).
+#[cfg(feature = "ssr")]
+pub fn page_policy(nonce: &str) -> String {
     // `cargo leptos watch` reloads the page through a WebSocket on a port of its own.
     let reload = if std::env::var_os("LEPTOS_WATCH").is_some() {
         " ws: wss:"
     } else {
         ""
     };
-    let policy = format!(
+    format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'{reload}; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = HeaderValue::from_str(&policy) {
-        response.insert_header(CONTENT_SECURITY_POLICY, value);
-    }
+         manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
+/// A page's route view. Pages are lazy routes, each page's code a module of its own, when
+/// the browser bundle is split (`cargo leptos build --split`, which links with
+/// `--emit-relocs`; `build.rs` tells the code so): without the split every page is part
+/// of the one module, since a lazy route of an unsplit bundle cannot load. The server
+/// renders both the same way.
+macro_rules! page {
+    ($route:ty, $page:path) => {{
+        #[cfg(any(feature = "ssr", split_bundle))]
+        let view = leptos_router::Lazy::<$route>::new();
+        #[cfg(not(any(feature = "ssr", split_bundle)))]
+        let view = || $page();
+        view
+    }};
 }
 
 /// Every page is rendered completely on the server (`SsrMode::Async`): it shows the user's
@@ -71,8 +88,10 @@ fn send_content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let session: SessionResource = Resource::new_blocking(|| (), |_| get_session());
+    let session: SessionResource = Resource::new_blocking(|| (), |_| crate::session::load());
     provide_context(session);
+    #[cfg(feature = "hydrate")]
+    crate::session::remember_on_device(session);
     let user_id =
         Signal::derive(move || session.get().and_then(Result::ok).flatten().map(|u| u.id));
     provide_replica(user_id);
@@ -91,26 +110,26 @@ pub fn App() -> impl IntoView {
             <Header />
             <main class="page">
                 <Routes fallback=|| view! { <placeholder::NotFound /> }>
-                    <Route path=StaticSegment("") view={Lazy::<dashboard::DashboardRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=StaticSegment("programs") view={Lazy::<programs::ProgramsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("") view={page!(dashboard::DashboardRoute, dashboard::Dashboard)} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("programs") view={page!(programs::ProgramsRoute, programs::ProgramsPage)} ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("programs"), StaticSegment("workouts"), ParamSegment("id"))
-                        view={Lazy::<programs::WorkoutRoute>::new()}
+                        view={page!(programs::WorkoutRoute, programs::WorkoutPage)}
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("workout") view={Lazy::<workout::WorkoutLogRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=StaticSegment("history") view={Lazy::<history::HistoryRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("workout") view={page!(workout::WorkoutLogRoute, workout::WorkoutPage)} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("history") view={page!(history::HistoryRoute, history::HistoryPage)} ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("history"), ParamSegment("id"))
-                        view={Lazy::<history::SessionRoute>::new()}
+                        view={page!(history::SessionRoute, history::SessionPage)}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("exercises"), ParamSegment("id"))
-                        view={Lazy::<exercise::ExerciseRoute>::new()}
+                        view={page!(exercise::ExerciseRoute, exercise::ExercisePage)}
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("import") view={Lazy::<import::ImportRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("import") view={page!(import::ImportRoute, import::ImportPage)} ssr=SsrMode::Async />
                     <Route path=StaticSegment("settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("login") view=auth::Login ssr=SsrMode::Async />
                     <Route path=StaticSegment("signup") view=auth::Signup ssr=SsrMode::Async />

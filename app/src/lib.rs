@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod app;
+pub mod app_shell;
 pub mod import;
 pub mod model;
 #[cfg(feature = "ssr")]

@@ -11,9 +11,22 @@ pub struct UserInfo {
 }
 
 impl UserInfo {
-    /// What to call the user in the header.
+    /// The account as the settings page names it.
     pub fn label(&self) -> String {
         self.email.clone().unwrap_or_else(|| "Signed in".into())
+    }
+
+    /// What to call the user in a greeting: accounts carry no name, so the first word of
+    /// the e-mail's name part, capitalised ("jane.doe@…" → "Jane"); `None` when it has no
+    /// letters to speak of.
+    pub fn name(&self) -> Option<String> {
+        let local = self.email.as_deref()?.split('@').next()?;
+        let word = local
+            .split(|c: char| !c.is_alphabetic())
+            .find(|w| w.chars().count() >= 2)?;
+        let mut chars = word.chars();
+        let first = chars.next()?;
+        Some(first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect())
     }
 }
 
@@ -36,4 +49,49 @@ pub type SessionResource = Resource<Result<Option<UserInfo>, ServerFnError>>;
 /// The session resource the layout created.
 pub fn use_session() -> SessionResource {
     expect_context::<SessionResource>()
+}
+
+/// The session for the layout: the server's answer, or, in a tab started from the app
+/// shell (see [`crate::app_shell`]), the one this device remembers, so a page opened
+/// offline shows the user's replica instead of asking a server it cannot reach.
+pub async fn load() -> Result<Option<UserInfo>, ServerFnError> {
+    #[cfg(feature = "hydrate")]
+    if crate::app_shell::client::in_shell() {
+        if let Some(user) = crate::app_shell::client::remembered() {
+            return Ok(Some(user));
+        }
+    }
+    get_session().await
+}
+
+/// Keeps the server's answer on the device for the app shell; forgets it when the server
+/// says nobody is signed in (a sign-out anywhere shows as that on the next page).
+#[cfg(feature = "hydrate")]
+pub fn remember_on_device(session: SessionResource) {
+    Effect::new(move |_| {
+        if crate::app_shell::client::in_shell() {
+            return;
+        }
+        if let Some(Ok(user)) = session.get() {
+            crate::app_shell::client::remember(user.as_ref());
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_greeting_uses_the_name_part_of_the_address() {
+        let user = |e: &str| UserInfo {
+            id: "u".into(),
+            email: Some(e.into()),
+        };
+        assert_eq!(user("jane.doe@example.com").name().as_deref(), Some("Jane"));
+        assert_eq!(user("MIKE_88@example.com").name().as_deref(), Some("Mike"));
+        assert_eq!(user("lifter-1733-x@example.com").name().as_deref(), Some("Lifter"));
+        assert_eq!(user("42@example.com").name(), None);
+        assert_eq!(UserInfo { id: "u".into(), email: None }.name(), None);
+    }
 }

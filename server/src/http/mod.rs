@@ -1,6 +1,7 @@
 //! The HTTP surface: JSON API routes, account forms, and the Leptos pages, in one router.
 
 mod accounts;
+mod app_shell;
 mod exercises;
 mod health;
 mod import;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     let quick = Router::new()
         .merge(health::router())
+        .merge(app_shell::router())
         .merge(exercises::router())
         .merge(accounts::router())
         .merge(sync::router())
