@@ -60,7 +60,12 @@ pub fn Dashboard() -> impl IntoView {
                 let _ = settings.await;
                 user.map(|u| {
                     view! {
-                        <p class="lead" data-testid="welcome">"Welcome, " {u.label()} "."</p>
+                        <p class="lead" data-testid="welcome">
+                            {match u.name() {
+                                Some(name) => format!("Welcome, {name}."),
+                                None => "Welcome.".to_owned(),
+                            }}
+                        </p>
                         <Figures server=data />
                     }
                 })
@@ -172,7 +177,21 @@ fn filled(o: Overview, unit: WeightUnit) -> impl IntoView {
         1 => "1 week".to_owned(),
         n => format!("{n} weeks"),
     };
+    let bests = o
+        .all_time
+        .iter()
+        .map(|r| {
+            view! {
+                <li data-testid="all-time-best">
+                    <a href=format!("/exercises/{}", r.exercise_id)>{r.exercise.clone()}</a>
+                    " · "{record_text(r.kind, r.value, unit)}
+                    " · "<a class="muted" href=format!("/history/{}", r.log_id)>{r.day.long()}</a>
+                </li>
+            }
+        })
+        .collect_view();
     view! {
+        {welcome_back(&o, unit)}
         <div class="cards">
             <section class="card" data-testid="this-week">
                 <h2>"This week"</h2>
@@ -202,6 +221,10 @@ fn filled(o: Overview, unit: WeightUnit) -> impl IntoView {
                     view! { <ul class="records">{records}</ul> }.into_any()
                 }}
             </section>
+            <section class="card" data-testid="all-time">
+                <h2>"All-time bests"</h2>
+                <ul class="records">{bests}</ul>
+            </section>
             <section class="card">
                 <h2>"Recent workouts"</h2>
                 <ul class="session-list">{recent}</ul>
@@ -222,6 +245,37 @@ fn filled(o: Overview, unit: WeightUnit) -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// Days without training after which the dashboard leads with the last session: this
+/// week's zeros say nothing to a lifter coming back.
+const AWAY_DAYS: i64 = 14;
+
+/// For a lifter back after a break: the last session, how long ago, and a way to start.
+fn welcome_back(o: &Overview, unit: WeightUnit) -> Option<impl IntoView> {
+    let last = o.recent.first()?;
+    let days = o.today.0 - last.day.0;
+    if days < AWAY_DAYS {
+        return None;
+    }
+    let ago = match days {
+        d if d < 60 => format!("{} weeks ago", d / 7),
+        d if d < 730 => format!("{} months ago", d / 30),
+        d => format!("{} years ago", d / 365),
+    };
+    Some(view! {
+        <section class="card welcome-back" data-testid="welcome-back">
+            <h2>"Welcome back"</h2>
+            <p>
+                "Your last session was "
+                <a href=format!("/history/{}", last.id)><strong>{last.title.clone()}</strong></a>
+                ", " {last.day.long()} " (" {ago} ")."
+            </p>
+            <p class="muted small">
+                {duration(last.duration)}" · "{volume(last.volume, unit)}" · "{last.names()}
+            </p>
+        </section>
+    })
 }
 
 /// The default routine's next workout, with a button that starts it.

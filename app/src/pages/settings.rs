@@ -97,6 +97,7 @@ fn SignOut() -> impl IntoView {
                 <input
                     type="checkbox"
                     data-testid="forget-device"
+                    checked=move || forget.get()
                     prop:checked=move || forget.get()
                     on:change=move |ev| forget.set(event_target_checked(&ev))
                 />

@@ -72,7 +72,7 @@ pub fn title(log: &Log) -> String {
 pub struct HistoryQuery {
     /// 0-based; `None` shows the page holding `month` (or the first).
     pub page: Option<usize>,
-    /// The calendar's month; `None` is this month.
+    /// The calendar's month; `None` is the newest session's (this month when there is none).
     pub month: Option<Month>,
     /// Only sessions with this exercise.
     pub exercise: Option<String>,
@@ -134,7 +134,6 @@ pub fn history(q: &Query, scope: &Scope, ask: &HistoryQuery) -> HistoryView {
         .collect();
     let total = newest_first.len();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let month = ask.month.unwrap_or_else(|| today.month());
     let page = match (ask.page, ask.month) {
         (Some(p), _) => p.min(pages - 1),
         // The page holding the month's last session, or the next older one.
@@ -144,6 +143,13 @@ pub fn history(q: &Query, scope: &Scope, ask: &HistoryQuery) -> HistoryView {
             .map_or(pages - 1, |i| i / PAGE_SIZE),
         (None, None) => 0,
     };
+    // The month asked for, else that of the newest session listed (a lifter back after
+    // months sees their last training, not an empty month), else this month.
+    let month = ask.month.unwrap_or_else(|| {
+        newest_first
+            .get(page * PAGE_SIZE)
+            .map_or_else(|| today.month(), |(_, day)| day.month())
+    });
 
     let mut groups: Vec<(Month, Vec<SessionLine>)> = Vec::new();
     for (log, day) in newest_first.iter().skip(page * PAGE_SIZE).take(PAGE_SIZE) {
@@ -452,11 +458,12 @@ pub(crate) mod tests {
             [("2026-10".to_owned(), 14), ("2026-09".to_owned(), 6)]
         );
         assert_eq!(first.groups[0].1[0].day.date(), (2026, 10, 28));
-        // The calendar shows this month: nothing trained yet, nothing after it.
-        assert_eq!(first.calendar.month.to_string(), "2026-11");
-        assert!(first.calendar.trained.is_empty());
-        assert_eq!(first.calendar.next, None);
-        assert_eq!(first.calendar.prev.unwrap().to_string(), "2026-10");
+        // The calendar opens on the newest session's month (October), not on this empty
+        // one, which is a step ahead.
+        assert_eq!(first.calendar.month.to_string(), "2026-10");
+        assert_eq!(first.calendar.trained.len(), 14);
+        assert_eq!(first.calendar.next.unwrap().to_string(), "2026-11");
+        assert_eq!(first.calendar.prev.unwrap().to_string(), "2026-09");
 
         let last = view(HistoryQuery {
             page: Some(2),

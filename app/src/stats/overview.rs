@@ -63,6 +63,9 @@ pub struct Overview {
     pub records: Vec<RecordLine>,
     /// Newest first.
     pub recent: Vec<SessionLine>,
+    /// Each of the most trained exercises' heaviest weight ever, most trained first: what a
+    /// lifter back after a break wants to see beside their last session.
+    pub all_time: Vec<RecordLine>,
     /// Muscles trained in the last 30 days, most sets this week first.
     pub muscles: Vec<MuscleSets>,
     pub next: Option<NextWorkout>,
@@ -142,6 +145,7 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
             .then_with(|| a.muscle.cmp(&b.muscle))
     });
     let records = personal_records(&all, scope.settings.one_rm);
+    let all_time = all_time_bests(&all, &records, scope);
     let recent = all
         .iter()
         .rev()
@@ -175,10 +179,42 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
             .map(|r| RecordLine::of(r, scope))
             .collect(),
         recent,
+        all_time,
         muscles,
         next,
         has_program: !program.routines.is_empty(),
     }
+}
+
+/// The heaviest weight of each of the [`RECENT`] exercises trained in the most sessions.
+fn all_time_bests(all: &[super::Session], records: &super::Records, scope: &Scope) -> Vec<RecordLine> {
+    let mut sessions_with: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in all {
+        let mut seen = std::collections::BTreeSet::new();
+        for (exercise, _) in &s.exercises {
+            if seen.insert(exercise.as_str()) {
+                *sessions_with.entry(exercise.as_str()).or_default() += 1;
+            }
+        }
+    }
+    let mut bests: Vec<(usize, RecordLine)> = records
+        .by_exercise
+        .iter()
+        .filter_map(|(id, r)| {
+            let best = r.heaviest.clone()?;
+            let line = RecordLine::of(
+                &super::RecordSet {
+                    exercise_id: id.clone(),
+                    kind: super::RecordKind::HeaviestWeight,
+                    best,
+                },
+                scope,
+            );
+            Some((sessions_with.get(id.as_str()).copied().unwrap_or(0), line))
+        })
+        .collect();
+    bests.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.exercise.cmp(&b.1.exercise)));
+    bests.into_iter().take(RECENT).map(|(_, line)| line).collect()
 }
 
 #[cfg(test)]
@@ -300,6 +336,16 @@ mod tests {
         assert_eq!(v.records[4].kind, RecordKind::HeaviestWeight);
         assert_eq!(v.records[4].value, 110.0);
         assert!(v.next.is_none() && !v.has_program);
+        // All-time bests, most trained exercise first: squat (old and tue), then the
+        // exercises of one session each by name.
+        let bests: Vec<(&str, f64)> = v
+            .all_time
+            .iter()
+            .map(|r| (r.exercise_id.as_str(), r.value))
+            .collect();
+        assert_eq!(bests[0], ("squat", 110.0));
+        assert!(bests.iter().any(|b| b.0 == "bench"), "{bests:?}");
+        assert!(v.all_time.iter().all(|r| r.kind == RecordKind::HeaviestWeight));
         // Figures are kilograms whatever the unit: pages convert.
         let lb = Settings {
             weight_unit: WeightUnit::Lb,

@@ -161,6 +161,7 @@ fn Session(server: Option<Option<SessionDetail>>, id: String) -> impl IntoView {
                     class="session-title"
                     aria-label="Title"
                     data-testid="session-title"
+                    value=title
                     prop:value=title
                     disabled=move || !editable.get()
                     on:change=on_title
@@ -216,7 +217,10 @@ fn Session(server: Option<Option<SessionDetail>>, id: String) -> impl IntoView {
                     prop:value=notes
                     disabled=move || !editable.get()
                     on:change=on_notes
-                ></textarea>
+                >
+                    // The text a page without JavaScript (or still hydrating) shows.
+                    {untrack(notes)}
+                </textarea>
             </label>
             <div class="toolbar session-actions">
                 <StartButton label="Repeat".into() make=repeat.clone() testid="repeat-session" />
@@ -357,22 +361,22 @@ fn ExerciseBlock(
                     </td>
                     {tracking.has_weight().then(|| view! {
                         <td><input class="short" inputmode="decimal" aria-label=format!("Set {n} weight") data-testid="history-weight"
-                            prop:value=weight disabled=move || !editable.get() on:change=on_weight /></td>
+                            value=weight prop:value=weight disabled=move || !editable.get() on:change=on_weight /></td>
                     })}
                     {tracking.has_reps().then(|| view! {
                         <td><input class="short" inputmode="numeric" aria-label=format!("Set {n} reps") data-testid="history-reps"
-                            prop:value=reps disabled=move || !editable.get() on:change=on_reps /></td>
+                            value=reps prop:value=reps disabled=move || !editable.get() on:change=on_reps /></td>
                     })}
                     {tracking.has_duration().then(|| view! {
                         <td><input class="short" inputmode="numeric" aria-label=format!("Set {n} seconds")
-                            prop:value=secs disabled=move || !editable.get() on:change=on_secs /></td>
+                            value=secs prop:value=secs disabled=move || !editable.get() on:change=on_secs /></td>
                     })}
                     {tracking.has_distance().then(|| view! {
                         <td><input class="short" inputmode="decimal" aria-label=format!("Set {n} metres")
-                            prop:value=metres disabled=move || !editable.get() on:change=on_metres /></td>
+                            value=metres prop:value=metres disabled=move || !editable.get() on:change=on_metres /></td>
                     })}
                     <td>
-                        <input type="checkbox" aria-label=format!("Set {n} done") prop:checked=done
+                        <input type="checkbox" aria-label=format!("Set {n} done") checked=done prop:checked=done
                             disabled=move || !editable.get()
                             on:change=move |ev| save(sets::completed.to(event_target_checked(&ev))) />
                     </td>
@@ -393,7 +397,7 @@ fn ExerciseBlock(
                 <button type="button" class="link-button" disabled=move || !editable.get() on:click=remove_exercise>"Remove"</button>
             </div>
             <div class="table-wrap">
-                <table class="sets">
+                <table class="sets compact-sets">
                     <thead>
                         <tr>
                             <th scope="col">"Type"</th>

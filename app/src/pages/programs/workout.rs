@@ -187,7 +187,7 @@ fn ExerciseCard(planned_id: String) -> impl IntoView {
             <label for=f("notes")>"Notes"</label>
             <input id=f("notes") type="text" value=notes prop:value=notes disabled=disabled on:change=move |ev| save(planned_t::notes.to(event_target_value(&ev))) />
             <div class="table-wrap">
-                <table class="sets" data-testid="sets">
+                <table class="sets stacked-sets" data-testid="sets">
                     <thead>
                         <tr>
                             <th scope="col">"Set"</th>
@@ -263,7 +263,7 @@ fn SetRow(set_id: String) -> impl IntoView {
     view! {
         <tr data-testid="set">
             <th scope="row">{number}</th>
-            <td>
+            <td data-label="Type">
                 <select aria-label=move || label("type") disabled=disabled data-testid="set-type"
                     on:change=move |ev| save(sets::set_type.to(SetType::parse(&event_target_value(&ev)).as_str().to_owned()))>
                     {SetType::ALL
@@ -272,15 +272,15 @@ fn SetRow(set_id: String) -> impl IntoView {
                         .collect_view()}
                 </select>
             </td>
-            <td><input type="text" inputmode="numeric" class="num" data-testid="set-reps" aria-label=move || label("reps") value=reps prop:value=reps disabled=disabled
+            <td data-label="Reps"><input type="text" inputmode="numeric" class="num" data-testid="set-reps" aria-label=move || label("reps") value=reps prop:value=reps disabled=disabled
                 on:change=number_input(|v, _| sets::reps.to(v.map(|v| v.round() as i64))) /></td>
-            <td><input type="text" inputmode="decimal" class="num" data-testid="set-weight" aria-label=move || label("weight") value=weight prop:value=weight disabled=disabled
+            <td data-label="Weight"><input type="text" inputmode="decimal" class="num" data-testid="set-weight" aria-label=move || label("weight") value=weight prop:value=weight disabled=disabled
                 on:change=number_input(|v, p| sets::weight.to(v.map(|v| p.weight_unit.to_kg(v)))) /></td>
-            <td><input type="text" inputmode="numeric" class="num" aria-label=move || label("time in seconds") value=duration prop:value=duration disabled=disabled
+            <td data-label="Time (s)"><input type="text" inputmode="numeric" class="num" aria-label=move || label("time in seconds") value=duration prop:value=duration disabled=disabled
                 on:change=number_input(|v, _| sets::duration.to(v.map(|v| v.round() as i64))) /></td>
-            <td><input type="text" inputmode="decimal" class="num" aria-label=move || label("distance") value=distance prop:value=distance disabled=disabled
+            <td data-label="Distance"><input type="text" inputmode="decimal" class="num" aria-label=move || label("distance") value=distance prop:value=distance disabled=disabled
                 on:change=number_input(|v, p| sets::distance.to(v.map(|v| p.distance_unit.to_m(v)))) /></td>
-            <td><input type="text" inputmode="decimal" class="num" aria-label=move || label("RPE") value=rpe prop:value=rpe disabled=disabled
+            <td data-label="RPE"><input type="text" inputmode="decimal" class="num" aria-label=move || label("RPE") value=rpe prop:value=rpe disabled=disabled
                 on:change=number_input(|v, _| sets::rpe.to(v.map(|v| v.min(10.0)))) /></td>
             <td class="row-actions">
                 <button type="button" aria-label=move || format!("Move set {} up", number()) disabled=disabled on:click=up>"↑"</button>

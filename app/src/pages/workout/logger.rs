@@ -53,6 +53,7 @@ pub fn ActiveLogger() -> impl IntoView {
                     type="text"
                     aria-label="Workout title"
                     data-testid="session-title"
+                    value=move || title.get().unwrap_or_default()
                     prop:value=move || title.get().unwrap_or_default()
                     on:change=move |ev| l.replica.edit_active(Edit::Title(event_target_value(&ev)))
                 />
@@ -70,7 +71,9 @@ pub fn ActiveLogger() -> impl IntoView {
                 data-testid="session-notes"
                 prop:value=move || notes.get().unwrap_or_default()
                 on:change=move |ev| l.replica.edit_active(Edit::Notes(event_target_value(&ev)))
-            ></textarea>
+            >
+                {untrack(move || notes.get().unwrap_or_default())}
+            </textarea>
             <ol class="log-exercises">
                 <For each=move || exercise_ids.get().unwrap_or_default() key=|id| id.clone() let:id>
                     <ExerciseCard id />
@@ -163,9 +166,39 @@ fn ConfirmPanel(
         }
         .into_any(),
     };
+    // A sheet over the page (above the tab bar), its first button focused: on a phone the
+    // question appears where the thumb is, whatever the scroll position.
+    let panel = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(first) = panel
+            .get()
+            .and_then(|p| p.query_selector("button").ok().flatten())
+        {
+            use wasm_bindgen::JsCast;
+            if let Ok(button) = first.dyn_into::<web_sys::HtmlElement>() {
+                let _ = button.focus();
+            }
+        }
+    });
     view! {
-        <div class="card confirm" role="alertdialog" aria-label="Confirm" data-testid="confirm">
-            {body}
+        <div class="sheet-backdrop" on:click=move |_| on_close()>
+            <div
+                class="card confirm sheet"
+                role="alertdialog"
+                aria-modal="true"
+                aria-label="Confirm"
+                data-testid="confirm"
+                node_ref=panel
+                on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        on_close();
+                    }
+                }
+            >
+                {body}
+            </div>
         </div>
     }
 }
@@ -249,14 +282,14 @@ fn ExerciseCard(id: String) -> impl IntoView {
                 <summary>"Notes, rest, superset"</summary>
                 <div class="inline-fields">
                     <label for=f("rest")>"Rest (s)"</label>
-                    <input id=f("rest") type="text" inputmode="numeric" class="short" prop:value=rest
+                    <input id=f("rest") type="text" inputmode="numeric" class="short" value=rest prop:value=rest
                         on:change=move |ev| edit(Edit::ExerciseRest(eid.get_value(), whole(event_target_value(&ev)))) />
                     <label for=f("group")>"Superset"</label>
-                    <input id=f("group") type="text" inputmode="numeric" class="short" prop:value=group
+                    <input id=f("group") type="text" inputmode="numeric" class="short" value=group prop:value=group
                         on:change=move |ev| edit(Edit::Superset(eid.get_value(), whole(event_target_value(&ev)))) />
                 </div>
                 <label for=f("notes")>"Notes"</label>
-                <input id=f("notes") type="text" prop:value=notes
+                <input id=f("notes") type="text" value=notes prop:value=notes
                     on:change=move |ev| edit(Edit::ExerciseNotes(eid.get_value(), event_target_value(&ev))) />
             </details>
             <table class="sets log-sets">
@@ -492,7 +525,7 @@ fn SetRow(
     };
     let input = move |field: SetField,
                       what: &'static str,
-                      text: Box<dyn Fn() -> String + Send + Sync>,
+                      text: std::sync::Arc<dyn Fn() -> String + Send + Sync>,
                       mode: &'static str| {
         view! {
             <td>
@@ -503,7 +536,11 @@ fn SetRow(
                     enterkeyhint="next"
                     data-testid=format!("log-{what}")
                     aria-label=move || label(what)
-                    prop:value=text
+                    value={
+                        let text = text.clone();
+                        move || text()
+                    }
+                    prop:value=move || text()
                     on:change=move |ev| save(field, event_target_value(&ev))
                     on:keydown=move |ev| focus_next(&ev)
                 />
@@ -517,7 +554,7 @@ fn SetRow(
             cells.push(input(
                 SetField::Distance,
                 "distance",
-                Box::new(distance),
+                std::sync::Arc::new(distance),
                 "decimal",
             ));
         }
@@ -525,18 +562,18 @@ fn SetRow(
             cells.push(input(
                 SetField::Weight,
                 "weight",
-                Box::new(weight),
+                std::sync::Arc::new(weight),
                 "decimal",
             ));
         }
         if tracking.has_reps() {
-            cells.push(input(SetField::Reps, "reps", Box::new(reps), "numeric"));
+            cells.push(input(SetField::Reps, "reps", std::sync::Arc::new(reps), "numeric"));
         }
         if tracking.has_duration() {
             cells.push(input(
                 SetField::Duration,
                 "duration",
-                Box::new(duration),
+                std::sync::Arc::new(duration),
                 "numeric",
             ));
         }
@@ -559,7 +596,7 @@ fn SetRow(
             {fields}
             <td>
                 <input type="text" class="num rpe" inputmode="decimal" data-testid="log-rpe" aria-label=move || label("RPE")
-                    prop:value=rpe on:change=move |ev| save(SetField::Rpe, event_target_value(&ev)) on:keydown=move |ev| focus_next(&ev) />
+                    value=rpe prop:value=rpe on:change=move |ev| save(SetField::Rpe, event_target_value(&ev)) on:keydown=move |ev| focus_next(&ev) />
             </td>
             <td>
                 <button type="button" class="tick" data-testid="tick" aria-pressed=move || done().to_string()

@@ -166,7 +166,7 @@ pub fn StartPanel() -> impl IntoView {
                                     <li>
                                         <span>
                                             <strong>{title.clone()}</strong>
-                                            <span class="muted">{day(date)}</span>
+                                            <span class="muted" data-testid="recent-date">{day(date)}</span>
                                         </span>
                                         <button
                                             type="button"
@@ -188,16 +188,8 @@ pub fn StartPanel() -> impl IntoView {
     }
 }
 
-/// A session's date as the browser's locale writes it (the server never renders it).
+/// A session's date, written as every page writes it ("Sat 7 Feb 2026"), on the user's
+/// calendar.
 pub fn day(epoch_ms: i64) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(epoch_ms as f64));
-        String::from(date.to_locale_date_string("default", &wasm_bindgen::JsValue::UNDEFINED))
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = epoch_ms;
-        String::new()
-    }
+    crate::pages::figures::zone_here().day(epoch_ms).long()
 }
