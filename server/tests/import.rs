@@ -695,15 +695,28 @@ fn weight_unit(db: &BTreeMap<String, Vec<Value>>) -> String {
 
 async fn a_new_account_takes_the_files_unit_and_an_established_one_keeps_its_own(db: TestDb) {
     let app = TestApp::new(db, &[]).await;
-    let (fresh, _) = app.sign_up("fresh@example.com", "correct horse battery").await;
+    let (fresh, _) = app
+        .sign_up("fresh@example.com", "correct horse battery")
+        .await;
     assert_eq!(weight_unit(&records(&app, &fresh).await), "kg");
-    let dry = imported(&app, &fresh, &format!("dry_run=true&{UTC}"), fixture("hevy_lbs.csv")).await;
+    let dry = imported(
+        &app,
+        &fresh,
+        &format!("dry_run=true&{UTC}"),
+        fixture("hevy_lbs.csv"),
+    )
+    .await;
     assert_eq!(dry["unit_adopted"], "lb", "{dry}");
-    assert_eq!(weight_unit(&records(&app, &fresh).await), "kg", "a dry run changes nothing");
+    assert_eq!(
+        weight_unit(&records(&app, &fresh).await),
+        "kg",
+        "a dry run changes nothing"
+    );
     let done = imported(&app, &fresh, UTC, fixture("hevy_lbs.csv")).await;
     assert_eq!(done["unit_adopted"], "lb", "{done}");
     let db = records(&app, &fresh).await;
     assert_eq!(weight_unit(&db), "lb");
+    assert_eq!(db["user_settings"][0]["distance_unit"], "mi");
     assert_eq!(db["user_settings"].len(), 1);
     // Once the account has a history, a file in another unit leaves the choice alone.
     let again = imported(&app, &fresh, UTC, fixture("hevy_kg.csv")).await;
@@ -711,11 +724,17 @@ async fn a_new_account_takes_the_files_unit_and_an_established_one_keeps_its_own
     assert_eq!(weight_unit(&records(&app, &fresh).await), "lb");
 
     // An account with a session of its own keeps its unit.
-    let (own, _) = app.sign_up("own@example.com", "correct horse battery").await;
+    let (own, _) = app
+        .sign_up("own@example.com", "correct horse battery")
+        .await;
     let log = json!({ "id": "own-log", "workout_title": "Mine", "session_date": 1_700_000_000_000_i64,
         "created_at": 1_700_000_000_000_i64, "updated_at": 1_700_000_000_000_i64 });
     let pushed = app
-        .push(&own, 0, json!({ "logs": { "created": [log], "updated": [], "deleted": [] } }))
+        .push(
+            &own,
+            0,
+            json!({ "logs": { "created": [log], "updated": [], "deleted": [] } }),
+        )
         .await;
     assert_eq!(pushed.status, StatusCode::OK, "{}", pushed.text());
     let done = imported(&app, &own, UTC, fixture("hevy_lbs.csv")).await;

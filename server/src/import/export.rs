@@ -147,7 +147,7 @@ fn write_strong(
                     &opt(set.reps.map(|r| r.to_string())),
                     &opt(set
                         .distance
-                        .map(|d| decimals(settings.distance_unit.show_exact(d), 6))),
+                        .map(|d| decimals(settings.distance_unit.show_exact(d), 9))),
                     &opt(set.duration.map(|s| s.to_string())),
                     &opt(set.notes.clone()),
                     workout_notes.as_str(),

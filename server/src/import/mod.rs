@@ -245,7 +245,9 @@ async fn import_sessions(
             None
         },
         warnings: file.warnings.clone(),
-        unit_adopted: adopt.as_ref().map(|_| unit.unwrap_or_default().label().to_owned()),
+        unit_adopted: adopt
+            .as_ref()
+            .map(|_| unit.unwrap_or_default().label().to_owned()),
     };
     if options.dry_run {
         return Ok(report);
@@ -325,7 +327,8 @@ async fn import_sessions(
 
 /// The user's settings record showing weights in `unit`, when the import should change it:
 /// the account shows another unit and has no history yet (a new account's first import),
-/// so the file's years of training show as the lifter wrote them (315 lb, not 142.88 kg).
+/// so the file's years of training show as the lifter wrote them (315 lb, not 142.88 kg;
+/// distances in miles beside pounds, kilometres beside kilograms).
 /// An account with sessions, logged or imported, keeps its choice.
 async fn adopted_unit(
     store: &dyn Store,
@@ -346,6 +349,13 @@ async fn adopted_unit(
     }
     let mut changed = settings.clone();
     changed.insert("weight_unit".into(), json!(unit.label()));
+    // Distances follow, as the import reads a file's unstated distances: miles in a pound
+    // file, kilometres in a kilogram one (and as the Strong export writes them back).
+    let distance = match unit {
+        WeightUnit::Kg => "km",
+        WeightUnit::Lb => "mi",
+    };
+    changed.insert("distance_unit".into(), json!(distance));
     changed.insert("updated_at".into(), json!(crate::store::now_ms()));
     Ok(Some(Value::Object(changed)))
 }

@@ -395,7 +395,13 @@ fn realign(
     delimiter: u8,
 ) -> Result<Option<Row>, String> {
     let extra = cells.len() - columns.len();
-    let mismatch = || format!("{} fields where the header has {}", cells.len(), columns.len());
+    let mismatch = || {
+        format!(
+            "{} fields where the header has {}",
+            cells.len(),
+            columns.len()
+        )
+    };
     // Extra fields that are all empty may be a trailing separator, not a split text.
     if cells[columns.len()..].iter().all(|c| c.trim().is_empty()) {
         if let Ok(Some(row)) = read_row(
@@ -416,7 +422,10 @@ fn realign(
         .collect();
     // More stray separators than this is not a misquoted text but a different file.
     if texts.is_empty() || extra > 8 {
-        return Err(format!("{}, and no text column takes the extra ones", mismatch()));
+        return Err(format!(
+            "{}, and no text column takes the extra ones",
+            mismatch()
+        ));
     }
     let separator = char::from(delimiter).to_string();
     let mut shares = Vec::new();
@@ -448,7 +457,9 @@ fn realign(
             .iter()
             .zip(&share)
             .filter(|(_, n)| **n > 0)
-            .map(|((at, col), _)| format!("\"{}\" as one {}", shorten(&joined[*at]), col.describe()))
+            .map(|((at, col), _)| {
+                format!("\"{}\" as one {}", shorten(&joined[*at]), col.describe())
+            })
             .collect();
         row.warnings
             .push(format!("{}: read {}", mismatch(), read_as.join(" and ")));
@@ -588,9 +599,7 @@ fn read_row(format: Format, row: &Cells) -> Result<Option<Row>, String> {
     if let Some(u) = text(get(Col::DistanceUnit)) {
         match (DistUnit::parse(&u), has_value(distance)) {
             (Some(unit), true) => distance_unit = Some(unit),
-            (None, true) => {
-                return Err(format!("distance unit \"{}\" is unknown", shorten(&u)))
-            }
+            (None, true) => return Err(format!("distance unit \"{}\" is unknown", shorten(&u))),
             (Some(_), false) => {}
             (None, false) => warnings.push(format!(
                 "distance unit \"{}\" ignored: the distance is empty",
@@ -761,8 +770,12 @@ mod tests {
         let lines: Vec<usize> = file.warnings.iter().map(|w| w.line).collect();
         assert_eq!(lines, [2, 3, 4, 7, 8], "{:?}", file.warnings);
         assert!(
-            file.warnings[1].message.contains("\"Squat, High Bar\" as one exercise name")
-                && file.warnings[1].message.contains("\"felt good, fast\" as one note"),
+            file.warnings[1]
+                .message
+                .contains("\"Squat, High Bar\" as one exercise name")
+                && file.warnings[1]
+                    .message
+                    .contains("\"felt good, fast\" as one note"),
             "{:?}",
             file.warnings[1]
         );
@@ -784,9 +797,15 @@ mod tests {
         assert_eq!(
             warned,
             [
-                (3, "distance unit \"furlongs\" ignored: the distance is empty"),
+                (
+                    3,
+                    "distance unit \"furlongs\" ignored: the distance is empty"
+                ),
                 (4, "weight unit \"stone\" ignored: the weight is empty"),
-                (5, "distance unit \"parsecs\" ignored: the distance is empty"),
+                (
+                    5,
+                    "distance unit \"parsecs\" ignored: the distance is empty"
+                ),
             ]
         );
         // A known unit beside a zero weight does not make the file a pound file.
