@@ -346,7 +346,191 @@ on_both_backends!(
     an_upgraded_replica_receives_the_columns_its_old_pulls_left_out,
     refused_and_orphaned_changes_are_set_aside_and_never_block,
     a_remote_delete_removes_local_descendants,
+    answers_that_name_no_record_set_nothing_aside,
+    a_push_too_large_is_split_until_it_passes,
 );
+
+/// What the proxy in front of the server answers pushes with.
+#[derive(Clone, Default)]
+struct Answers {
+    /// Answers given to the next pushes instead of forwarding them: (status, body).
+    script: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(u16, String)>>>,
+    /// Pushes of more records than this get `413` (0: no limit).
+    max_records: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// A push holding this id gets `413`.
+    too_big: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    /// Pushes that reached the server.
+    forwarded: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// A proxy on its own port in front of `base`, answering pushes as `answers` say (as a
+/// balancer, a gateway or a body limit in front of the server would).
+async fn proxy(base: &str, answers: Answers) -> String {
+    use axum::body::{to_bytes, Body};
+    use axum::http::{Request, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    use std::sync::atomic::Ordering;
+    let base = base.to_owned();
+    let http = reqwest::Client::new();
+    let handler = move |req: Request<Body>| {
+        let (base, http, answers) = (base.clone(), http.clone(), answers.clone());
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = to_bytes(body, usize::MAX).await.unwrap();
+            if parts.uri.path() == "/api/sync/push-changes" {
+                let scripted = answers.script.lock().unwrap().pop_front();
+                if let Some((status, text)) = scripted {
+                    return (StatusCode::from_u16(status).unwrap(), text).into_response();
+                }
+                let push: Value = serde_json::from_slice(&body).unwrap();
+                let mut records = 0;
+                let mut ids = Vec::new();
+                for lists in push["changes"].as_object().unwrap().values() {
+                    for (list, entries) in lists.as_object().unwrap() {
+                        for entry in entries.as_array().unwrap() {
+                            records += 1;
+                            let id = if list == "deleted" {
+                                entry
+                            } else {
+                                &entry["id"]
+                            };
+                            ids.push(id.as_str().unwrap_or_default().to_owned());
+                        }
+                    }
+                }
+                let max = answers.max_records.load(Ordering::SeqCst);
+                let big = answers.too_big.lock().unwrap().clone();
+                if (max > 0 && records > max) || big.is_some_and(|b| ids.contains(&b)) {
+                    return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+                        .into_response();
+                }
+                answers.forwarded.fetch_add(1, Ordering::SeqCst);
+            }
+            let mut out = http.request(parts.method.clone(), format!("{base}{}", parts.uri));
+            for name in ["x-jwt-token", "content-type"] {
+                if let Some(v) = parts.headers.get(name) {
+                    out = out.header(name, v.as_bytes());
+                }
+            }
+            let res = out.body(body.to_vec()).send().await.unwrap();
+            let status = StatusCode::from_u16(res.status().as_u16()).unwrap();
+            let bytes = res.bytes().await.unwrap();
+            Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(Body::from(bytes))
+                .unwrap()
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let via = format!("http://{}", listener.local_addr().unwrap());
+    let router = axum::Router::new().fallback(handler);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    via
+}
+
+/// A 403, a proxy's 404 or 405, a 400 that locates nothing, a gateway's page: the device's
+/// changes are not the problem, so none is set aside; the sync fails as "unavailable"
+/// and the next one sends everything.
+async fn answers_that_name_no_record_set_nothing_aside(db: TestDb) {
+    let (base, token, app) = serve(db).await;
+    let answers = Answers::default();
+    let via = proxy(&base, answers.clone()).await;
+    let (a, ra) = (replica(), HttpRemote::new(&via, &token));
+    a.create("routines", raw(json!({ "id": "r1", "title": "one" })))
+        .await;
+    a.create("workouts", raw(json!({ "id": "w1", "title": "two" })))
+        .await;
+    let located = r#"{"error":"forbidden","message":"no","record":{"table":"routines","list":"created","index":0,"id":"r1"}}"#;
+    for (status, body) in [
+        (403, located),
+        (404, "<html><body>Not Found</body></html>"),
+        (405, ""),
+        (
+            400,
+            r#"{"error":"bad_request","message":"schemaVersion 9 is newer than the server's"}"#,
+        ),
+        (400, "Bad Request"),
+        (502, "<html>Bad Gateway</html>"),
+    ] {
+        answers
+            .script
+            .lock()
+            .unwrap()
+            .push_back((status, body.to_owned()));
+        match sync(&a, &ra).await {
+            Err(SyncError::Remote(RemoteError::Unavailable(_))) => {}
+            other => panic!("{status} {body}: {other:?}"),
+        }
+        assert_eq!(
+            waiting_and_refused(&a).await,
+            (2, vec![]),
+            "{status} {body}"
+        );
+    }
+    let report = sync(&a, &ra).await.unwrap();
+    assert_eq!((report.pushed, report.set_aside), (2, 0), "{report:?}");
+    let b = replica();
+    sync(&b, &HttpRemote::new(&base, &token)).await.unwrap();
+    sync(&a, &ra).await.unwrap();
+    assert_converged(&app, &token, &[&a, &b]).await;
+}
+
+/// A push over the server's size limit is sent again in halves until each passes, parents
+/// before children; a single record too large is set aside, the rest goes on.
+async fn a_push_too_large_is_split_until_it_passes(db: TestDb) {
+    use std::sync::atomic::Ordering;
+    let (base, token, app) = serve(db).await;
+    let answers = Answers::default();
+    answers.max_records.store(3, Ordering::SeqCst);
+    let via = proxy(&base, answers.clone()).await;
+    let (a, ra) = (replica(), HttpRemote::new(&via, &token));
+    for i in 0..5 {
+        a.create(
+            "workouts",
+            raw(json!({ "id": format!("w{i}"), "title": "w" })),
+        )
+        .await;
+        a.create(
+            "workout_exercise",
+            raw(
+                json!({ "id": format!("e{i}"), "workout_id": format!("w{i}"), "exercise_id": "x" }),
+            ),
+        )
+        .await;
+        a.create(
+            "routines",
+            raw(json!({ "id": format!("r{i}"), "title": "r" })),
+        )
+        .await;
+    }
+    let report = sync(&a, &ra).await.unwrap();
+    assert_eq!((report.pushed, report.set_aside), (15, 0), "{report:?}");
+    assert!(answers.forwarded.load(Ordering::SeqCst) >= 5);
+    assert_eq!(waiting_and_refused(&a).await, (0, vec![]));
+
+    // One record no push can carry: it alone waits for the user.
+    answers.max_records.store(0, Ordering::SeqCst);
+    *answers.too_big.lock().unwrap() = Some("huge".into());
+    for id in ["before", "huge", "after"] {
+        a.create("routines", raw(json!({ "id": id, "title": "r" })))
+            .await;
+    }
+    let report = sync(&a, &ra).await.unwrap();
+    assert_eq!((report.pushed, report.set_aside), (2, 1), "{report:?}");
+    let (waiting, refused) = waiting_and_refused(&a).await;
+    assert_eq!(
+        (waiting, refused),
+        (0, vec![("routines".to_owned(), "huge".to_owned())])
+    );
+    let aside = a.store.set_aside().await.unwrap();
+    assert!(aside[0].reason.contains("too large"), "{}", aside[0].reason);
+    a.engine(&()).discard("routines", "huge").await.unwrap();
+    let b = replica();
+    sync(&b, &HttpRemote::new(&base, &token)).await.unwrap();
+    sync(&a, &ra).await.unwrap();
+    assert_converged(&app, &token, &[&a, &b]).await;
+}
 
 /// What the device would show as waiting, and what as refused (table, id).
 async fn waiting_and_refused(device: &Replica) -> (usize, Vec<(String, String)>) {

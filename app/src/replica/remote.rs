@@ -90,10 +90,8 @@ impl Remote for FetchRemote {
     }
 
     async fn push(&self, request: &PushRequest) -> Result<PushResponse, RemoteError> {
-        let body = serde_json::to_string(request).map_err(|e| RemoteError::Refused {
-            message: e.to_string(),
-            record: None,
-        })?;
+        let body = serde_json::to_string(request)
+            .map_err(|e| RemoteError::Unavailable(format!("the changes cannot be encoded: {e}")))?;
         let url = format!("/api/sync/push-changes?schemaVersion={SCHEMA_VERSION}");
         let body = send("POST", &url, Some(body)).await?;
         if body.trim_ascii().is_empty() {

@@ -115,6 +115,10 @@ pub struct Replica {
     again: Cell<bool>,
     closed: Cell<bool>,
     debounce: RefCell<Option<TimeoutHandle>>,
+    /// Syncs failed in a row because the server could not be reached (or answered as
+    /// nothing but the server would): the next try waits twice as long, up to `PERIOD`.
+    failures: Cell<u32>,
+    retry: RefCell<Option<TimeoutHandle>>,
     interval: RefCell<Option<IntervalHandle>>,
     listeners: RefCell<Vec<WindowListenerHandle>>,
     on_message: RefCell<Option<MessageHandler>>,
@@ -176,6 +180,8 @@ pub fn open(slot: ReplicaSlot, user: String) {
             again: Cell::new(false),
             closed: Cell::new(false),
             debounce: RefCell::new(None),
+            failures: Cell::new(0),
+            retry: RefCell::new(None),
             interval: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
             on_message: RefCell::new(None),
@@ -397,8 +403,10 @@ impl Replica {
 
     pub fn close(&self) {
         self.closed.set(true);
-        if let Some(h) = self.debounce.borrow_mut().take() {
-            h.clear();
+        for timer in [&self.debounce, &self.retry] {
+            if let Some(h) = timer.borrow_mut().take() {
+                h.clear();
+            }
         }
         if let Some(h) = self.interval.borrow_mut().take() {
             h.clear();
@@ -520,6 +528,28 @@ impl Replica {
         }
     }
 
+    /// Schedules the next try after a failed sync: 1 s, then twice as long each time, at
+    /// most `PERIOD`. Returns the wait.
+    fn retry_later(self: &Rc<Self>) -> Duration {
+        let failures = self.failures.get().saturating_add(1);
+        self.failures.set(failures);
+        let wait = Duration::from_secs(1 << (failures - 1).min(5)).min(PERIOD);
+        if let Some(h) = self.retry.borrow_mut().take() {
+            h.clear();
+        }
+        let weak = Rc::downgrade(self);
+        let handle = set_timeout_with_handle(
+            move || {
+                if let Some(r) = weak.upgrade() {
+                    r.request_sync();
+                }
+            },
+            wait,
+        );
+        *self.retry.borrow_mut() = handle.ok();
+        wait
+    }
+
     fn schedule_sync(self: &Rc<Self>) {
         if let Some(h) = self.debounce.borrow_mut().take() {
             h.clear();
@@ -604,10 +634,22 @@ impl Replica {
             Some(Err(SyncError::Remote(RemoteError::Unauthorized))) => {
                 SyncPhase::Error("signed out: sign in again to sync".into())
             }
+            Some(Err(
+                e @ (SyncError::Remote(RemoteError::Unavailable(_)) | SyncError::TooManyConflicts),
+            )) => {
+                let wait = self.retry_later();
+                SyncPhase::Error(format!("{e}; trying again in {} s", wait.as_secs()))
+            }
             Some(Err(e)) => SyncPhase::Error(e.to_string()),
             None => SyncPhase::Error("another tab holds the sync lock".into()),
         };
         let synced = matches!(phase, SyncPhase::Synced(_));
+        if synced {
+            self.failures.set(0);
+            if let Some(h) = self.retry.borrow_mut().take() {
+                h.clear();
+            }
+        }
         self.slot.status.update(|s| s.phase = phase);
         if synced {
             // Timed once the new state is on screen: the frame after the update.

@@ -4,11 +4,11 @@
 
 use super::record::{after_push, merge_remote, LocalRecord, Status};
 use super::wire::{ChangeSet, ErrorBody, PullResponse, PushRequest, PushResponse, RefusedRecord};
-use crate::model::tables::{table, SCHEMA_VERSION};
+use crate::model::tables::{table, SCHEMA_VERSION, TABLES};
 use crate::replica::with_descendants;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 
 /// How many pull-then-push rounds one sync tries before giving up on conflicts.
@@ -103,13 +103,17 @@ pub enum RemoteError {
     Conflict,
     /// 401: the session is gone.
     Unauthorized,
-    /// The network or the server failed; try later.
+    /// The network, the server or something between failed, or answered what is not the
+    /// server's refusal of a record (a proxy's 404, a 403, an HTML page): nothing is wrong
+    /// with the changes themselves, so nothing is set aside; try later.
     Unavailable(String),
-    /// The server refused the request (4xx); retrying it unchanged will not help.
-    /// `record` locates the record it was refused for, when the server said.
+    /// 413: the push is bigger than the server takes; smaller ones may pass.
+    TooLarge,
+    /// 400 naming the record it was refused for: retrying it unchanged will not help,
+    /// but the rest of the push may pass without it.
     Refused {
         message: String,
-        record: Option<RefusedRecord>,
+        record: RefusedRecord,
     },
 }
 
@@ -119,36 +123,33 @@ impl fmt::Display for RemoteError {
             Self::Conflict => f.write_str("the server has newer changes"),
             Self::Unauthorized => f.write_str("signed out"),
             Self::Unavailable(m) => write!(f, "server unavailable: {m}"),
-            Self::Refused { message, .. } => write!(f, "server refused the changes: {message}"),
+            Self::TooLarge => f.write_str("the changes are too large to send at once"),
+            Self::Refused { message, .. } => write!(f, "server refused a change: {message}"),
         }
     }
 }
 
 impl RemoteError {
     /// What a non-2xx answer of the sync endpoints means; `body` is the server's error
-    /// body ([`ErrorBody`]) or anything else a proxy may have said.
+    /// body ([`ErrorBody`]) or anything else a proxy may have said. Only a `400` in the
+    /// server's shape that locates a record refuses anything: any other answer is taken
+    /// as the way to the server failing, never as a verdict on the user's changes.
     pub fn from_status(status: u16, body: &str) -> Self {
-        match status {
-            401 => Self::Unauthorized,
-            409 => Self::Conflict,
-            // Time-outs and rate limits pass: the same request may succeed later.
-            408 | 425 | 429 => Self::Unavailable(format!("HTTP {status}")),
-            400..=499 => {
-                let parsed = serde_json::from_str::<ErrorBody>(body).ok();
-                Self::Refused {
-                    message: parsed.as_ref().map_or_else(
-                        || {
-                            format!(
-                                "HTTP {status}: {}",
-                                body.chars().take(200).collect::<String>()
-                            )
-                        },
-                        |b| b.message.clone(),
-                    ),
-                    record: parsed.and_then(|b| b.record),
-                }
-            }
-            _ => Self::Unavailable(format!("HTTP {status}")),
+        let parsed = serde_json::from_str::<ErrorBody>(body).ok();
+        match (status, parsed) {
+            (401, _) => Self::Unauthorized,
+            (409, _) => Self::Conflict,
+            (413, _) => Self::TooLarge,
+            (
+                400,
+                Some(ErrorBody {
+                    message,
+                    record: Some(record),
+                    ..
+                }),
+            ) => Self::Refused { message, record },
+            (_, Some(body)) => Self::Unavailable(format!("HTTP {status}: {}", body.message)),
+            (_, None) => Self::Unavailable(format!("HTTP {status}")),
         }
     }
 }
@@ -217,29 +218,22 @@ fn count(pull: &PullResponse) -> usize {
         .sum()
 }
 
-/// The pushed records a refusal names: the located one if the server said which, else
-/// every record of the push (a refusal of the whole request must not block the device).
-fn refused_records(
+/// The pushed record a refusal names, if it is one of `sent`.
+fn refused_record(
     sent: &[TableRecord],
     changes: &ChangeSet,
-    record: Option<&RefusedRecord>,
-) -> Vec<TableRecord> {
-    let located = record.and_then(|r| {
-        let t = changes.get(&r.table)?;
-        let id = match r.list.as_str() {
-            "created" => t.created.get(r.index)?.get("id")?.as_str()?.to_owned(),
-            "updated" => t.updated.get(r.index)?.get("id")?.as_str()?.to_owned(),
-            "deleted" => t.deleted.get(r.index)?.clone(),
-            _ => return None,
-        };
-        sent.iter()
-            .find(|(table, rec)| *table == r.table && rec.id() == id)
-            .cloned()
-    });
-    match located {
-        Some(one) => vec![one],
-        None => sent.to_vec(),
-    }
+    r: &RefusedRecord,
+) -> Option<TableRecord> {
+    let t = changes.get(&r.table)?;
+    let id = match r.list.as_str() {
+        "created" => t.created.get(r.index)?.get("id")?.as_str()?.to_owned(),
+        "updated" => t.updated.get(r.index)?.get("id")?.as_str()?.to_owned(),
+        "deleted" => t.deleted.get(r.index)?.clone(),
+        _ => return None,
+    };
+    sent.iter()
+        .find(|(table, rec)| *table == r.table && rec.id() == id)
+        .cloned()
 }
 
 /// A refusal's message without the location the server puts first for developers
@@ -305,55 +299,88 @@ pub async fn synchronize<S: LocalStore, R: Remote>(
         if sent.is_empty() {
             return Ok(report);
         }
-        let request = PushRequest {
-            last_pulled_at: Some(pulled_at),
-            changes: change_set(&sent),
-        };
-        match remote.push(&request).await {
-            Ok(response) => {
-                let rejected = &response.experimental_rejected_ids;
-                let orphans: Vec<TableRecord> = sent
-                    .iter()
-                    .filter(|(t, r)| {
-                        rejected
-                            .get(t)
-                            .is_some_and(|ids| ids.iter().any(|i| i == r.id()))
-                    })
-                    .cloned()
-                    .collect();
-                report.set_aside += orphans.len();
-                report.pushed = sent.len() - orphans.len();
-                if !orphans.is_empty() {
-                    let reason = "what it belongs to is no longer on the server";
-                    still_aside.extend(aside(orphans, reason));
+        // Pushed whole, or, when the server finds it too large, in halves (each halved
+        // again as needed), parents before children so no half holds an orphan.
+        let mut sent = sent;
+        sent.sort_by_key(|(table, _)| TABLES.iter().position(|t| t.name == table.as_str()));
+        let mut parts = VecDeque::from([sent]);
+        let mut again = false;
+        while let Some(part) = parts.pop_front() {
+            let request = PushRequest {
+                last_pulled_at: Some(pulled_at),
+                changes: change_set(&part),
+            };
+            match remote.push(&request).await {
+                Ok(response) => {
+                    let rejected = &response.experimental_rejected_ids;
+                    let orphans: Vec<TableRecord> = part
+                        .iter()
+                        .filter(|(t, r)| {
+                            rejected
+                                .get(t)
+                                .is_some_and(|ids| ids.iter().any(|i| i == r.id()))
+                        })
+                        .cloned()
+                        .collect();
+                    report.set_aside += orphans.len();
+                    report.pushed += part.len() - orphans.len();
+                    if !orphans.is_empty() {
+                        let reason = "what it belongs to is no longer on the server";
+                        still_aside.extend(aside(orphans, reason));
+                        store
+                            .store_aside(still_aside.clone())
+                            .await
+                            .map_err(SyncError::Local)?;
+                    }
                     store
-                        .store_aside(still_aside)
+                        .finish_push(&part, rejected)
                         .await
                         .map_err(SyncError::Local)?;
                 }
-                store
-                    .finish_push(&sent, rejected)
-                    .await
-                    .map_err(SyncError::Local)?;
-                return Ok(report);
-            }
-            Err(RemoteError::Conflict) => {
-                conflicts += 1;
-                if conflicts >= MAX_ATTEMPTS {
-                    return Err(SyncError::TooManyConflicts);
+                Err(RemoteError::TooLarge) if part.len() > 1 => {
+                    let mut first = part;
+                    let second = first.split_off(first.len() / 2);
+                    parts.push_front(second);
+                    parts.push_front(first);
                 }
+                // One record the server will never take: it waits for the user.
+                Err(RemoteError::TooLarge) => {
+                    report.set_aside += 1;
+                    still_aside.extend(aside(part, "it is too large for the server to take"));
+                    store
+                        .store_aside(still_aside.clone())
+                        .await
+                        .map_err(SyncError::Local)?;
+                }
+                Err(RemoteError::Conflict) => {
+                    conflicts += 1;
+                    if conflicts >= MAX_ATTEMPTS {
+                        return Err(SyncError::TooManyConflicts);
+                    }
+                    again = true;
+                    break;
+                }
+                // Each refusal sets one record aside, so this ends.
+                Err(RemoteError::Refused { message, record }) => {
+                    let Some(refused) = refused_record(&part, &request.changes, &record) else {
+                        return Err(SyncError::Remote(RemoteError::Unavailable(format!(
+                            "the server refused a change this device did not send: {message}"
+                        ))));
+                    };
+                    report.set_aside += 1;
+                    still_aside.extend(aside(vec![refused], readable(&message)));
+                    store
+                        .store_aside(still_aside.clone())
+                        .await
+                        .map_err(SyncError::Local)?;
+                    again = true;
+                    break;
+                }
+                Err(e) => return Err(SyncError::Remote(e)),
             }
-            // Each refusal sets at least one record aside, so this ends.
-            Err(RemoteError::Refused { message, record }) => {
-                let refused = refused_records(&sent, &request.changes, record.as_ref());
-                report.set_aside += refused.len();
-                still_aside.extend(aside(refused, readable(&message)));
-                store
-                    .store_aside(still_aside)
-                    .await
-                    .map_err(SyncError::Local)?;
-            }
-            Err(e) => return Err(SyncError::Remote(e)),
+        }
+        if !again {
+            return Ok(report);
         }
     }
 }
@@ -568,10 +595,13 @@ mod tests {
             index: 1,
             id: None,
         };
-        let one = refused_records(&sent, &changes, Some(&located));
-        assert_eq!(one.len(), 1);
-        assert_eq!(one[0].1.id(), "b");
-        assert_eq!(refused_records(&sent, &changes, None).len(), 2);
+        let one = refused_record(&sent, &changes, &located).expect("located");
+        assert_eq!(one.1.id(), "b");
+        let elsewhere = RefusedRecord {
+            index: 5,
+            ..located
+        };
+        assert!(refused_record(&sent, &changes, &elsewhere).is_none());
     }
 
     #[test]
@@ -603,7 +633,7 @@ mod tests {
     }
 
     #[test]
-    fn transient_4xx_are_not_refusals() {
+    fn only_a_located_400_refuses_anything() {
         assert_eq!(
             RemoteError::from_status(429, ""),
             RemoteError::Unavailable("HTTP 429".into())
@@ -612,9 +642,33 @@ mod tests {
         match RemoteError::from_status(400, body) {
             RemoteError::Refused { message, record } => {
                 assert_eq!(message, "m");
-                assert_eq!(record.unwrap().id.as_deref(), Some("l"));
+                assert_eq!(record.id.as_deref(), Some("l"));
             }
             other => panic!("{other:?}"),
         }
+        // The same body under another status, a 400 naming no record, a proxy's page.
+        for (status, body) in [
+            (403, body),
+            (404, "<html>Not Found</html>"),
+            (405, ""),
+            (
+                400,
+                r#"{"error":"bad_request","message":"schemaVersion 9 is newer"}"#,
+            ),
+            (400, "Bad Request"),
+            (502, "<html>Bad gateway</html>"),
+        ] {
+            assert!(
+                matches!(
+                    RemoteError::from_status(status, body),
+                    RemoteError::Unavailable(_)
+                ),
+                "{status} {body}"
+            );
+        }
+        assert_eq!(
+            RemoteError::from_status(413, "too big"),
+            RemoteError::TooLarge
+        );
     }
 }
