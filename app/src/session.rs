@@ -26,7 +26,12 @@ impl UserInfo {
             .find(|w| w.chars().count() >= 2)?;
         let mut chars = word.chars();
         let first = chars.next()?;
-        Some(first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect())
+        Some(
+            first
+                .to_uppercase()
+                .chain(chars.flat_map(char::to_lowercase))
+                .collect(),
+        )
     }
 }
 
@@ -90,8 +95,18 @@ mod tests {
         };
         assert_eq!(user("jane.doe@example.com").name().as_deref(), Some("Jane"));
         assert_eq!(user("MIKE_88@example.com").name().as_deref(), Some("Mike"));
-        assert_eq!(user("lifter-1733-x@example.com").name().as_deref(), Some("Lifter"));
+        assert_eq!(
+            user("lifter-1733-x@example.com").name().as_deref(),
+            Some("Lifter")
+        );
         assert_eq!(user("42@example.com").name(), None);
-        assert_eq!(UserInfo { id: "u".into(), email: None }.name(), None);
+        assert_eq!(
+            UserInfo {
+                id: "u".into(),
+                email: None
+            }
+            .name(),
+            None
+        );
     }
 }

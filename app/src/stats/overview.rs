@@ -187,7 +187,11 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
 }
 
 /// The heaviest weight of each of the [`RECENT`] exercises trained in the most sessions.
-fn all_time_bests(all: &[super::Session], records: &super::Records, scope: &Scope) -> Vec<RecordLine> {
+fn all_time_bests(
+    all: &[super::Session],
+    records: &super::Records,
+    scope: &Scope,
+) -> Vec<RecordLine> {
     let mut sessions_with: BTreeMap<&str, usize> = BTreeMap::new();
     for s in all {
         let mut seen = std::collections::BTreeSet::new();
@@ -214,7 +218,11 @@ fn all_time_bests(all: &[super::Session], records: &super::Records, scope: &Scop
         })
         .collect();
     bests.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.exercise.cmp(&b.1.exercise)));
-    bests.into_iter().take(RECENT).map(|(_, line)| line).collect()
+    bests
+        .into_iter()
+        .take(RECENT)
+        .map(|(_, line)| line)
+        .collect()
 }
 
 #[cfg(test)]
@@ -345,7 +353,10 @@ mod tests {
             .collect();
         assert_eq!(bests[0], ("squat", 110.0));
         assert!(bests.iter().any(|b| b.0 == "bench"), "{bests:?}");
-        assert!(v.all_time.iter().all(|r| r.kind == RecordKind::HeaviestWeight));
+        assert!(v
+            .all_time
+            .iter()
+            .all(|r| r.kind == RecordKind::HeaviestWeight));
         // Figures are kilograms whatever the unit: pages convert.
         let lb = Settings {
             weight_unit: WeightUnit::Lb,

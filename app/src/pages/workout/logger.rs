@@ -567,7 +567,12 @@ fn SetRow(
             ));
         }
         if tracking.has_reps() {
-            cells.push(input(SetField::Reps, "reps", std::sync::Arc::new(reps), "numeric"));
+            cells.push(input(
+                SetField::Reps,
+                "reps",
+                std::sync::Arc::new(reps),
+                "numeric",
+            ));
         }
         if tracking.has_duration() {
             cells.push(input(
