@@ -723,8 +723,11 @@ mod tests {
         read_csv(&std::fs::read(path).expect("fixture"), None).expect("reads")
     }
 
-    /// (exercise, weight, reps, notes) of every set, in file order.
-    fn sets_of(file: &ReadFile) -> Vec<(String, Option<f64>, Option<u32>, Option<String>)> {
+    /// (exercise, weight, reps, notes) of a set.
+    type SetFacts = (String, Option<f64>, Option<u32>, Option<String>);
+
+    /// Every set's facts, in file order.
+    fn sets_of(file: &ReadFile) -> Vec<SetFacts> {
         file.sessions
             .iter()
             .flat_map(|s| &s.blocks)
