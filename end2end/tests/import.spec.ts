@@ -52,18 +52,21 @@ test('a Strong export: dry run, the unit question, import, and the sessions on a
   await a.getByTestId('import-run').click();
   const done = a.getByTestId('import-done');
   await expect(done).toContainText('3 sessions added');
+  // A new account takes the file's unit: its weights show as the lifter typed them.
+  await expect(done.getByTestId('unit-adopted')).toHaveText('Weights now show in lb, as in your file.');
   await done.getByRole('link', { name: 'See them in History' }).click();
   await expect(a).toHaveURL(/\/history$/);
   await expect(a.getByTestId('history-session')).toHaveCount(3);
 
-  // The second device gets them by sync; 225 lb is 102.06 kg there.
+  // The second device gets them by sync, and the account's unit with them: 225 lb, not
+  // the 102.06 kg it is stored as.
   await b.reload();
   await synced(b);
   await expect(b.getByTestId('history-session')).toHaveCount(3);
   await expect(b.getByTestId('history-total')).toHaveText('3 sessions');
   await b.getByTestId('history-session').filter({ hasText: 'Push, Heavy' }).getByRole('link').first().click();
   await expect(b.getByTestId('session-title')).toHaveValue('Push, Heavy');
-  await expect(b.getByTestId('history-weight').nth(1)).toHaveValue('102.06');
+  await expect(b.getByTestId('history-weight').nth(1)).toHaveValue('225');
   await expect(b.getByTestId('session-duration')).toHaveText('1 h 05 min');
 
   // The same file again: nothing new, nothing to press.
