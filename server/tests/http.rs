@@ -21,8 +21,43 @@ on_both_backends!(
     bad_requests_get_clear_errors,
     healthz_checks_the_database,
     accounts_and_pages,
-    history_pages_render_the_users_figures
+    history_pages_render_the_users_figures,
+    pages_render_while_another_app_is_built,
 );
+
+/// Apps built in one process (as tests do, each on a runtime of its own) never stall
+/// each other's pages: building one once held back resource loading process-wide while
+/// it listed the routes, and a page rendered at that moment waited for ever.
+async fn pages_render_while_another_app_is_built(db: TestDb) {
+    let other = db.share();
+    let app = TestApp::new(db, &[]).await;
+    let (token, _) = app.sign_up("renders@example.com", PASSWORD).await;
+    let cookie = format!("ezlift_session={token}");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let builder = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            let mut built = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) || built == 0 {
+                runtime.block_on(TestApp::new(other.share(), &[]));
+                built += 1;
+            }
+            built
+        })
+    };
+    for path in ["/", "/history", "/programs", "/settings"].repeat(5) {
+        let res = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            app.get(path, &[("cookie", &cookie)]),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{path} never finished while another app was built"));
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(builder.join().unwrap() > 0);
+}
 
 /// A logged session on the server-rendered history, session and exercise pages: the
 /// figures, the day in the browser's zone, a re-render after a push, another user's 404.

@@ -19,8 +19,17 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+/// The pages' routes, found once per process: while Leptos walks the app to find them it
+/// holds back resource loading in the whole process, so a page rendering at that moment
+/// (another app built in the same process, as tests do) would wait for ever.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let page_data: app::page_data::SharedPageData =
         std::sync::Arc::new(page_data::StorePageData::new(&state));
     let pages = Router::new()
