@@ -5,7 +5,7 @@
 // an old bundle); offline, the last copy answers. A page this device has no copy of (it
 // was opened while this worker was installing, or never) gets the app shell, a document
 // whose script renders the page in the browser from the replica. The API is never cached.
-const CACHE = 'ezlift-shell-v5';
+const CACHE = 'ezlift-shell-v6';
 const APP_SHELL = '/app-shell';
 const SHELL = [
   APP_SHELL,
@@ -81,6 +81,11 @@ async function networkFirst(request) {
     const response = await fetch(request);
     if (response.ok && response.type === 'basic' && !response.redirected) {
       await cache.put(request, response.clone());
+    }
+    // The server is up but its database is not (503): the replica still has the data.
+    if (response.status === 503 && request.mode === 'navigate') {
+      const copy = (await cache.match(request, { ignoreVary: true })) ?? (await cache.match(APP_SHELL));
+      if (copy) return copy;
     }
     return response;
   } catch (error) {

@@ -51,6 +51,8 @@ pub struct Config {
     pub password_hashes: usize,
     /// A request that has not answered after this long gets `408`.
     pub request_timeout: std::time::Duration,
+    /// Bytes the server keeps of computed page figures (dashboard, history, exercise pages).
+    pub figures_cache_bytes: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -72,6 +74,7 @@ impl std::fmt::Debug for Config {
             .field("trust_proxy", &self.trust_proxy)
             .field("password_hashes", &self.password_hashes)
             .field("request_timeout", &self.request_timeout)
+            .field("figures_cache_bytes", &self.figures_cache_bytes)
             .finish()
     }
 }
@@ -174,6 +177,8 @@ impl Config {
         let trust_proxy = flag("EZLIFT_TRUST_PROXY")?;
         let password_hashes = positive("EZLIFT_PASSWORD_HASHES", cores, "a number")?;
         let request_timeout = positive("EZLIFT_REQUEST_TIMEOUT_SECS", 30, "a number of seconds")?;
+        let figures_cache_bytes =
+            positive("EZLIFT_FIGURES_CACHE_BYTES", 64 << 20, "a number of bytes")?;
         Ok(Self {
             database_url,
             data_dir,
@@ -188,6 +193,7 @@ impl Config {
             trust_proxy,
             password_hashes,
             request_timeout: std::time::Duration::from_secs(request_timeout as u64),
+            figures_cache_bytes: figures_cache_bytes as u64,
         })
     }
 }

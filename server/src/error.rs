@@ -97,17 +97,76 @@ impl IntoResponse for ApiError {
                 _ => None,
             },
         };
+        let retry_after = self.retry_after();
         let mut response = (self.status_code(), Json(body)).into_response();
-        let retry_after = match &self {
-            Self::TooManyRequests { retry_after, .. } => Some(*retry_after),
-            // Briefly down (the database restarting): a client may try again soon.
-            Self::Unavailable(_) => Some(5),
-            _ => None,
-        };
         if let Some(secs) = retry_after {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
+    }
+}
+
+impl ApiError {
+    /// Seconds after which the same request may succeed, for the errors that pass.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            // Briefly down (the database restarting): a client may try again soon.
+            Self::Unavailable(_) => Some(5),
+            _ => None,
+        }
+    }
+
+    /// The error as a page for a browser's navigation: the same status and `Retry-After`,
+    /// a sentence saying what happened and a way to try again (the user stays signed in:
+    /// nothing here touches the session).
+    pub fn into_page(self, path: &str) -> Response {
+        use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, RETRY_AFTER};
+        let status = self.status_code();
+        let retry_after = self.retry_after();
+        let (title, text) = match &self {
+            Self::Unavailable(_) => (
+                "EzLift cannot reach its database",
+                "Nothing is lost: what you saved is on the server or waiting on this device. \
+                 The page will work again in a moment.",
+            ),
+            Self::Internal(detail) => {
+                tracing::error!(%detail, "page failed");
+                (
+                    "Something went wrong",
+                    "The page could not be made. Please try again.",
+                )
+            }
+            _ => ("This page cannot be shown", "Please try again."),
+        };
+        let href: String = path
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || "/-_.~?=&%".contains(*c))
+            .collect();
+        let html = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{title} · EzLift</title><link rel=\"stylesheet\" href=\"/pkg/ezlift.css\">\
+             </head><body><main class=\"page\"><section class=\"card\" data-testid=\"page-error\">\
+             <h1>{title}</h1><p>{text}</p><p><a class=\"button primary\" href=\"{href}\" \
+             data-testid=\"retry\">Try again</a></p></section></main></body></html>"
+        );
+        let mut response = (status, html).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            "text/html; charset=utf-8".parse().expect("valid"),
+        );
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'none'; frame-ancestors 'none'"
+                .parse()
+                .expect("valid"),
+        );
+        if let Some(secs) = retry_after {
+            headers.insert(RETRY_AFTER, secs.into());
         }
         response
     }
@@ -138,11 +197,22 @@ fn is_connection_error(err: &sqlx::Error) -> bool {
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed
         | sqlx::Error::Protocol(_) => true,
-        // PostgreSQL shutting down or starting up: admin_shutdown, crash_shutdown,
-        // cannot_connect_now (class 57P).
-        sqlx::Error::Database(e) => e.code().is_some_and(|c| c.starts_with("57P")),
+        sqlx::Error::Database(e) => e.code().is_some_and(|c| is_outage_code(&c)),
         _ => false,
     }
+}
+
+/// Database error codes that say the database cannot serve now, not that a statement is
+/// wrong: PostgreSQL shutting down or starting up (class 57P: admin_shutdown,
+/// crash_shutdown, cannot_connect_now), a lost connection (class 08), too many
+/// connections (53300), a database not accepting connections (55000, as with
+/// `allow_connections false` during a restart or failover); SQLite busy or locked past
+/// its timeout (5, 6 and their extended codes).
+fn is_outage_code(code: &str) -> bool {
+    if code.starts_with("57P") || code.starts_with("08") || code == "53300" || code == "55000" {
+        return true;
+    }
+    code.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
 }
 
 impl From<PushError> for ApiError {

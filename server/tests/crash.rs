@@ -330,6 +330,68 @@ async fn relay(
     }
 }
 
+/// The database refusing connections, as during a restart or a failover
+/// (`allow_connections false`, every session ended): pages, pulls and pushes answer 503
+/// with `Retry-After`, the user stays signed in, and all comes back by itself after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_refusing_connections_answers_503_everywhere() {
+    use sqlx::Connection;
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let name = db.url.rsplit('/').next().unwrap().to_owned();
+    let admin = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let app = common::TestApp::new(db.share(), &[]).await;
+    let (token, _) = app.sign_up("refused@example.com", "a long password").await;
+    let cookie = format!("ezlift_session={token}");
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    let allow = |yes: bool| format!("alter database \"{name}\" with allow_connections {yes}");
+    sqlx::query(&allow(false)).execute(&mut conn).await.unwrap();
+    sqlx::query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+    )
+    .bind(&name)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for path in ["/", "/history", "/programs"] {
+        let page = app.get(path, &[("cookie", &cookie)]).await;
+        assert_eq!(page.status.as_u16(), 503, "{path}: {}", page.text());
+        assert!(page.header("retry-after").is_some(), "{path}");
+        assert!(page.text().contains("cannot reach its database"), "{path}");
+        assert!(
+            page.header("location").is_none(),
+            "{path}: not sent to sign in"
+        );
+    }
+    let pulled = app
+        .get(
+            "/api/sync/pull-changes?schemaVersion=2",
+            &[("x-jwt-token", &token)],
+        )
+        .await;
+    assert_eq!(pulled.status.as_u16(), 503, "{}", pulled.text());
+    assert!(pulled.header("retry-after").is_some());
+    let pushed = app
+        .push(
+            &token,
+            0,
+            json!({ "routines": { "created": [{ "id": "r", "title": "t" }] } }),
+        )
+        .await;
+    assert_eq!(pushed.status.as_u16(), 503, "{}", pushed.text());
+    assert!(pushed.header("retry-after").is_some());
+
+    sqlx::query(&allow(true)).execute(&mut conn).await.unwrap();
+    let page = app.get("/", &[("cookie", &cookie)]).await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.text());
+    assert!(
+        page.text().contains("data-testid=\"welcome\""),
+        "still signed in"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_answers_503_and_the_server_reconnects_by_itself() {
     let Some(db) = TestDb::postgres().await else {
@@ -359,6 +421,7 @@ async fn a_database_outage_answers_503_and_the_server_reconnects_by_itself() {
     // Pushes before, during and after a 5 s outage; a refused one is retried afterwards.
     let mut waiting = Vec::new();
     let mut down_since = None;
+    let mut page_checked = false;
     for n in 0..40 {
         if n == 10 {
             outage.up.send(false).unwrap();
@@ -374,6 +437,25 @@ async fn a_database_outage_answers_503_and_the_server_reconnects_by_itself() {
         match res.status.as_u16() {
             200 => {}
             503 => {
+                if !page_checked {
+                    // A page during the outage: 503 saying so, never "signed out" nor a
+                    // page that waits for data that cannot come.
+                    page_checked = true;
+                    let page = app
+                        .get(
+                            "/history",
+                            &[("cookie", &format!("ezlift_session={token}"))],
+                        )
+                        .await;
+                    assert_eq!(page.status.as_u16(), 503, "{}", page.text());
+                    assert!(page.header("retry-after").is_some());
+                    assert!(
+                        page.text().contains("cannot reach its database"),
+                        "{}",
+                        page.text()
+                    );
+                    assert!(page.header("location").is_none());
+                }
                 assert!(res.header("retry-after").is_some());
                 assert!(
                     res.text().contains("database is unavailable"),
@@ -390,6 +472,7 @@ async fn a_database_outage_answers_503_and_the_server_reconnects_by_itself() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(statuses.get(&503).is_some_and(|n| *n > 0), "{statuses:?}");
+    assert!(page_checked);
     for changes in waiting {
         let res = app.push(&token, 0, changes).await;
         assert_eq!(res.status.as_u16(), 200, "{}", res.text());

@@ -215,9 +215,18 @@ impl Auth {
     }
 
     /// The session from the cookie alone, for rendering pages. Invalid means signed out.
-    pub async fn session(&self, headers: &HeaderMap) -> Option<Identity> {
-        let token = cookie_token(headers)?;
-        self.authenticate(&token).await.ok()
+    /// The identity of a page request's session cookie: `Ok(None)` without a cookie or
+    /// with one that is not a live session, `Err` when the database could not say (an
+    /// outage must not look like a sign-out).
+    pub async fn session(&self, headers: &HeaderMap) -> Result<Option<Identity>, StoreError> {
+        let Some(token) = cookie_token(headers) else {
+            return Ok(None);
+        };
+        match self.authenticate(&token).await {
+            Ok(identity) => Ok(Some(identity)),
+            Err(AuthError::Store(e)) => Err(e),
+            Err(_) => Ok(None),
+        }
     }
 
     pub fn session_cookie(&self, token: String) -> Cookie<'static> {

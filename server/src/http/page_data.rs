@@ -2,43 +2,81 @@
 //! compute from it.
 
 use crate::state::AppState;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use app::page_data::{Compute, PageData};
 use app::replica::Snapshot;
 use async_trait::async_trait;
-use std::collections::{BTreeMap, HashMap};
+use moka::sync::Cache;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-/// Users whose figures are kept; past it the cache starts over (it refills as pages are
-/// viewed).
-const MAX_USERS: usize = 512;
-/// Figures kept per user (pages × parameters × days); past it that user's start over.
-const MAX_FIGURES_PER_USER: usize = 64;
+/// A store failure while a page rendered. The pages' session layer puts one in each page
+/// request and, when the render met a failure, answers with it (`503` for an outage)
+/// instead of the page the render made without its data.
+#[derive(Clone, Default)]
+pub struct PageFailure(Arc<Mutex<Option<StoreError>>>);
+
+impl PageFailure {
+    /// The failure slot of the request being rendered.
+    fn of_this_request() -> Option<Self> {
+        leptos::prelude::use_context::<http::request::Parts>()?
+            .extensions
+            .get::<Self>()
+            .cloned()
+    }
+
+    /// Keeps the first failure (an outage fails every read after it the same way).
+    fn record(error: StoreError) -> String {
+        let message = error.to_string();
+        if let Some(slot) = Self::of_this_request() {
+            let mut first = slot.0.lock().unwrap_or_else(|e| e.into_inner());
+            first.get_or_insert(error);
+        }
+        message
+    }
+
+    pub fn take(&self) -> Option<StoreError> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
 
 pub struct StorePageData {
     store: Arc<dyn Store>,
     names: Arc<BTreeMap<String, String>>,
     library: Arc<Vec<app::model::LibraryExercise>>,
-    figures: Mutex<HashMap<String, UserFigures>>,
+    /// Computed figures by (user, key), each valid while the user's change stamp is the
+    /// one it was computed at. Bounded by bytes (an exercise page's figures are tens of
+    /// KB, a dashboard's a few): the least useful go first when it is full.
+    figures: Cache<(String, String), Arc<Figures>>,
+    /// Held while one request computes a figure, so the others asking for the same one at
+    /// that moment wait for its result instead of all reading the database; a user's
+    /// other figures are not held up.
+    computing: Cache<(String, String), Arc<tokio::sync::Mutex<()>>>,
 }
 
-/// One user's computed figures, valid while their change stamp is `stamp`.
-#[derive(Default)]
-struct UserFigures {
+struct Figures {
     stamp: i64,
-    by_key: HashMap<String, Arc<str>>,
-    /// Held while one request computes, so the others of the same moment wait for its
-    /// result instead of all reading the database.
-    computing: Arc<tokio::sync::Mutex<()>>,
+    value: Arc<str>,
 }
+
+/// What an entry costs beyond its text: the key's strings, the `Arc`s, moka's bookkeeping.
+const ENTRY_OVERHEAD: usize = 160;
 
 impl StorePageData {
     pub fn new(state: &AppState) -> Self {
+        let figures = Cache::builder()
+            .max_capacity(state.config.figures_cache_bytes)
+            .weigher(|(user, key): &(String, String), f: &Arc<Figures>| {
+                u32::try_from(user.len() + key.len() + f.value.len() + ENTRY_OVERHEAD)
+                    .unwrap_or(u32::MAX)
+            })
+            .build();
         Self {
             store: state.store.clone(),
             names: state.catalogue.names.clone(),
             library: state.catalogue.library.clone(),
-            figures: Mutex::new(HashMap::new()),
+            figures,
+            computing: Cache::builder().max_capacity(4096).build(),
         }
     }
 
@@ -48,36 +86,12 @@ impl StorePageData {
             .store
             .change_stamp(user_id)
             .await
-            .map_err(|e| e.to_string())?;
-        let figures = self.figures.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(figures
-            .get(user_id)
-            .filter(|user| user.stamp == stamp)
-            .and_then(|user| user.by_key.get(key).cloned()))
-    }
-
-    fn computing(&self, user_id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut figures = self.figures.lock().unwrap_or_else(|e| e.into_inner());
-        if figures.len() >= MAX_USERS && !figures.contains_key(user_id) {
-            figures.clear();
-        }
-        figures
-            .entry(user_id.to_owned())
-            .or_default()
-            .computing
-            .clone()
-    }
-
-    fn remember(&self, user_id: &str, stamp: i64, key: String, value: Arc<str>) {
-        let mut figures = self.figures.lock().unwrap_or_else(|e| e.into_inner());
-        let user = figures.entry(user_id.to_owned()).or_default();
-        if stamp > user.stamp || user.by_key.len() >= MAX_FIGURES_PER_USER {
-            user.by_key.clear();
-            user.stamp = user.stamp.max(stamp);
-        }
-        if stamp == user.stamp {
-            user.by_key.insert(key, value);
-        }
+            .map_err(PageFailure::record)?;
+        Ok(self
+            .figures
+            .get(&(user_id.to_owned(), key.to_owned()))
+            .filter(|f| f.stamp == stamp)
+            .map(|f| f.value.clone()))
     }
 }
 
@@ -88,7 +102,7 @@ impl PageData for StorePageData {
             .store
             .records(user_id, tables)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(PageFailure::record)?;
         Ok(Snapshot { tables })
     }
 
@@ -102,19 +116,33 @@ impl PageData for StorePageData {
         if let Some(hit) = self.cached(user_id, &key).await? {
             return Ok(hit);
         }
-        let gate = self.computing(user_id);
+        let id = (user_id.to_owned(), key);
+        let gate = self.computing.get_with(id.clone(), Default::default);
         let _turn = gate.lock().await;
         // Another request may have computed it while this one waited.
-        if let Some(hit) = self.cached(user_id, &key).await? {
+        if let Some(hit) = self.cached(user_id, &id.1).await? {
             return Ok(hit);
         }
         let (stamp, tables) = self
             .store
             .records_stamped(user_id, tables)
             .await
-            .map_err(|e| e.to_string())?;
-        let value: Arc<str> = compute(&Snapshot { tables }).into();
-        self.remember(user_id, stamp, key, value.clone());
+            .map_err(PageFailure::record)?;
+        // Years of sets take a while: on the blocking pool, not a runtime worker.
+        let value: Arc<str> = tokio::task::spawn_blocking(move || compute(&Snapshot { tables }))
+            .await
+            .map_err(|e| format!("computing the page's figures failed: {e}"))?
+            .into();
+        let newer = self.figures.get(&id).is_some_and(|f| f.stamp > stamp);
+        if !newer {
+            self.figures.insert(
+                id,
+                Arc::new(Figures {
+                    stamp,
+                    value: value.clone(),
+                }),
+            );
+        }
         Ok(value)
     }
 

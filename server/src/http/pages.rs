@@ -1,6 +1,8 @@
 //! Session handling for server-rendered pages.
 
+use super::page_data::PageFailure;
 use crate::auth::Identity;
+use crate::error::ApiError;
 use crate::state::AppState;
 use app::session::{SessionUser, UserInfo};
 use axum::extract::{Request, State};
@@ -13,9 +15,16 @@ const PUBLIC_PAGES: &[&str] = &["/login", "/signup"];
 
 /// Resolves the session cookie for the page (or server function) being requested, sends
 /// signed-out visitors to sign-in and signed-in ones away from the sign-in pages.
+///
+/// A database that cannot answer is never taken for a signed-out visitor: the page (or
+/// server function) gets the error as a page, `503` with `Retry-After` for an outage, and
+/// so does a page whose data could not be read while it rendered.
 pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let identity = state.auth.session(req.headers()).await;
     let path = req.uri().path().to_owned();
+    let identity = match state.auth.session(req.headers()).await {
+        Ok(identity) => identity,
+        Err(e) => return ApiError::from(e).into_page(&page_path(&req)),
+    };
     let is_page = req.method() == Method::GET && !path.starts_with("/api/");
     if is_page {
         let public = PUBLIC_PAGES.contains(&path.as_str());
@@ -34,7 +43,21 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     }
     req.extensions_mut()
         .insert(SessionUser(identity.map(user_info)));
-    next.run(req).await
+    let failure = PageFailure::default();
+    req.extensions_mut().insert(failure.clone());
+    let retry = page_path(&req);
+    let response = next.run(req).await;
+    match failure.take() {
+        Some(e) => ApiError::from(e).into_page(&retry),
+        None => response,
+    }
+}
+
+/// The page to try again: the request's path and query.
+fn page_path(req: &Request) -> String {
+    req.uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
 }
 
 fn user_info(identity: Identity) -> UserInfo {
