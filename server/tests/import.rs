@@ -536,7 +536,7 @@ async fn a_failed_import_leaves_nothing(db: TestDb) {
     assert_eq!(app.store().change_log(&user).await.unwrap().len(), log_len);
     assert!(app
         .store()
-        .existing_ids(&user, "logs", &["l1"])
+        .known_ids(&user, "logs", &["l1"])
         .await
         .unwrap()
         .is_empty());
@@ -742,7 +742,85 @@ async fn a_new_account_takes_the_files_unit_and_an_established_one_keeps_its_own
     assert_eq!(weight_unit(&records(&app, &own).await), "kg");
 }
 
+/// An import adds only what the account never had: a custom exercise it made and the
+/// user renamed keeps its new name, a session the user deleted stays deleted, a session
+/// the user edited keeps the edit; the rest of a newer export still comes in.
+async fn an_import_never_changes_or_revives_what_the_account_has(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let (token, _) = app
+        .sign_up("keeper@example.com", "correct horse battery")
+        .await;
+    let query = format!("unit=lb&{UTC}");
+    imported(&app, &token, &query, fixture("strong_ios_12.csv")).await;
+    let db = records(&app, &token).await;
+    let custom = db["custom_exercises"][0].clone();
+    let logs: Vec<Value> = db["logs"].clone();
+    assert!(logs.len() >= 2, "{logs:?}");
+    let (gone, edited) = (logs[0]["id"].clone(), logs[1]["id"].clone());
+    let cursor = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let mut renamed = custom.clone();
+    renamed["name"] = json!("My landmine press");
+    let mut retitled = logs[1].clone();
+    retitled["workout_title"] = json!("Edited by me");
+    let res = app
+        .push(
+            &token,
+            cursor,
+            json!({
+                "custom_exercises": { "created": [], "updated": [renamed], "deleted": [] },
+                "logs": { "created": [], "updated": [retitled], "deleted": [gone] },
+            }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+
+    // The same file again, dry run and import alike.
+    let dry = imported(
+        &app,
+        &token,
+        &format!("dry_run=true&{query}"),
+        fixture("strong_ios_12.csv"),
+    )
+    .await;
+    assert_eq!(dry["new_sessions"], 0, "{dry}");
+    assert_eq!(dry["exercises_created"], 0, "{dry}");
+    let done = imported(&app, &token, &query, fixture("strong_ios_12.csv")).await;
+    assert_eq!(done["new_sessions"], 0, "{done}");
+    let after = records(&app, &token).await;
+    assert_eq!(after["custom_exercises"].len(), 1);
+    assert_eq!(after["custom_exercises"][0]["name"], "My landmine press");
+    assert!(
+        after["logs"].iter().all(|l| l["id"] != gone),
+        "a deleted session came back"
+    );
+    let kept = after["logs"].iter().find(|l| l["id"] == edited).unwrap();
+    assert_eq!(kept["workout_title"], "Edited by me");
+    assert_eq!(after["logs"].len(), logs.len() - 1);
+
+    // Our JSON export of the account as it was does not bring them back either.
+    let (other, _) = app
+        .sign_up("keeper-copy@example.com", "correct horse battery")
+        .await;
+    let export = app
+        .get(
+            &format!("/api/export?format=json&{UTC}"),
+            &[("x-jwt-token", &other)],
+        )
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
+    let mut doc: Value = serde_json::from_slice(&export.body).unwrap();
+    doc["tables"]["logs"] = json!(logs);
+    doc["tables"]["custom_exercises"] = json!([custom]);
+    let back = imported(&app, &token, UTC, serde_json::to_vec(&doc).unwrap()).await;
+    assert_eq!(back["new_sessions"], 0, "{back}");
+    let last = records(&app, &token).await;
+    assert_eq!(last["custom_exercises"][0]["name"], "My landmine press");
+    assert!(last["logs"].iter().all(|l| l["id"] != gone));
+    assert_eq!(last["logs"].len(), logs.len() - 1);
+}
+
 on_both_backends!(
+    an_import_never_changes_or_revives_what_the_account_has,
     a_new_account_takes_the_files_unit_and_an_established_one_keeps_its_own,
     mangled_files_never_get_a_server_error,
     every_generation_reads_exactly,

@@ -564,6 +564,7 @@ async fn push_growth(client: &Client) -> Res<Vec<(String, String)>> {
     eprintln!("pushing 1,000 sessions into one account …");
     let token = client.signup("grower@example.com").await?;
     let (mut cursor, _) = client.pull(&token, None).await?;
+    let before_all = cursor;
     let mut times = Vec::new();
     for n in 0..1000 {
         let changes = session("grow", n);
@@ -587,6 +588,24 @@ async fn push_growth(client: &Client) -> Res<Vec<(String, String)>> {
             ),
         ));
     }
+    // The same push from a client that pushes without pulling first (or whose pull
+    // failed): its cursor is from before all 31k records. It must cost the same.
+    let mut stale = Vec::new();
+    for n in 0..50 {
+        let changes = session("stale", 2000 + n);
+        let t = Instant::now();
+        client.push(&token, before_all, &changes).await?;
+        stale.push(t.elapsed());
+    }
+    stale.sort();
+    rows.push((
+        "push of one session (31 records) at 1,000 sessions, cursor from before all of them: p50 / p99".into(),
+        format!(
+            "{} / {}",
+            ms(percentile(&stale, 0.5)),
+            ms(percentile(&stale, 0.99))
+        ),
+    ));
     Ok(rows)
 }
 

@@ -69,14 +69,15 @@ pub async fn import(
         .iter()
         .filter(|t| t.name != "user_settings")
         .collect();
+    // As of now; written under the normal conflict rule (see `import_sessions`).
+    let cursor = store.change_stamp(user_id).await?;
     let mut changes = Map::new();
     let mut existing_logs = HashSet::new();
     let mut new_custom: Vec<String> = Vec::new();
     for def in &imported {
         let records = list(def.name)?;
-        let have = store
-            .existing_ids(user_id, def.name, &ids_of(records))
-            .await?;
+        // Records the account has, or had and deleted, are left as they are.
+        let have = store.known_ids(user_id, def.name, &ids_of(records)).await?;
         let fresh: Vec<Value> = records
             .iter()
             .filter(|r| {
@@ -104,7 +105,7 @@ pub async fn import(
         }
     }
     let push = parse_push(
-        &json!({ "lastPulledAt": i64::MAX / 2, "changes": changes }),
+        &json!({ "lastPulledAt": cursor, "changes": changes }),
         version as u32,
     )
     .map_err(|e| ImportError::Invalid(format!("in the export: {}", e.message)))?;

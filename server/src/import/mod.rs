@@ -109,7 +109,7 @@ fn derived_id(user_id: &str, parts: &[&str]) -> String {
         .collect()
 }
 
-/// Milliseconds of a local time in `zone` (the later instant when the clock was turned
+/// Milliseconds of a local time in `zone` (the earlier instant when the clock was turned
 /// back, the hour after when it sprang forward).
 fn epoch_ms(zone: chrono_tz::Tz, local: NaiveDateTime) -> i64 {
     let utc = local.and_utc().timestamp_millis();
@@ -159,6 +159,9 @@ async fn import_sessions(
     options: &Options,
 ) -> Result<Report, ImportError> {
     let format = file.format.unwrap_or(Format::Strong);
+    // What the account holds as of now: the import writes under the normal conflict rule
+    // from here, so anything the user changes meanwhile is never overwritten (409).
+    let cursor = store.change_stamp(user_id).await?;
     let custom_rows = store.records(user_id, &["custom_exercises"]).await?;
     let custom: Vec<(String, String)> = custom_rows
         .get("custom_exercises")
@@ -207,13 +210,21 @@ async fn import_sessions(
         .iter()
         .map(|s| derived_id(user_id, &["log", &s.identity]))
         .collect();
+    // Sessions the account has, or had and deleted, are not written again; nor are
+    // exercises an earlier import made (the user may have renamed or deleted them).
     let existing = store
-        .existing_ids(
+        .known_ids(
             user_id,
             "logs",
             &log_ids.iter().map(String::as_str).collect::<Vec<_>>(),
         )
         .await?;
+    let had = {
+        let ids: Vec<&str> = new_exercises.iter().map(|(id, _, _)| id.as_str()).collect();
+        store.known_ids(user_id, "custom_exercises", &ids).await?
+    };
+    new_exercises.retain(|(id, _, _)| !had.contains(id));
+    new_ids.retain(|id| !had.contains(id));
     let stated = file.stated_unit;
     let unit = stated.or(options.unit);
     let needs_unit = file
@@ -303,7 +314,7 @@ async fn import_sessions(
         .filter(|i| !existing.contains(&log_ids[*i]))
         .collect();
     // Built one batch at a time as the store asks for them.
-    let exercises = (!first_batch.is_empty()).then(|| to_push(first_batch));
+    let exercises = (!first_batch.is_empty()).then(|| to_push(first_batch, cursor));
     let sessions = fresh.chunks(SESSIONS_PER_BATCH).map(|chunk| {
         let mut records = Vec::new();
         for &i in chunk {
@@ -318,7 +329,7 @@ async fn import_sessions(
                 &mut records,
             );
         }
-        to_push(records)
+        to_push(records, cursor)
     });
     let mut batches = exercises.into_iter().chain(sessions);
     store.import(user_id, &mut batches).await?;
@@ -418,7 +429,8 @@ fn session_records(
 }
 
 /// Records as a push (checked by the same validation as a device's push).
-fn to_push(records: Vec<(&str, Value)>) -> Result<ValidPush, StoreError> {
+/// A push of `records` as created, from the account as it was at `cursor`.
+pub(crate) fn to_push(records: Vec<(&str, Value)>, cursor: i64) -> Result<ValidPush, StoreError> {
     let mut tables: Map<String, Value> = Map::new();
     for (table, record) in records {
         let entry = tables
@@ -428,8 +440,7 @@ fn to_push(records: Vec<(&str, Value)>) -> Result<ValidPush, StoreError> {
             list.push(record);
         }
     }
-    // Nothing imported may conflict: the cursor is "after everything".
-    let body = json!({ "lastPulledAt": i64::MAX / 2, "changes": tables });
+    let body = json!({ "lastPulledAt": cursor, "changes": tables });
     parse_push(&body, SCHEMA_VERSION).map_err(|e| StoreError::Invalid(e.message))
 }
 

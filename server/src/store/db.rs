@@ -65,6 +65,17 @@ pub trait Db: Send {
         kinds: &[ColumnKind],
     ) -> Result<Vec<SqlRow>, sqlx::Error>;
 
+    /// [`Db::fetch`] planned for these very arguments and the tables as they are now,
+    /// never from a cached plan. For a hot lookup whose good plan depends on the data: a
+    /// plan cached while a table was small (PostgreSQL keeps one per connection, and
+    /// statistics may be stale) can scan what an index would probe.
+    async fn fetch_replanned(
+        &mut self,
+        sql: &str,
+        args: Vec<SqlValue>,
+        kinds: &[ColumnKind],
+    ) -> Result<Vec<SqlRow>, sqlx::Error>;
+
     async fn fetch_optional(
         &mut self,
         sql: &str,
@@ -138,22 +149,19 @@ macro_rules! impl_db {
             ) -> Result<Vec<SqlRow>, sqlx::Error> {
                 let query = bind_all!(sqlx::query(sql), args);
                 let rows = query.fetch_all(&mut **self).await?;
-                rows.iter()
-                    .map(|row| {
-                        kinds
-                            .iter()
-                            .enumerate()
-                            .map(|(i, kind)| {
-                                Ok(match kind {
-                                    ColumnKind::Text => SqlValue::Text(row.try_get(i)?),
-                                    ColumnKind::Int => SqlValue::Int(row.try_get(i)?),
-                                    ColumnKind::Real => SqlValue::Real(row.try_get(i)?),
-                                    ColumnKind::Bool => SqlValue::Bool(row.try_get(i)?),
-                                })
-                            })
-                            .collect()
-                    })
-                    .collect()
+                decode_rows!(rows, kinds)
+            }
+
+            async fn fetch_replanned(
+                &mut self,
+                sql: &str,
+                args: Vec<SqlValue>,
+                kinds: &[ColumnKind],
+            ) -> Result<Vec<SqlRow>, sqlx::Error> {
+                // Not kept as a prepared statement: parsed and planned on every run.
+                let query = bind_all!(sqlx::query(sql).persistent(false), args);
+                let rows = query.fetch_all(&mut **self).await?;
+                decode_rows!(rows, kinds)
             }
         }
 
@@ -163,6 +171,29 @@ macro_rules! impl_db {
                 (*self).commit().await
             }
         }
+    };
+}
+
+/// Rows decoded by the column kinds asked for, in order.
+macro_rules! decode_rows {
+    ($rows:expr, $kinds:expr) => {
+        $rows
+            .iter()
+            .map(|row| {
+                $kinds
+                    .iter()
+                    .enumerate()
+                    .map(|(i, kind)| {
+                        Ok(match kind {
+                            ColumnKind::Text => SqlValue::Text(row.try_get(i)?),
+                            ColumnKind::Int => SqlValue::Int(row.try_get(i)?),
+                            ColumnKind::Real => SqlValue::Real(row.try_get(i)?),
+                            ColumnKind::Bool => SqlValue::Bool(row.try_get(i)?),
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
     };
 }
 

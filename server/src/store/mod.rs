@@ -12,6 +12,8 @@ pub mod sql;
 mod sqlite;
 mod sync;
 
+pub use sync::latest_changes_sql;
+
 use app::model::{tables::table, ColumnKind, SCHEMA_VERSION};
 use app::model::{LibraryExercise, Tracking};
 use app::sync::wire::{PullResponse, PushResponse};
@@ -158,8 +160,9 @@ pub trait Store: Send + Sync + 'static {
     /// last change; 0 before any): what is computed from them stays valid while it stays.
     async fn change_stamp(&self, user_id: &str) -> StoreResult<i64>;
 
-    /// Of `ids`, those that are the user's live records of `table`.
-    async fn existing_ids(
+    /// Of `ids`, those the user has or ever had in `table`, live or deleted (the change
+    /// log knows every record it ever held): what an import must never write again.
+    async fn known_ids(
         &self,
         user_id: &str,
         table: &str,
@@ -567,7 +570,7 @@ impl Store for SqlStore {
         Ok(stamp)
     }
 
-    async fn existing_ids(
+    async fn known_ids(
         &self,
         user_id: &str,
         table: &str,
@@ -576,7 +579,7 @@ impl Store for SqlStore {
         let def = app::model::tables::table(table)
             .ok_or_else(|| StoreError::Invalid(format!("unknown table {table}")))?;
         let mut tx = self.backend.begin_snapshot().await?;
-        let found = sync::existing_ids(&mut *tx, user_id, def, ids).await?;
+        let found = sync::known_ids(&mut *tx, user_id, def, ids).await?;
         tx.commit().await?;
         Ok(found)
     }

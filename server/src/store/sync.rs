@@ -22,11 +22,11 @@ struct Current {
 
 /// One lookup per id, joined by `union all`; `branch` gets the id's placeholder number.
 ///
-/// Each branch is an equality on a whole key, so it is planned as an index probe whatever
-/// the statistics say. An `in (…)` list is not: planned while a table was small (as a
-/// prepared statement's cached plan can be), it becomes a scan of all the user's rows with
-/// the ids as a filter, and a push then costs more the larger the account (measured: a
-/// 31-record push went from 3 ms to 23 ms over 1,000 sessions).
+/// Each branch is an equality on a whole key: an `in (…)` list, planned while a table was
+/// small (as a prepared statement's cached plan can be), becomes a scan of all the user's
+/// rows with the ids as a filter, and a push then costs more the larger the account
+/// (measured: a 31-record push went from 3 ms to 23 ms over 1,000 sessions). Equalities
+/// alone do not decide the plan either (see [`deleted_since`]).
 fn union_per_id(first: usize, n: usize, branch: impl Fn(usize) -> String) -> String {
     (first..first + n)
         .map(branch)
@@ -100,6 +100,15 @@ async fn id_set(
 }
 
 /// Of `ids`, those the user deleted on the server after `since`.
+///
+/// It must cost the same whatever the cursor's age: each id is probed for its latest
+/// change only, newest first on `changes_user_record_idx` (which holds the order, so a
+/// probe reads one entry), and the cursor is compared here, not in SQL. Given
+/// `"timestamp" > $since` as a condition, a plan made while `changes` was small (cached
+/// per connection, statistics stale with autovacuum off or late) walked
+/// `changes_user_timestamp_idx` instead: every change since the cursor, per pushed id
+/// (measured on PostgreSQL: a 31-record push with a cursor from before 1,000 sessions,
+/// 246–292 ms p50). The lookup is also planned on each run, never from a cached plan.
 async fn deleted_since(
     db: &mut dyn Db,
     user_id: &str,
@@ -107,18 +116,62 @@ async fn deleted_since(
     ids: &[&str],
     since: i64,
 ) -> StoreResult<HashSet<String>> {
-    let leading = vec![
-        SqlValue::text(user_id),
-        SqlValue::text(table.name),
-        SqlValue::int(since),
-    ];
-    id_set(db, leading, ids, |k| {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let sql = latest_changes_sql(chunk.len());
+        let mut args = vec![SqlValue::text(user_id), SqlValue::text(table.name)];
+        args.extend(chunk.iter().map(|id| SqlValue::text(*id)));
+        let kinds = [ColumnKind::Text, ColumnKind::Text, ColumnKind::Int];
+        for row in db.fetch_replanned(&sql, args, &kinds).await? {
+            let mut it = row.into_iter();
+            let (Some(id), Some(kind), Some(at)) = (
+                it.next().and_then(SqlValue::into_text),
+                it.next().and_then(SqlValue::into_text),
+                it.next().and_then(SqlValue::into_int),
+            ) else {
+                return Err(StoreError::Other(sqlx::Error::Protocol(
+                    "a change without its record id, type or time".into(),
+                )));
+            };
+            if kind == ChangeType::Deleted.as_str() && at > since {
+                out.insert(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The latest change of each of `n` records of one table: `$1` the user, `$2` the table,
+/// `$3…` the ids. Each branch is a subquery so that both dialects take its `limit`.
+/// Public for the test that reads its plan.
+pub fn latest_changes_sql(n: usize) -> String {
+    union_per_id(3, n, |k| {
         format!(
-            "select record_id from changes where user_id = $1 and table_name = $2 \
-             and record_id = ${k} and \"timestamp\" > $3 and change_type = 'deleted'"
+            "select * from (select record_id, change_type, \"timestamp\" from changes \
+             where user_id = $1 and table_name = $2 and record_id = ${k} \
+             order by \"timestamp\" desc limit 1) as c{k}"
         )
     })
-    .await
+}
+
+/// Of `ids`, those with any change in the user's log of `table`: live or deleted.
+pub(super) async fn known_ids(
+    db: &mut dyn Db,
+    user_id: &str,
+    table: &TableDef,
+    ids: &[&str],
+) -> StoreResult<HashSet<String>> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let sql = latest_changes_sql(chunk.len());
+        let mut args = vec![SqlValue::text(user_id), SqlValue::text(table.name)];
+        args.extend(chunk.iter().map(|id| SqlValue::text(*id)));
+        let kinds = [ColumnKind::Text, ColumnKind::Text, ColumnKind::Int];
+        for row in db.fetch_replanned(&sql, args, &kinds).await? {
+            out.extend(row.into_iter().next().and_then(SqlValue::into_text));
+        }
+    }
+    Ok(out)
 }
 
 /// Of `ids`, those that exist as the user's rows of `table`.
