@@ -106,6 +106,18 @@ pub struct SignInGuard {
     jobs: std::sync::mpsc::Sender<Job>,
     busy: AtomicUsize,
     peak: AtomicUsize,
+    /// Hashes that had to wait for a free slot.
+    waited: AtomicUsize,
+}
+
+/// Counts a hash as running until dropped, however its request ends (a client gone
+/// mid-hash drops the future: the count must still go down).
+struct Busy<'a>(&'a AtomicUsize);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl SignInGuard {
@@ -141,6 +153,7 @@ impl SignInGuard {
             jobs,
             busy: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
+            waited: AtomicUsize::new(0),
         }
     }
 
@@ -165,13 +178,22 @@ impl SignInGuard {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = tokio::time::timeout(HASH_QUEUE_WAIT, self.hashing.acquire())
-            .await
-            .map_err(|_| {
-                ApiError::Unavailable("the server is busy signing people in; try again".into())
-            })?
-            .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?;
+        let _permit = match self.hashing.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => {
+                self.waited.fetch_add(1, Ordering::SeqCst);
+                tokio::time::timeout(HASH_QUEUE_WAIT, self.hashing.acquire())
+                    .await
+                    .map_err(|_| {
+                        ApiError::Unavailable(
+                            "the server is busy signing people in; try again".into(),
+                        )
+                    })?
+                    .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?
+            }
+        };
         let now = self.busy.fetch_add(1, Ordering::SeqCst) + 1;
+        let _busy = Busy(&self.busy);
         self.peak.fetch_max(now, Ordering::SeqCst);
         let (done, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
@@ -181,13 +203,22 @@ impl SignInGuard {
             Ok(()) => result.await.ok(),
             Err(_) => None,
         };
-        self.busy.fetch_sub(1, Ordering::SeqCst);
         result.ok_or_else(|| ApiError::Internal("the password hashing thread stopped".into()))
     }
 
     /// The most hashes that ever ran at once (the bound is checked against it).
     pub fn peak_hashes(&self) -> usize {
         self.peak.load(Ordering::SeqCst)
+    }
+
+    /// Hashes running now.
+    pub fn running_hashes(&self) -> usize {
+        self.busy.load(Ordering::SeqCst)
+    }
+
+    /// Hashes that had to wait for a slot.
+    pub fn waited_hashes(&self) -> usize {
+        self.waited.load(Ordering::SeqCst)
     }
 }
 

@@ -96,13 +96,14 @@ async fn check_password(state: &AppState, email: &str, pw: &str) -> ApiResult<Op
     }
     let account = state.store.local_account(email).await?;
     let (hash, user_id) = match account {
-        Some(a) => (a.password_hash, Some(a.user_id)),
-        None => (dummy_hash().to_owned(), None),
+        Some(a) => (Some(a.password_hash), Some(a.user_id)),
+        None => (None, None),
     };
     let pw = pw.to_owned();
+    // The dummy hash is made (once) on a hashing thread too, never on the runtime's.
     let ok = state
         .signin
-        .hash(move || password::verify(&hash, &pw))
+        .hash(move || password::verify(hash.as_deref().unwrap_or_else(|| dummy_hash()), &pw))
         .await?;
     Ok(user_id.filter(|_| ok))
 }

@@ -60,7 +60,13 @@ impl TestDb {
             Ok(c) => c,
             Err(e) if required => panic!("PostgreSQL is required but unreachable: {e}"),
             Err(e) => {
-                eprintln!("skipping PostgreSQL case: {e}");
+                // Straight to the process's stderr: the test harness hides `eprintln!` of
+                // a passing test, and a skip must show.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED: a PostgreSQL case, no server at {admin}: {e}"
+                );
                 return None;
             }
         };
