@@ -62,20 +62,24 @@ struct Figures {
 /// What an entry costs beyond its text: the key's strings, the `Arc`s, moka's bookkeeping.
 const ENTRY_OVERHEAD: usize = 160;
 
+/// The figures cache, holding at most `bytes` as weighed: texts and keys.
+fn figures_cache(bytes: u64) -> Cache<(String, String), Arc<Figures>> {
+    Cache::builder()
+        .max_capacity(bytes)
+        .weigher(|(user, key): &(String, String), f: &Arc<Figures>| {
+            u32::try_from(user.len() + key.len() + f.value.len() + ENTRY_OVERHEAD)
+                .unwrap_or(u32::MAX)
+        })
+        .build()
+}
+
 impl StorePageData {
     pub fn new(state: &AppState) -> Self {
-        let figures = Cache::builder()
-            .max_capacity(state.config.figures_cache_bytes)
-            .weigher(|(user, key): &(String, String), f: &Arc<Figures>| {
-                u32::try_from(user.len() + key.len() + f.value.len() + ENTRY_OVERHEAD)
-                    .unwrap_or(u32::MAX)
-            })
-            .build();
         Self {
             store: state.store.clone(),
             names: state.catalogue.names.clone(),
             library: state.catalogue.library.clone(),
-            figures,
+            figures: figures_cache(state.config.figures_cache_bytes),
             computing: Cache::builder().max_capacity(4096).build(),
         }
     }
@@ -152,5 +156,43 @@ impl PageData for StorePageData {
 
     fn library(&self) -> Arc<Vec<app::model::LibraryExercise>> {
         self.library.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_figures_cache_is_bounded_by_bytes() {
+        let cache = figures_cache(200_000);
+        // A hundred exercise pages of 10 KB each: a megabyte asked of 200 KB.
+        for n in 0..100 {
+            let value: Arc<str> = "x".repeat(10_000).into();
+            cache.insert(
+                (format!("user-{}", n % 7), format!("exercise {n}")),
+                Arc::new(Figures { stamp: 1, value }),
+            );
+            cache.run_pending_tasks();
+            assert!(
+                cache.weighted_size() <= 200_000,
+                "{}",
+                cache.weighted_size()
+            );
+        }
+        assert!(cache.entry_count() >= 15, "it keeps what fits");
+        // Small figures (a dashboard's) fit many at once.
+        let small = figures_cache(200_000);
+        for n in 0..500 {
+            small.insert(
+                ("u".into(), format!("dashboard {n}")),
+                Arc::new(Figures {
+                    stamp: 1,
+                    value: "{}".into(),
+                }),
+            );
+        }
+        small.run_pending_tasks();
+        assert!(small.entry_count() >= 500 * 9 / 10);
     }
 }
