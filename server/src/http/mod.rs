@@ -36,7 +36,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || leptos::prelude::provide_context(page_data.clone()),
+            move || {
+                leptos::prelude::provide_context(page_data.clone());
+                pages::use_request_nonce();
+            },
             {
                 let options = state.leptos_options.clone();
                 move || app::shell(options.clone())

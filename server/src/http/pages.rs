@@ -6,7 +6,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use app::session::{SessionUser, UserInfo};
 use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::http::header::CONTENT_SECURITY_POLICY;
+use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -45,11 +46,36 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         .insert(SessionUser(identity.map(user_info)));
     let failure = PageFailure::default();
     req.extensions_mut().insert(failure.clone());
+    let nonce = PageNonce(leptos::nonce::Nonce::new());
+    req.extensions_mut().insert(nonce.clone());
     let retry = page_path(&req);
-    let response = next.run(req).await;
-    match failure.take() {
-        Some(e) => ApiError::from(e).into_page(&retry),
-        None => response,
+    let mut response = next.run(req).await;
+    if let Some(e) = failure.take() {
+        return ApiError::from(e).into_page(&retry);
+    }
+    // The page's policy names the nonce its inline scripts carry; set here, on the answer
+    // itself, so no page leaves without it.
+    if let Ok(policy) = HeaderValue::from_str(&app::app::page_policy(&nonce.0)) {
+        response
+            .headers_mut()
+            .insert(CONTENT_SECURITY_POLICY, policy);
+    }
+    response
+}
+
+/// The nonce of a page's inline scripts, chosen here for each page request so that the
+/// answer's Content-Security-Policy and the rendered scripts always agree.
+#[derive(Clone)]
+struct PageNonce(leptos::nonce::Nonce);
+
+/// Makes the request's [`PageNonce`] the one the page renders with (in place of the one
+/// the Leptos integration made).
+pub fn use_request_nonce() {
+    use leptos::prelude::{provide_context, use_context};
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(nonce) = nonce {
+        provide_context(nonce.0);
     }
 }
 
