@@ -94,40 +94,44 @@ async function fields(page: Page): Promise<Field[]> {
   );
 }
 
-/** A logged session, a template and changed settings, pushed as another device would. */
-async function seed(page: Page, email: string) {
+/** Pushes what `changes` makes of the account's current state, as another device would. */
+async function pushAs(page: Page, email: string, changes: (pulled: any) => Record<string, unknown>) {
   const { token } = await (await page.request.post('/api/auth/login', { data: { email, password: PASSWORD } })).json();
   const api = { 'x-jwt-token': token };
   const pulled = await (await page.request.get('/api/sync/pull-changes?schemaVersion=2', { headers: api })).json();
-  const settings = { ...pulled.changes.user_settings.created[0], default_rest_seconds: 120, week_start: 0, one_rm_formula: 'brzycki' };
-  const now = Date.now();
   const response = await page.request.post('/api/sync/push-changes', {
     headers: api,
-    data: {
-      lastPulledAt: pulled.timestamp,
-      changes: {
-        user_settings: { updated: [settings] },
-        workouts: { created: [{ id: 'w1', title: 'Legs day', notes: 'heavy week', order: 1, estimated_duration: 60, created_at: now, updated_at: now }] },
-        workout_exercise: { created: [{ id: 'we1', workout_id: 'w1', exercise_id: SQUAT, order: 1, rest_time: 180, notes: 'belt on', superset_group: 2 }] },
-        workout_exercise_sets: {
-          created: [
-            { id: 'wes1', workout_exercise_id: 'we1', order: 1, set_type: 'warmup', reps: 8, weight: 60, rpe: 6 },
-            { id: 'wes2', workout_exercise_id: 'we1', order: 2, set_type: 'normal', reps: 5, weight: 102.5, duration: 40, distance: 0 },
-          ],
-        },
-        logs: { created: [{ id: 'l1', workout_title: 'Heavy legs', notes: 'felt strong', session_date: now - DAY, duration: 3000, created_at: now, updated_at: now }] },
-        log_exercise: { created: [{ id: 'le1', log_id: 'l1', exercise_id: SQUAT, order: 1 }] },
-        log_exercise_sets: {
-          created: [
-            { id: 'ls1', log_exercise_id: 'le1', order: 1, set_type: 'warmup', weight: 60, reps: 8, completed: true },
-            { id: 'ls2', log_exercise_id: 'le1', order: 2, set_type: 'normal', weight: 100, reps: 5, completed: true },
-            { id: 'ls3', log_exercise_id: 'le1', order: 3, set_type: 'drop', weight: 80, reps: 7, completed: false },
-          ],
-        },
-      },
-    },
+    data: { lastPulledAt: pulled.timestamp, changes: changes(pulled) },
   });
   expect(response.ok(), await response.text()).toBeTruthy();
+}
+
+/** A logged session, a template and changed settings. */
+async function seed(page: Page, email: string) {
+  const now = Date.now();
+  await pushAs(page, email, (pulled) => {
+    const settings = { ...pulled.changes.user_settings.created[0], default_rest_seconds: 120, week_start: 0, one_rm_formula: 'brzycki' };
+    return {
+      user_settings: { updated: [settings] },
+      workouts: { created: [{ id: 'w1', title: 'Legs day', notes: 'heavy week', order: 1, estimated_duration: 60, created_at: now, updated_at: now }] },
+      workout_exercise: { created: [{ id: 'we1', workout_id: 'w1', exercise_id: SQUAT, order: 1, rest_time: 180, notes: 'belt on', superset_group: 2 }] },
+      workout_exercise_sets: {
+        created: [
+          { id: 'wes1', workout_exercise_id: 'we1', order: 1, set_type: 'warmup', reps: 8, weight: 60, rpe: 6 },
+          { id: 'wes2', workout_exercise_id: 'we1', order: 2, set_type: 'normal', reps: 5, weight: 102.5, duration: 40, distance: 0 },
+        ],
+      },
+      logs: { created: [{ id: 'l1', workout_title: 'Heavy legs', notes: 'felt strong', session_date: now - DAY, duration: 3000, created_at: now, updated_at: now }] },
+      log_exercise: { created: [{ id: 'le1', log_id: 'l1', exercise_id: SQUAT, order: 1 }] },
+      log_exercise_sets: {
+        created: [
+          { id: 'ls1', log_exercise_id: 'le1', order: 1, set_type: 'warmup', weight: 60, reps: 8, completed: true },
+          { id: 'ls2', log_exercise_id: 'le1', order: 2, set_type: 'normal', weight: 100, reps: 5, completed: true },
+          { id: 'ls3', log_exercise_id: 'le1', order: 3, set_type: 'drop', weight: 80, reps: 7, completed: false },
+        ],
+      },
+    };
+  });
 }
 
 test('every field the server renders carries its value: without JavaScript a page shows what the hydrated page shows', async ({
@@ -297,22 +301,12 @@ test('a lifter back after months: the dashboard leads with the last session and 
   const page = await context.newPage();
   const email = uniqueEmail();
   await signUp(page, email);
-  const { token } = await (await page.request.post('/api/auth/login', { data: { email, password: PASSWORD } })).json();
-  const api = { 'x-jwt-token': token };
-  const pulled = await (await page.request.get('/api/sync/pull-changes?schemaVersion=2', { headers: api })).json();
   const then = Date.now() - 120 * DAY;
-  const pushed = await page.request.post('/api/sync/push-changes', {
-    headers: api,
-    data: {
-      lastPulledAt: pulled.timestamp,
-      changes: {
-        logs: { created: [{ id: 'old', workout_title: 'Before the break', session_date: then, duration: 3600, created_at: then, updated_at: then }] },
-        log_exercise: { created: [{ id: 'old-e', log_id: 'old', exercise_id: SQUAT, order: 1 }] },
-        log_exercise_sets: { created: [{ id: 'old-s', log_exercise_id: 'old-e', order: 1, set_type: 'normal', weight: 140, reps: 3, completed: true }] },
-      },
-    },
-  });
-  expect(pushed.ok(), await pushed.text()).toBeTruthy();
+  await pushAs(page, email, () => ({
+    logs: { created: [{ id: 'old', workout_title: 'Before the break', session_date: then, duration: 3600, created_at: then, updated_at: then }] },
+    log_exercise: { created: [{ id: 'old-e', log_id: 'old', exercise_id: SQUAT, order: 1 }] },
+    log_exercise_sets: { created: [{ id: 'old-s', log_exercise_id: 'old-e', order: 1, set_type: 'normal', weight: 140, reps: 3, completed: true }] },
+  }));
 
   await page.goto('/');
   await expect(page.getByTestId('welcome-back')).toContainText('Before the break');

@@ -43,38 +43,24 @@ async fn a_stale_cursors_delete_lookup_probes_only_the_pushed_ids(db: TestDb) {
     };
     let ids: Vec<String> = (0..31).map(|i| format!("new{i}")).collect();
     let sql = format!("{explain}{}", store::latest_changes_sql(ids.len()));
-    let plan = |url: String| {
-        let (sql, ids) = (sql.clone(), ids.clone());
-        async move {
-            if url.starts_with("postgres") {
-                let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-                let mut q = sqlx::query(&sql).bind("grown").bind("routines");
-                for id in &ids {
-                    q = q.bind(id);
-                }
-                q.fetch_all(&mut conn)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .map(|r| r.try_get::<String, _>(0).unwrap())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            } else {
-                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-                let mut q = sqlx::query(&sql).bind("grown").bind("routines");
-                for id in &ids {
-                    q = q.bind(id);
-                }
-                q.fetch_all(&mut conn)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .map(|r| r.try_get::<String, _>(3).unwrap())
-                    .collect::<Vec<_>>()
-                    .join("\n")
+    // The plan's lines: PostgreSQL's `explain` has them in its first column, SQLite's
+    // `explain query plan` in its fourth.
+    macro_rules! plan_lines {
+        ($connection:ty, $column:expr) => {{
+            let mut conn = <$connection>::connect(&db.url).await.unwrap();
+            let mut q = sqlx::query(&sql).bind("grown").bind("routines");
+            for id in &ids {
+                q = q.bind(id);
             }
-        }
-    };
+            q.fetch_all(&mut conn)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get::<String, _>($column).unwrap())
+                .collect::<Vec<_>>()
+                .join("\n")
+        }};
+    }
     // Statistics of a nearly empty log.
     let push = |records: Vec<serde_json::Value>| {
         server::sync::parse_push(
@@ -88,17 +74,15 @@ async fn a_stale_cursors_delete_lookup_probes_only_the_pushed_ids(db: TestDb) {
         .await
         .unwrap();
     let stale_cursor = 1;
-    if db.backend == "postgres" {
-        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::query(analyze).execute(&mut conn).await.unwrap();
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-        sqlx::query(analyze).execute(&mut conn).await.unwrap();
-    }
+    raw_execute(&db, analyze).await.unwrap();
     for from in [100, 10_100] {
         store.push("grown", &push(routines(from))).await.unwrap();
     }
-    let plan = plan(db.url.clone()).await;
+    let plan = if db.backend == "postgres" {
+        plan_lines!(sqlx::PgConnection, 0)
+    } else {
+        plan_lines!(sqlx::SqliteConnection, 3)
+    };
     assert!(plan.contains("changes_user_record_idx"), "{plan}");
     assert!(!plan.contains("changes_user_timestamp_idx"), "{plan}");
     assert!(!plan.to_lowercase().contains("seq scan"), "{plan}");

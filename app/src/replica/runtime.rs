@@ -534,7 +534,18 @@ impl Replica {
         let failures = self.failures.get().saturating_add(1);
         self.failures.set(failures);
         let wait = Duration::from_secs(1 << (failures - 1).min(5)).min(PERIOD);
-        if let Some(h) = self.retry.borrow_mut().take() {
+        self.sync_after(&self.retry, wait);
+        wait
+    }
+
+    fn schedule_sync(self: &Rc<Self>) {
+        self.sync_after(&self.debounce, DEBOUNCE);
+    }
+
+    /// (Re)arms `timer` to start a sync after `wait`; the timer holds the replica weakly,
+    /// so closing it ends the wait.
+    fn sync_after(self: &Rc<Self>, timer: &RefCell<Option<TimeoutHandle>>, wait: Duration) {
+        if let Some(h) = timer.borrow_mut().take() {
             h.clear();
         }
         let weak = Rc::downgrade(self);
@@ -546,24 +557,7 @@ impl Replica {
             },
             wait,
         );
-        *self.retry.borrow_mut() = handle.ok();
-        wait
-    }
-
-    fn schedule_sync(self: &Rc<Self>) {
-        if let Some(h) = self.debounce.borrow_mut().take() {
-            h.clear();
-        }
-        let weak = Rc::downgrade(self);
-        let handle = set_timeout_with_handle(
-            move || {
-                if let Some(r) = weak.upgrade() {
-                    r.request_sync();
-                }
-            },
-            DEBOUNCE,
-        );
-        *self.debounce.borrow_mut() = handle.ok();
+        *timer.borrow_mut() = handle.ok();
     }
 
     /// Starts a sync unless one runs in this tab (then one more follows it).

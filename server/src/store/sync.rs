@@ -116,7 +116,30 @@ async fn deleted_since(
     ids: &[&str],
     since: i64,
 ) -> StoreResult<HashSet<String>> {
-    let mut out = HashSet::new();
+    Ok(latest_changes(db, user_id, table, ids)
+        .await?
+        .into_iter()
+        .filter(|c| c.kind == ChangeType::Deleted.as_str() && c.at > since)
+        .map(|c| c.id)
+        .collect())
+}
+
+/// A record's latest change in the log.
+struct LatestChange {
+    id: String,
+    kind: String,
+    at: i64,
+}
+
+/// The latest change of each of `ids` that has one (see [`deleted_since`] for why it is
+/// looked up this way).
+async fn latest_changes(
+    db: &mut dyn Db,
+    user_id: &str,
+    table: &TableDef,
+    ids: &[&str],
+) -> StoreResult<Vec<LatestChange>> {
+    let mut out = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let sql = latest_changes_sql(chunk.len());
         let mut args = vec![SqlValue::text(user_id), SqlValue::text(table.name)];
@@ -133,9 +156,7 @@ async fn deleted_since(
                     "a change without its record id, type or time".into(),
                 )));
             };
-            if kind == ChangeType::Deleted.as_str() && at > since {
-                out.insert(id);
-            }
+            out.push(LatestChange { id, kind, at });
         }
     }
     Ok(out)
@@ -161,17 +182,11 @@ pub(super) async fn known_ids(
     table: &TableDef,
     ids: &[&str],
 ) -> StoreResult<HashSet<String>> {
-    let mut out = HashSet::new();
-    for chunk in ids.chunks(CHUNK) {
-        let sql = latest_changes_sql(chunk.len());
-        let mut args = vec![SqlValue::text(user_id), SqlValue::text(table.name)];
-        args.extend(chunk.iter().map(|id| SqlValue::text(*id)));
-        let kinds = [ColumnKind::Text, ColumnKind::Text, ColumnKind::Int];
-        for row in db.fetch_replanned(&sql, args, &kinds).await? {
-            out.extend(row.into_iter().next().and_then(SqlValue::into_text));
-        }
-    }
-    Ok(out)
+    Ok(latest_changes(db, user_id, table, ids)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect())
 }
 
 /// Of `ids`, those that exist as the user's rows of `table`.
