@@ -6,9 +6,8 @@
 //! mounts the whole app in the browser (there is nothing to hydrate), so the page draws
 //! from the replica exactly as it does after hydration.
 //!
-//! The one thing such a start cannot ask the server is who is signed in. The device keeps
-//! the server's last answer (who, never a secret: the session cookie stays HttpOnly) and
-//! forgets it as soon as the server says nobody is; only the app shell reads it.
+//! The one thing such a start cannot ask the server is who is signed in: see
+//! [`crate::session::load`].
 
 use leptos::prelude::*;
 
@@ -74,49 +73,13 @@ pub fn document(options: &LeptosOptions, nonce: &leptos::nonce::Nonce) -> String
     .to_html()
 }
 
-/// The browser's side: starting from the shell, and the remembered session.
+/// The browser's side: starting from the shell.
 #[cfg(feature = "hydrate")]
 pub mod client {
-    use crate::session::UserInfo;
-    use std::cell::Cell;
-
-    const SESSION_KEY: &str = "ezlift-session";
-
-    thread_local! {
-        static IN_SHELL: Cell<bool> = const { Cell::new(false) };
-    }
-
-    /// Mounts the app into the shell's empty body.
+    /// Mounts the app into the shell's empty body, telling the session it starts without
+    /// a server's page.
     pub fn mount() {
-        IN_SHELL.with(|s| s.set(true));
+        crate::session::start_without_a_page();
         leptos::mount::mount_to_body(crate::App);
-    }
-
-    /// Whether this tab started from the shell (so no page of the server is on screen).
-    pub fn in_shell() -> bool {
-        IN_SHELL.with(Cell::get)
-    }
-
-    fn storage() -> Option<web_sys::Storage> {
-        web_sys::window()?.local_storage().ok().flatten()
-    }
-
-    /// Keeps (or, when nobody is signed in, forgets) the server's answer.
-    pub fn remember(user: Option<&UserInfo>) {
-        let Some(storage) = storage() else { return };
-        match user.and_then(|u| serde_json::to_string(u).ok()) {
-            Some(json) => {
-                let _ = storage.set_item(SESSION_KEY, &json);
-            }
-            None => {
-                let _ = storage.remove_item(SESSION_KEY);
-            }
-        }
-    }
-
-    /// The last signed-in user the server named on this device.
-    pub fn remembered() -> Option<UserInfo> {
-        let json = storage()?.get_item(SESSION_KEY).ok().flatten()?;
-        serde_json::from_str(&json).ok()
     }
 }

@@ -61,8 +61,8 @@ pub fn use_session() -> SessionResource {
 /// offline shows the user's replica instead of asking a server it cannot reach.
 pub async fn load() -> Result<Option<UserInfo>, ServerFnError> {
     #[cfg(feature = "hydrate")]
-    if crate::app_shell::client::in_shell() {
-        if let Some(user) = crate::app_shell::client::remembered() {
+    if device::without_a_page() {
+        if let Some(user) = device::remembered() {
             return Ok(Some(user));
         }
     }
@@ -74,13 +74,63 @@ pub async fn load() -> Result<Option<UserInfo>, ServerFnError> {
 #[cfg(feature = "hydrate")]
 pub fn remember_on_device(session: SessionResource) {
     Effect::new(move |_| {
-        if crate::app_shell::client::in_shell() {
+        if device::without_a_page() {
             return;
         }
         if let Some(Ok(user)) = session.get() {
-            crate::app_shell::client::remember(user.as_ref());
+            device::remember(user.as_ref());
         }
     });
+}
+
+/// The server's last answer, kept on the device: who, never a secret (the session cookie
+/// stays HttpOnly), and forgotten as soon as the server says nobody is signed in.
+#[cfg(feature = "hydrate")]
+pub use device::start_without_a_page;
+
+#[cfg(feature = "hydrate")]
+mod device {
+    use super::UserInfo;
+    use std::cell::Cell;
+
+    thread_local! {
+        static WITHOUT_A_PAGE: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// This tab starts from the app shell (see [`crate::app_shell`]): no server's page,
+    /// and no server to ask who is signed in.
+    pub fn start_without_a_page() {
+        WITHOUT_A_PAGE.with(|s| s.set(true));
+    }
+
+    pub fn without_a_page() -> bool {
+        WITHOUT_A_PAGE.with(Cell::get)
+    }
+
+    const KEY: &str = "ezlift-session";
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok().flatten()
+    }
+
+    /// Keeps (or, when nobody is signed in, forgets) the server's answer.
+    pub fn remember(user: Option<&UserInfo>) {
+        let Some(storage) = storage() else { return };
+        match user.and_then(|u| serde_json::to_string(u).ok()) {
+            Some(json) => {
+                let _ = storage.set_item(KEY, &json);
+            }
+            None => {
+                let _ = storage.remove_item(KEY);
+            }
+        }
+    }
+
+    /// The last signed-in user the server named on this device.
+    pub fn remembered() -> Option<UserInfo> {
+        let json = storage()?.get_item(KEY).ok().flatten()?;
+        serde_json::from_str(&json).ok()
+    }
 }
 
 #[cfg(test)]
