@@ -346,8 +346,7 @@ async fn adopted_unit(
     user_id: &str,
     unit: WeightUnit,
 ) -> Result<Option<Value>, StoreError> {
-    let records = store.records(user_id, &["user_settings", "logs"]).await?;
-    let history = records.get("logs").is_some_and(|logs| !logs.is_empty());
+    let records = store.records(user_id, &["user_settings"]).await?;
     let Some(settings) = records
         .get("user_settings")
         .and_then(|list| list.iter().min_by(|a, b| id_of(a).cmp(id_of(b))))
@@ -355,7 +354,12 @@ async fn adopted_unit(
         return Ok(None);
     };
     let current = WeightUnit::parse(settings.get("weight_unit").and_then(Value::as_str));
-    if history || current == unit {
+    if current == unit {
+        return Ok(None);
+    }
+    // Only when the units differ: the account's sessions are read to see whether it has any.
+    let logs = store.records(user_id, &["logs"]).await?;
+    if logs.get("logs").is_some_and(|list| !list.is_empty()) {
         return Ok(None);
     }
     let mut changed = settings.clone();
@@ -430,7 +434,7 @@ fn session_records(
 
 /// Records as a push (checked by the same validation as a device's push).
 /// A push of `records` as created, from the account as it was at `cursor`.
-pub(crate) fn to_push(records: Vec<(&str, Value)>, cursor: i64) -> Result<ValidPush, StoreError> {
+fn to_push(records: Vec<(&str, Value)>, cursor: i64) -> Result<ValidPush, StoreError> {
     let mut tables: Map<String, Value> = Map::new();
     for (table, record) in records {
         let entry = tables
