@@ -11,6 +11,8 @@ use crate::programs::Program;
 use crate::replica::{new_id, now_ms};
 use crate::session::use_session;
 use crate::settings::{use_settings, ServerSettings};
+use crate::stats::calendar::Day;
+use crate::stats::history::RecordLine;
 use crate::stats::overview::{overview, Overview, WeekTotals};
 use crate::workout::start::{from_template, next_workout};
 use leptos::prelude::*;
@@ -133,19 +135,7 @@ fn filled(o: Overview, unit: WeightUnit) -> impl IntoView {
         WeightUnit::Kg => |v| crate::pages::figures::thousands(v.round() as i64) + " kg",
         WeightUnit::Lb => |v| crate::pages::figures::thousands(v.round() as i64) + " lb",
     };
-    let records = o
-        .records
-        .iter()
-        .map(|r| {
-            view! {
-                <li data-testid="dashboard-pr">
-                    <a href=format!("/exercises/{}", r.exercise_id)>{r.exercise.clone()}</a>
-                    " · "{record_text(r.kind, r.value, unit)}
-                    " · "<a class="muted" href=format!("/history/{}", r.log_id)>{r.day.short()}</a>
-                </li>
-            }
-        })
-        .collect_view();
+    let records = record_items(&o.records, unit, "dashboard-pr", Day::short);
     let recent = o
         .recent
         .iter()
@@ -177,19 +167,7 @@ fn filled(o: Overview, unit: WeightUnit) -> impl IntoView {
         1 => "1 week".to_owned(),
         n => format!("{n} weeks"),
     };
-    let bests = o
-        .all_time
-        .iter()
-        .map(|r| {
-            view! {
-                <li data-testid="all-time-best">
-                    <a href=format!("/exercises/{}", r.exercise_id)>{r.exercise.clone()}</a>
-                    " · "{record_text(r.kind, r.value, unit)}
-                    " · "<a class="muted" href=format!("/history/{}", r.log_id)>{r.day.long()}</a>
-                </li>
-            }
-        })
-        .collect_view();
+    let bests = record_items(&o.all_time, unit, "all-time-best", Day::long);
     view! {
         {welcome_back(&o, unit)}
         <div class="cards">
@@ -245,6 +223,28 @@ fn filled(o: Overview, unit: WeightUnit) -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// Records as list items: the exercise, the record, and the day it was set (written by
+/// `day`), each a link.
+fn record_items(
+    lines: &[RecordLine],
+    unit: WeightUnit,
+    testid: &'static str,
+    day: fn(Day) -> String,
+) -> impl IntoView {
+    lines
+        .iter()
+        .map(|r| {
+            view! {
+                <li data-testid=testid>
+                    <a href=format!("/exercises/{}", r.exercise_id)>{r.exercise.clone()}</a>
+                    " · "{record_text(r.kind, r.value, unit)}
+                    " · "<a class="muted" href=format!("/history/{}", r.log_id)>{day(r.day)}</a>
+                </li>
+            }
+        })
+        .collect_view()
 }
 
 /// Days without training after which the dashboard leads with the last session: this
