@@ -24,7 +24,7 @@ pub async fn build(
     config: Config,
     leptos_options: LeptosOptions,
 ) -> Result<(axum::Router, AppState), String> {
-    let store = store::connect(&config.database_url)
+    let store = store::connect_waiting(&config.database_url, config.request_timeout / 3)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let catalogue = exercises::Catalogue::load(store.as_ref())

@@ -393,6 +393,41 @@ async fn a_database_refusing_connections_answers_503_everywhere() {
     );
 }
 
+/// SQLite's one write lock held elsewhere for longer than writers wait (a third of the
+/// request timeout): the push answers 503 with `Retry-After`, not 408 and not 500, and
+/// goes through once the lock is free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_sqlite_database_answers_503_then_recovers() {
+    use sqlx::Connection;
+    let db = TestDb::sqlite();
+    let app = common::TestApp::new(db.share(), &[("EZLIFT_REQUEST_TIMEOUT_SECS", "3")]).await;
+    let (token, _) = app.sign_up("locked@example.com", "a long password").await;
+    let mut holder = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    sqlx::query("begin immediate")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let push = |id: &'static str| {
+        app.push(
+            &token,
+            0,
+            json!({ "routines": { "created": [{ "id": id, "title": "t" }] } }),
+        )
+    };
+    let pushed = push("r1").await;
+    assert_eq!(pushed.status.as_u16(), 503, "{}", pushed.text());
+    assert!(pushed.header("retry-after").is_some());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "answered after {:?}, not before the request timeout",
+        started.elapsed()
+    );
+    sqlx::query("rollback").execute(&mut holder).await.unwrap();
+    let pushed = push("r2").await;
+    assert_eq!(pushed.status.as_u16(), 200, "{}", pushed.text());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_answers_503_and_the_server_reconnects_by_itself() {
     let Some(db) = TestDb::postgres().await else {

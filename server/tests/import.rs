@@ -829,3 +829,217 @@ on_both_backends!(
     a_failed_import_leaves_nothing,
     export_then_import_gives_the_same_history,
 );
+
+/// A Strong iOS export of `sessions` sessions of `sets` sets each, in pounds.
+fn strong_export(sessions: usize, sets: usize) -> Vec<u8> {
+    let mut out = String::from(
+        "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE\n",
+    );
+    let lifts = [
+        "Squat (Barbell)",
+        "Bench Press (Barbell)",
+        "Deadlift (Barbell)",
+        "Zercher Squat",
+    ];
+    for s in 0..sessions {
+        let day =
+            chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap() + chrono::Duration::days(s as i64);
+        for k in 0..sets {
+            out.push_str(&format!(
+                "{day} 07:00:00,\"Day {s}\",1h,{},{},{},5,0,0,,,\n",
+                lifts[k / 5 % lifts.len()],
+                k % 5 + 1,
+                135 + 10 * (k % 5)
+            ));
+        }
+    }
+    out.into_bytes()
+}
+
+/// Another user's pushes during a large import: each answered while the import is being
+/// written, not after it (SQLite has one writer: the import is staged and published in one
+/// short step). The slowest push waits at most a quarter of the import's time.
+async fn other_users_push_while_an_import_is_written(db: TestDb) {
+    let app = std::sync::Arc::new(TestApp::new(db, &[]).await);
+    let (importer, _) = app
+        .sign_up("big-import@example.com", "correct horse battery")
+        .await;
+    let (other, _) = app
+        .sign_up("meanwhile@example.com", "correct horse battery")
+        .await;
+    let file = strong_export(400, 15);
+    let started = std::time::Instant::now();
+    let import = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let res = import(&app, &importer, &format!("unit=lb&{UTC}"), file).await;
+            (res, started.elapsed())
+        })
+    };
+    let mut waits = Vec::new();
+    let mut n = 0;
+    while !import.is_finished() {
+        n += 1;
+        let log = format!("other-{n}");
+        let push_started = std::time::Instant::now();
+        let res = app
+            .push(
+                &other,
+                0,
+                json!({ "logs": { "created": [{ "id": log, "workout_title": "Meanwhile", "session_date": n }], "updated": [], "deleted": [] } }),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        waits.push(push_started.elapsed());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (res, took) = import.await.unwrap();
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    assert_eq!(res.json()["new_sessions"], 400);
+    let slowest = waits.iter().max().copied().unwrap_or_default();
+    eprintln!(
+        "import {took:?}; {} pushes of another user meanwhile, slowest {slowest:?}",
+        waits.len()
+    );
+    assert!(
+        waits.len() >= 3,
+        "only {} pushes while the import ran ({took:?})",
+        waits.len()
+    );
+    assert!(
+        slowest * 4 < took,
+        "a push of another user waited {slowest:?} during an import of {took:?}"
+    );
+    let pulled = app.pull(&other, None).await;
+    assert_eq!(
+        pulled["changes"]["logs"]["created"]
+            .as_array()
+            .unwrap()
+            .len(),
+        waits.len()
+    );
+}
+
+/// A device writes a record that an import of our JSON export also carries, while the
+/// import runs: whichever comes second is refused whole (409), and the device's
+/// acknowledged write is never overwritten.
+async fn an_edit_made_while_an_import_runs_is_never_overwritten(db: TestDb) {
+    let app = std::sync::Arc::new(TestApp::new(db, &[]).await);
+    let (source, _) = app
+        .sign_up("source@example.com", "correct horse battery")
+        .await;
+    imported(
+        &app,
+        &source,
+        &format!("unit=lb&{UTC}"),
+        strong_export(300, 15),
+    )
+    .await;
+    let export = app
+        .get(
+            &format!("/api/export?format=json&{UTC}"),
+            &[("x-jwt-token", &source)],
+        )
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
+    let doc: Value = serde_json::from_slice(&export.body).unwrap();
+    let mut mine = doc["tables"]["logs"][150].clone();
+    mine["workout_title"] = json!("Logged on my phone");
+    let id = mine["id"].clone();
+
+    for delay in [0u64, 30, 120, 400] {
+        let email = format!("target-{delay}@example.com");
+        let (target, _) = app.sign_up(&email, "correct horse battery").await;
+        let import = {
+            let (app, target, body) = (
+                app.clone(),
+                target.clone(),
+                serde_json::to_vec(&doc).unwrap(),
+            );
+            tokio::spawn(async move { import(&app, &target, UTC, body).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        let pushed = app
+            .push(
+                &target,
+                0,
+                json!({ "logs": { "created": [mine.clone()], "updated": [], "deleted": [] } }),
+            )
+            .await;
+        let imported = import.await.unwrap();
+        eprintln!(
+            "delay {delay}: push {} import {}",
+            pushed.status, imported.status
+        );
+        let after = records(&app, &target).await;
+        let log = after["logs"].iter().find(|l| l["id"] == id).cloned();
+        match (pushed.status, imported.status) {
+            (StatusCode::OK, StatusCode::OK) => {
+                // The push came before the import looked: the import left the log alone.
+                assert_eq!(
+                    log.unwrap()["workout_title"],
+                    "Logged on my phone",
+                    "delay {delay}"
+                );
+                assert_eq!(after["logs"].len(), 300, "delay {delay}");
+            }
+            (StatusCode::OK, StatusCode::CONFLICT) => {
+                assert_eq!(
+                    log.unwrap()["workout_title"],
+                    "Logged on my phone",
+                    "delay {delay}"
+                );
+                assert_eq!(
+                    after["logs"].len(),
+                    1,
+                    "a refused import wrote something (delay {delay})"
+                );
+                assert!(after.get("log_exercise").is_none_or(Vec::is_empty));
+            }
+            (StatusCode::CONFLICT, StatusCode::OK) => {
+                assert_ne!(
+                    log.unwrap()["workout_title"],
+                    "Logged on my phone",
+                    "delay {delay}"
+                );
+                assert_eq!(after["logs"].len(), 300, "delay {delay}");
+            }
+            other => panic!(
+                "delay {delay}: {other:?}: {} / {}",
+                pushed.text(),
+                imported.text()
+            ),
+        }
+    }
+}
+
+/// Both stores, on a runtime with two workers: the import and the other requests run at
+/// the same time, as in the server.
+mod concurrent {
+    macro_rules! on_both {
+        ($($case:ident),*) => {
+            mod sqlite {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $case() {
+                        crate::common::bounded(stringify!($case), super::super::$case(crate::common::TestDb::sqlite())).await;
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $case() {
+                        if let Some(db) = crate::common::TestDb::postgres().await {
+                            crate::common::bounded(stringify!($case), super::super::$case(db)).await;
+                        }
+                    }
+                )*
+            }
+        };
+    }
+    on_both!(
+        other_users_push_while_an_import_is_written,
+        an_edit_made_while_an_import_runs_is_never_overwritten
+    );
+}

@@ -39,6 +39,17 @@ pub async fn stamp(db: &mut dyn Db, dialect: Dialect, user_id: &str) -> StoreRes
     })
 }
 
+/// The time of the user's newest change (0 before any): one step down
+/// `changes_user_timestamp_idx`.
+pub async fn newest(db: &mut dyn Db, user_id: &str) -> StoreResult<i64> {
+    Ok(db
+        .fetch_int(
+            "select coalesce(max(\"timestamp\"), 0) from changes where user_id = $1",
+            vec![SqlValue::text(user_id)],
+        )
+        .await?)
+}
+
 /// A new user's settings under `id`. The caller gives a random id, not one derived from the
 /// user's: ids are a namespace of the account, and nothing about one should be guessable
 /// from another. Devices converge on it because the server folds any other settings

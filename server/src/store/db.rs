@@ -131,7 +131,7 @@ macro_rules! bind_all {
 macro_rules! impl_db {
     ($database:ty) => {
         #[async_trait]
-        impl Db for sqlx::Transaction<'static, $database> {
+        impl<'c> Db for sqlx::Transaction<'c, $database> {
             async fn execute(
                 &mut self,
                 sql: &str,
@@ -166,7 +166,7 @@ macro_rules! impl_db {
         }
 
         #[async_trait]
-        impl Tx for sqlx::Transaction<'static, $database> {
+        impl<'c> Tx for sqlx::Transaction<'c, $database> {
             async fn commit(self: Box<Self>) -> Result<(), sqlx::Error> {
                 (*self).commit().await
             }

@@ -10,6 +10,7 @@ pub mod record;
 mod settings;
 pub mod sql;
 mod sqlite;
+mod staged_import;
 mod sync;
 
 pub use sync::latest_changes_sql;
@@ -185,7 +186,7 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// The user's `last_change_at`, which every write advances (0 for an unknown user).
-async fn read_stamp(db: &mut dyn Tx, user_id: &str) -> StoreResult<i64> {
+async fn read_stamp(db: &mut dyn db::Db, user_id: &str) -> StoreResult<i64> {
     match db
         .fetch_int(
             "select last_change_at from user_profile where id = $1",
@@ -201,8 +202,18 @@ async fn read_stamp(db: &mut dyn Tx, user_id: &str) -> StoreResult<i64> {
 
 /// Opens the store named by `url` (`sqlite:…` or `postgres:…`) and runs its migrations.
 pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    connect_waiting(url, std::time::Duration::from_secs(10)).await
+}
+
+/// [`connect`], with writers on SQLite waiting at most `lock_wait` for the database's one
+/// write lock before failing as busy (answered `503` with `Retry-After`): kept below the
+/// request timeout so that a long wait is an outage the client retries, not a `408`.
+pub async fn connect_waiting(
+    url: &str,
+    lock_wait: std::time::Duration,
+) -> StoreResult<Arc<dyn Store>> {
     let backend: Box<dyn Backend> = if url.starts_with("sqlite:") {
-        Box::new(sqlite::Sqlite::connect(url).await?)
+        Box::new(sqlite::Sqlite::connect(url, lock_wait).await?)
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Box::new(postgres::Postgres::connect(url).await?)
     } else {
@@ -222,6 +233,48 @@ trait Backend: Send + Sync + 'static {
     /// A read-only transaction whose reads all see one snapshot.
     async fn begin_snapshot(&self) -> Result<Box<dyn Tx>, sqlx::Error>;
     async fn close(&self);
+
+    /// [`Store::import`]: by default every batch in one transaction, which on a store
+    /// with row locks holds only the importing user's row.
+    async fn import(
+        &self,
+        user_id: &str,
+        batches: &mut (dyn Iterator<Item = StoreResult<crate::sync::ValidPush>> + Send),
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let mut cursor = None;
+        for batch in batches {
+            import_batch(&mut *tx, self.dialect(), user_id, batch?, &mut cursor).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Applies one batch of an import in the caller's transaction. The first batch is checked
+/// against the account from the caller's cursor; each later one from the stamp of the
+/// batch before it, as the transaction has held the user's row since (so only the
+/// import's own writes came after). A batch with an orphan fails the import.
+async fn import_batch(
+    tx: &mut dyn db::Db,
+    dialect: Dialect,
+    user_id: &str,
+    mut batch: crate::sync::ValidPush,
+    cursor: &mut Option<i64>,
+) -> StoreResult<()> {
+    if let Some(after) = *cursor {
+        batch.last_pulled_at = after;
+    }
+    let response = sync::push(tx, dialect, user_id, &batch).await?;
+    if let Some((table, ids)) = response.experimental_rejected_ids.iter().next() {
+        // The caller drops the transaction, which rolls it back.
+        return Err(StoreError::Invalid(format!(
+            "{table} {} points at a record that does not exist",
+            ids.first().map_or("", String::as_str)
+        )));
+    }
+    *cursor = Some(read_stamp(tx, user_id).await?);
+    Ok(())
 }
 
 struct SqlStore {
@@ -590,19 +643,7 @@ impl Store for SqlStore {
         user_id: &str,
         batches: &mut (dyn Iterator<Item = StoreResult<crate::sync::ValidPush>> + Send),
     ) -> StoreResult<()> {
-        let mut tx = self.backend.begin().await?;
-        for batch in batches {
-            let response = sync::push(&mut *tx, self.backend.dialect(), user_id, &batch?).await?;
-            if let Some((table, ids)) = response.experimental_rejected_ids.iter().next() {
-                // Dropping the transaction rolls it back.
-                return Err(StoreError::Invalid(format!(
-                    "{table} {} points at a record that does not exist",
-                    ids.first().map_or("", String::as_str)
-                )));
-            }
-        }
-        tx.commit().await?;
-        Ok(())
+        self.backend.import(user_id, batches).await
     }
 
     #[instrument(skip_all)]

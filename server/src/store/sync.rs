@@ -228,6 +228,12 @@ pub async fn push(
     let (push, folded) = settings::fold(db, user_id, push).await?;
     let push = push.as_ref();
 
+    // A cursor at or past the user's newest change has seen every change, so nothing can
+    // have been deleted since it: the usual push (right after a pull) and each batch of an
+    // import after its first skip a look-up per record. Exact, as the stamp above holds
+    // the user's row until the transaction ends.
+    let seen_everything = since >= changes::newest(db, user_id).await?;
+
     // Read what is there and refuse conflicts before writing anything.
     let mut current: HashMap<&str, HashMap<String, Current>> = HashMap::new();
     for tp in &push.tables {
@@ -264,10 +270,6 @@ pub async fn push(
             .map(|u| u.id.as_str())
             .filter(|id| !rows.contains_key(*id))
             .collect();
-        // Every earlier change is stamped below `stamp`; a cursor at `stamp - 1` or later
-        // has seen them all, so nothing can have been deleted since it (an import's
-        // batches push with such a cursor: this skips a lookup per record).
-        let seen_everything = since >= stamp - 1;
         if !seen_everything {
             if let Some(id) = deleted_since(db, user_id, tp.table, &missing, since)
                 .await?

@@ -1,7 +1,9 @@
 //! `bench import`: a generated Strong export of 25,000 rows (1,200 sessions) sent to
-//! `POST /api/import` as a dry run and for real, on PostgreSQL. The server runs as a child
-//! process of its own, so its memory is measured alone: resident memory when idle, and
-//! the peak during each request (the kernel's high-water mark, reset before each).
+//! `POST /api/import` as a dry run and for real, on PostgreSQL and on SQLite. The server
+//! runs as a child process of its own, so its memory is measured alone: resident memory
+//! when idle, and the peak during each request (the kernel's high-water mark, reset
+//! before each). While the real import runs, another user pushes a logged session every
+//! 100 ms: an import must not stop everyone else (SQLite has one writer at a time).
 
 use super::process::{mb, ServerProcess};
 use super::{ms, Res};
@@ -71,7 +73,63 @@ pub fn strong_export() -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Both stores, one after the other: PostgreSQL at `database_url`, SQLite in a file of a
+/// temporary directory.
 pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
+    let mut rows = vec![];
+    for (store, url) in [
+        ("PostgreSQL", database_url.to_owned()),
+        ("SQLite", String::new()),
+    ] {
+        let dir = std::env::temp_dir().join(format!("ezlift-bench-{}", std::process::id()));
+        let url = if url.is_empty() {
+            std::fs::create_dir_all(&dir)?;
+            format!("sqlite:{}", dir.join("bench.db").display())
+        } else {
+            url
+        };
+        let measured = bench_store(&url).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        for (label, value) in measured? {
+            rows.push((format!("{store}: {label}"), value));
+        }
+    }
+    Ok(rows)
+}
+
+/// Pushes one logged session every 100 ms until `stop`; the latency of each push and
+/// the statuses that were not 200.
+async fn push_meanwhile(
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    stop: std::sync::Arc<tokio::sync::Notify>,
+) -> (Vec<std::time::Duration>, Vec<u16>) {
+    let (mut took, mut failed) = (Vec::new(), Vec::new());
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+    for n in 0.. {
+        tokio::select! {
+            _ = stop.notified() => break,
+            _ = tick.tick() => {}
+        }
+        let started = Instant::now();
+        let res = http
+            .post(format!("{base}/api/sync/push-changes"))
+            .header("x-jwt-token", &token)
+            .json(&serde_json::json!({ "lastPulledAt": 0, "changes": super::session("other", n) }))
+            .send()
+            .await;
+        took.push(started.elapsed());
+        match res {
+            Ok(r) if r.status().is_success() => {}
+            Ok(r) => failed.push(r.status().as_u16()),
+            Err(_) => failed.push(0),
+        }
+    }
+    (took, failed)
+}
+
+async fn bench_store(database_url: &str) -> Res<Vec<(String, String)>> {
     let file = strong_export();
     let server = ServerProcess::start(database_url)?;
     let http = reqwest::Client::new();
@@ -112,6 +170,7 @@ pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
     import(warm.clone(), "unit=lb", file[..20_000].to_vec()).await?;
 
     let token = signup("importer@example.com").await?;
+    let other = signup("other@example.com").await?;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let idle = server.memory("VmRSS")?;
     let mut rows = vec![
@@ -129,9 +188,40 @@ pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
     for (label, query) in [("dry run", "dry_run=true"), ("import", "unit=lb")] {
         server.reset_peak()?;
         let before = server.memory("VmRSS")?;
+        let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+        let pusher = (label == "import").then(|| {
+            tokio::spawn(push_meanwhile(
+                http.clone(),
+                base.clone(),
+                other.clone(),
+                stop.clone(),
+            ))
+        });
         let started = Instant::now();
-        let report = import(token.clone(), query, file.clone()).await?;
+        let report = import(token.clone(), query, file.clone()).await;
         let took = started.elapsed();
+        stop.notify_one();
+        if let Some(pusher) = pusher {
+            let (mut pushes, failed) = pusher.await?;
+            pushes.sort();
+            rows.push((
+                "another user's pushes during the import, every 100 ms: p50 / p99 / max".into(),
+                format!(
+                    "{} / {} / {} ({} pushes, {} failed{})",
+                    ms(super::percentile(&pushes, 0.5)),
+                    ms(super::percentile(&pushes, 0.99)),
+                    ms(*pushes.last().unwrap_or(&Default::default())),
+                    pushes.len(),
+                    failed.len(),
+                    if failed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {failed:?}")
+                    }
+                ),
+            ));
+        }
+        let report = report?;
         let peak = server.memory("VmHWM")?;
         let above = peak.saturating_sub(before);
         eprintln!("{label}: {report}");
