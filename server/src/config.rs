@@ -53,6 +53,8 @@ pub struct Config {
     pub request_timeout: std::time::Duration,
     /// Bytes the server keeps of computed page figures (dashboard, history, exercise pages).
     pub figures_cache_bytes: u64,
+    /// Serve `GET /metrics` (for a scraper on the operator's network, not the public).
+    pub metrics: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -75,6 +77,7 @@ impl std::fmt::Debug for Config {
             .field("password_hashes", &self.password_hashes)
             .field("request_timeout", &self.request_timeout)
             .field("figures_cache_bytes", &self.figures_cache_bytes)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
@@ -175,6 +178,7 @@ impl Config {
             "a number of attempts per hour",
         )?;
         let trust_proxy = flag("EZLIFT_TRUST_PROXY")?;
+        let metrics = flag("EZLIFT_METRICS")?;
         let password_hashes = positive("EZLIFT_PASSWORD_HASHES", cores, "a number")?;
         let request_timeout = positive("EZLIFT_REQUEST_TIMEOUT_SECS", 30, "a number of seconds")?;
         let figures_cache_bytes =
@@ -194,6 +198,7 @@ impl Config {
             password_hashes,
             request_timeout: std::time::Duration::from_secs(request_timeout as u64),
             figures_cache_bytes: figures_cache_bytes as u64,
+            metrics,
         })
     }
 }

@@ -23,7 +23,35 @@ on_both_backends!(
     accounts_and_pages,
     history_pages_render_the_users_figures,
     pages_render_while_another_app_is_built,
+    metrics_show_the_figures_cache_when_asked_for,
 );
+
+/// `/metrics` only when the operator turns it on; it shows the figures cache filling.
+async fn metrics_show_the_figures_cache_when_asked_for(db: TestDb) {
+    let off = TestApp::new(db.share(), &[]).await;
+    assert_eq!(off.get("/metrics", &[]).await.status, StatusCode::NOT_FOUND);
+    let app = TestApp::new(db, &[("EZLIFT_METRICS", "true")]).await;
+    let gauge = |text: &str, name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing in {text}"))
+    };
+    let before = app.get("/metrics", &[]).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert_eq!(gauge(&before.text(), "ezlift_figures_cache_entries"), 0);
+    let (token, _) = app.sign_up("metrics@example.com", PASSWORD).await;
+    let page = app
+        .get("/", &[("cookie", &format!("ezlift_session={token}"))])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let after = app.get("/metrics", &[]).await.text();
+    assert!(
+        gauge(&after, "ezlift_figures_cache_entries") >= 1,
+        "{after}"
+    );
+    assert!(gauge(&after, "ezlift_figures_cache_bytes") > 0, "{after}");
+}
 
 /// Apps built in one process (as tests do, each on a runtime of its own) never stall
 /// each other's pages: building one once held back resource loading process-wide while

@@ -5,8 +5,10 @@ mod app_shell;
 mod exercises;
 mod health;
 mod import;
+mod metrics;
 mod page_data;
 mod pages;
+mod render;
 mod security;
 mod sync;
 
@@ -14,8 +16,10 @@ use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use axum::middleware::from_fn_with_state;
+use axum::response::IntoResponse;
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -29,9 +33,19 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 }
 
 pub fn router(state: AppState) -> Router {
+    router_with(state, |page_data| page_data)
+}
+
+/// [`router`], with the pages reading their data through `wrap` of the store's: tests
+/// use it to put faults where pages read.
+pub fn router_with(
+    state: AppState,
+    wrap: impl FnOnce(app::page_data::SharedPageData) -> app::page_data::SharedPageData,
+) -> Router {
+    render::init_executor();
     let routes = route_list();
-    let page_data: app::page_data::SharedPageData =
-        std::sync::Arc::new(page_data::StorePageData::new(&state));
+    let store_pages = std::sync::Arc::new(page_data::StorePageData::new(&state));
+    let page_data = wrap(store_pages.clone());
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,
@@ -45,6 +59,8 @@ pub fn router(state: AppState) -> Router {
                 move || app::shell(options.clone())
             },
         )
+        // A render's tasks belong to its request (a panic answers 500 at once).
+        .route_layer(axum::middleware::from_fn(render::guard))
         // Pages need to know who is signed in; the layer also redirects signed-out visitors.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -53,8 +69,14 @@ pub fn router(state: AppState) -> Router {
 
     let max_body = state.config.max_body_bytes;
     let timeout = state.config.request_timeout;
+    let metrics = if state.config.metrics {
+        metrics::router(store_pages)
+    } else {
+        Router::new()
+    };
     let quick = Router::new()
         .merge(health::router())
+        .merge(metrics)
         .merge(app_shell::router())
         .merge(exercises::router())
         .merge(accounts::router())
@@ -68,6 +90,13 @@ pub fn router(state: AppState) -> Router {
         .merge(slow)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(DefaultBodyLimit::max(max_body))
+        // A handler that panics answers 500 (with the error shape) instead of dropping
+        // the connection; pages catch their own panics first and answer with a page.
+        .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
+            let message = render::panic_message(panic.as_ref());
+            crate::error::ApiError::Internal(format!("a handler panicked: {message}"))
+                .into_response()
+        }))
         .layer(CompressionLayer::new())
         // Spans carry the method and path only: query strings and headers may hold secrets.
         .layer(

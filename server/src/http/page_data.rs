@@ -84,6 +84,12 @@ impl StorePageData {
         }
     }
 
+    /// The figures cache's weighed bytes and entries, as of now.
+    pub fn cache_usage(&self) -> (u64, u64) {
+        self.figures.run_pending_tasks();
+        (self.figures.weighted_size(), self.figures.entry_count())
+    }
+
     /// The figures under `key` if the user's records have not changed since.
     async fn cached(&self, user_id: &str, key: &str) -> Result<Option<Arc<str>>, String> {
         let stamp = self
@@ -133,10 +139,13 @@ impl PageData for StorePageData {
             .await
             .map_err(PageFailure::record)?;
         // Years of sets take a while: on the blocking pool, not a runtime worker.
-        let value: Arc<str> = tokio::task::spawn_blocking(move || compute(&Snapshot { tables }))
-            .await
-            .map_err(|e| format!("computing the page's figures failed: {e}"))?
-            .into();
+        let value: Arc<str> =
+            match tokio::task::spawn_blocking(move || compute(&Snapshot { tables })).await {
+                Ok(value) => value.into(),
+                // Panics on in the page's task, which answers the page with 500 at once.
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => return Err(format!("computing the page's figures failed: {e}")),
+            };
         let newer = self.figures.get(&id).is_some_and(|f| f.stamp > stamp);
         if !newer {
             self.figures.insert(

@@ -172,6 +172,11 @@ pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
     }
     let idle = server.memory("VmRSS")?;
     server.reset_peak()?;
+    let accounts: Vec<String> = devices
+        .iter()
+        .filter(|d| d.n == 0)
+        .map(|d| d.token.clone())
+        .collect();
 
     let started = Instant::now();
     let until = started + Duration::from_secs(secs);
@@ -298,5 +303,74 @@ pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
     rows.push(("server memory, peak during the load".into(), mb(peak)));
     rows.push(("server memory 5 s after the load".into(), mb(after)));
     rows.push(("server memory 15 s after the load".into(), mb(later)));
+    rows.extend(figures_cache(&load.client, &server, &accounts).await?);
     Ok(rows)
+}
+
+/// Every user's dashboard, history and exercise page rendered once after the load: what
+/// the figures cache holds then, as the server weighs it and as the process's memory.
+async fn figures_cache(
+    client: &super::Client,
+    server: &ServerProcess,
+    accounts: &[String],
+) -> Res<Vec<(String, String)>> {
+    let before = server.memory("VmRSS")?;
+    let started = Instant::now();
+    let mut pages = 0;
+    for chunk in accounts.chunks(8) {
+        let views = chunk.iter().flat_map(|token| {
+            ["/", "/history", "/exercises/barbell-back-squat"].map(|path| async move {
+                let res = client
+                    .http
+                    .get(format!("{}{path}", client.base))
+                    .header("cookie", format!("ezlift_session={token}"))
+                    .send()
+                    .await?;
+                if !res.status().is_success() {
+                    return Err(format!("{path}: {}", res.status()).into());
+                }
+                res.bytes().await?;
+                Res::Ok(())
+            })
+        });
+        for view in futures_util::future::join_all(views).await {
+            view?;
+            pages += 1;
+        }
+    }
+    let took = started.elapsed();
+    let metrics = client
+        .http
+        .get(format!("{}/metrics", client.base))
+        .send()
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    let gauge = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default()
+    };
+    let after = server.memory("VmRSS")?;
+    Ok(vec![
+        (
+            format!(
+                "pages rendered after the load ({} users × dashboard, history, exercise page)",
+                accounts.len()
+            ),
+            format!("{pages} in {:.1} s", took.as_secs_f64()),
+        ),
+        (
+            "figures cache then: weighed size (entries) / server memory grown meanwhile".into(),
+            format!(
+                "{} ({} entries) / {}",
+                mb(gauge("ezlift_figures_cache_bytes")),
+                gauge("ezlift_figures_cache_entries"),
+                mb(after.saturating_sub(before))
+            ),
+        ),
+    ])
 }

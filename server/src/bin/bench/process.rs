@@ -17,6 +17,8 @@ impl ServerProcess {
             .env("DATABASE_URL", database_url)
             .env("EZLIFT_SIGNIN_PER_ADDRESS", "100000000")
             .env("EZLIFT_SIGNIN_PER_ACCOUNT", "100000000")
+            // The load benchmark reads the figures cache's size.
+            .env("EZLIFT_METRICS", "true")
             .stdout(Stdio::piped())
             .spawn()?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
