@@ -108,22 +108,7 @@ async fn stage(
 async fn copy_parents(db: &mut dyn Db, user_id: &str, batch: &ValidPush) -> StoreResult<()> {
     for tp in &batch.tables {
         for parent in tp.table.parents {
-            let pos = tp
-                .table
-                .columns
-                .iter()
-                .position(|c| c.name == parent.column)
-                .expect("the registry names parent columns");
-            let mut ids: Vec<&str> = tp
-                .upserts
-                .iter()
-                .filter_map(|u| match u.values.get(pos) {
-                    Some(Some(SqlValue::Text(Some(id)))) => Some(id.as_str()),
-                    _ => None,
-                })
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
+            let (_, ids) = tp.pointed_at(parent);
             let t = quote(parent.table);
             for chunk in ids.chunks(IDS_PER_STATEMENT) {
                 let marks: Vec<String> = (0..chunk.len()).map(|k| format!("${}", k + 2)).collect();

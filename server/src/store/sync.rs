@@ -288,17 +288,7 @@ pub async fn push(
         // Each parent column's position and the parent ids that exist for this push.
         let mut parents: Vec<(usize, HashSet<String>)> = Vec::new();
         for parent in tp.table.parents {
-            let pos = tp
-                .table
-                .columns
-                .iter()
-                .position(|c| c.name == parent.column)
-                .expect("registry");
-            let wanted: Vec<&str> = tp
-                .upserts
-                .iter()
-                .filter_map(|u| text_at(&u.values, pos))
-                .collect();
+            let (pos, wanted) = tp.pointed_at(parent);
             let parent_table = table(parent.table).expect("registry");
             parents.push((pos, existing_ids(db, user_id, parent_table, &wanted).await?));
         }

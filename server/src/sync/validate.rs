@@ -31,6 +31,30 @@ pub struct TablePush {
     pub deletes: Vec<RecordId>,
 }
 
+impl TablePush {
+    /// The position of `parent`'s column and the parent ids the upserts point at (each
+    /// once, in order).
+    pub fn pointed_at(&self, parent: &app::model::tables::ParentRef) -> (usize, Vec<&str>) {
+        let pos = self
+            .table
+            .columns
+            .iter()
+            .position(|c| c.name == parent.column)
+            .expect("the registry names parent columns");
+        let mut ids: Vec<&str> = self
+            .upserts
+            .iter()
+            .filter_map(|u| match u.values.get(pos) {
+                Some(Some(SqlValue::Text(Some(id)))) => Some(id.as_str()),
+                _ => None,
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        (pos, ids)
+    }
+}
+
 /// A created or updated record. `values` follows `table.columns`; `None` means the client
 /// did not send that column (an older schema), so the server keeps what it has.
 #[derive(Debug, Clone)]
