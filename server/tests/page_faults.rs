@@ -173,3 +173,52 @@ async fn a_render_stopped_by_the_time_limit_leaves_nothing_running() {
         "reads of the stopped render still running"
     );
 }
+
+/// Figures are computed off the runtime, and one user's figures under different keys do
+/// not wait for each other: a computation that blocks until another of the same user's
+/// has finished completes (on a runtime of one thread, it would have blocked the thread
+/// the other needs; with one gate per user, the other would have waited for it).
+#[tokio::test(flavor = "current_thread")]
+async fn figures_compute_off_the_runtime_and_apart() {
+    let app = common::TestApp::new(TestDb::sqlite(), &[]).await;
+    let (_, user) = app.sign_up("apart@example.com", "a long password").await;
+    let slot: Arc<std::sync::Mutex<Option<SharedPageData>>> = Arc::default();
+    let _router = server::http::router_with(app.state.clone(), {
+        let slot = slot.clone();
+        move |inner| {
+            *slot.lock().unwrap() = Some(inner.clone());
+            inner
+        }
+    });
+    let pages = slot.lock().unwrap().take().expect("the page data");
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (started, has_started) = tokio::sync::oneshot::channel::<()>();
+    let slow = {
+        let (pages, user) = (pages.clone(), user.clone());
+        tokio::spawn(async move {
+            let compute: Compute = Box::new(move |_| {
+                let _ = started.send(());
+                match released.recv_timeout(Duration::from_secs(10)) {
+                    Ok(()) => "released".into(),
+                    Err(_) => "never released".into(),
+                }
+            });
+            pages
+                .computed(&user, &["logs"], "slow".into(), compute)
+                .await
+        })
+    };
+    has_started.await.expect("the slow figure started");
+    let quick = pages
+        .computed(
+            &user,
+            &["logs"],
+            "quick".into(),
+            Box::new(|_| "quick".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(&*quick, "quick");
+    release.send(()).unwrap();
+    assert_eq!(&*slow.await.unwrap().unwrap(), "released");
+}
