@@ -5,17 +5,15 @@
 
 pub mod auth;
 pub mod config;
-pub mod error;
 pub mod exercises;
 pub mod http;
 pub mod import;
-pub mod state;
 pub mod store;
-pub mod sync;
+pub mod validate;
 
 use config::Config;
+use http::state::AppState;
 use leptos::prelude::LeptosOptions;
-use state::AppState;
 use std::sync::Arc;
 
 /// Builds the whole application: opens the store (running migrations), loads the exercise

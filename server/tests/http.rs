@@ -10,7 +10,8 @@ use axum::Router;
 use base64::Engine;
 use common::{TestApp, TestDb};
 use serde_json::json;
-use server::auth::{AuthUser, Identity};
+use server::auth::Identity;
+use server::http::extract::AuthUser;
 use tower::ServiceExt;
 
 const PASSWORD: &str = "squat-bench-dead";

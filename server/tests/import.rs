@@ -522,7 +522,7 @@ async fn a_failed_import_leaves_nothing(db: TestDb) {
         .sign_up("atomic@example.com", "correct horse battery")
         .await;
     let log_len = app.store().change_log(&user).await.unwrap().len();
-    let first = server::sync::parse_push(
+    let first = server::validate::parse_push(
         &serde_json::json!({"lastPulledAt": 0, "changes": {"logs": {"created": [{"id": "l1", "workout_title": "A", "session_date": 1}], "updated": [], "deleted": []}}}),
         app::model::SCHEMA_VERSION,
     )

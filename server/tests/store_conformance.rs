@@ -63,7 +63,7 @@ async fn a_stale_cursors_delete_lookup_probes_only_the_pushed_ids(db: TestDb) {
     }
     // Statistics of a nearly empty log.
     let push = |records: Vec<serde_json::Value>| {
-        server::sync::parse_push(
+        server::validate::parse_push(
             &serde_json::json!({ "lastPulledAt": null, "changes": { "routines": { "created": records } } }),
             1,
         )
@@ -88,7 +88,7 @@ async fn a_stale_cursors_delete_lookup_probes_only_the_pushed_ids(db: TestDb) {
     assert!(!plan.to_lowercase().contains("seq scan"), "{plan}");
     assert!(!plan.contains("SCAN changes"), "{plan}");
     // And the push itself, from before all of it, goes through.
-    let stale = server::sync::parse_push(
+    let stale = server::validate::parse_push(
         &serde_json::json!({ "lastPulledAt": stale_cursor, "changes": { "routines": { "created":
             ids.iter().map(|id| serde_json::json!({ "id": id, "title": "late" })).collect::<Vec<_>>() } } }),
         1,
@@ -103,7 +103,7 @@ async fn records_are_the_users_live_rows(db: TestDb) {
     let store = store::connect(&db.url).await.unwrap();
     for (user, title) in [("user-a", "A's"), ("user-b", "B's")] {
         store.ensure_user(user, None).await.unwrap();
-        let push = server::sync::parse_push(
+        let push = server::validate::parse_push(
             &serde_json::json!({
                 "lastPulledAt": null,
                 "changes": { "routines": { "created": [
@@ -119,7 +119,7 @@ async fn records_are_the_users_live_rows(db: TestDb) {
     let cursor = store
         .pull(
             "user-a",
-            server::sync::PullQuery {
+            server::store::changeset::PullQuery {
                 last_pulled_at: None,
                 schema_version: 1,
                 migrated_from: None,
@@ -128,7 +128,7 @@ async fn records_are_the_users_live_rows(db: TestDb) {
         .await
         .unwrap()
         .timestamp;
-    let delete = server::sync::parse_push(
+    let delete = server::validate::parse_push(
         &serde_json::json!({
             "lastPulledAt": cursor,
             "changes": { "routines": { "deleted": ["user-a-gone"] } },

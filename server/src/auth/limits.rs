@@ -2,11 +2,7 @@
 //! and per account, and a bound on password hashes running at once.
 
 use crate::config::Config;
-use crate::error::ApiError;
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::request::Parts;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -56,39 +52,18 @@ impl RateLimit {
     }
 }
 
-/// The caller's network address, as the limits see it.
-pub struct ClientAddress(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress
-where
-    std::sync::Arc<Config>: axum::extract::FromRef<S>,
-{
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let config: std::sync::Arc<Config> = axum::extract::FromRef::from_ref(state);
-        let forwarded = config
-            .trust_proxy
-            .then(|| {
-                parts
-                    .headers
-                    .get_all("x-forwarded-for")
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .flat_map(|v| v.split(','))
-                    .map(str::trim)
-                    .rfind(|v| !v.is_empty())
-                    .map(str::to_owned)
-            })
-            .flatten();
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
-        Ok(Self(
-            forwarded.or(peer).unwrap_or_else(|| "unknown".to_owned()),
-        ))
-    }
+/// Why an attempt was not let through.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitError {
+    /// Attempts used up; `retry_after` seconds until the next one.
+    #[error("{message}")]
+    TooMany { message: String, retry_after: u64 },
+    /// No hashing slot came free in time, or the server is stopping.
+    #[error("{0}")]
+    Busy(String),
+    /// The hashing thread is gone (a bug).
+    #[error("{0}")]
+    Broken(String),
 }
 
 /// A job for a hashing thread.
@@ -160,7 +135,7 @@ impl SignInGuard {
     /// Counts an attempt from `address` for `email` (already normalised); both must have
     /// attempts left. The account's limit is spent even when the address's is not, so
     /// guessing one password from many addresses stops too.
-    pub fn attempt(&self, address: &str, email: &str) -> Result<(), ApiError> {
+    pub fn attempt(&self, address: &str, email: &str) -> Result<(), LimitError> {
         let by_address = self.per_address.take(address);
         let by_account = self.per_account.take(email);
         match (by_address, by_account) {
@@ -177,7 +152,7 @@ impl SignInGuard {
     pub async fn hash<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, LimitError> {
         let _permit = match self.hashing.try_acquire() {
             Ok(permit) => permit,
             Err(_) => {
@@ -185,11 +160,9 @@ impl SignInGuard {
                 tokio::time::timeout(HASH_QUEUE_WAIT, self.hashing.acquire())
                     .await
                     .map_err(|_| {
-                        ApiError::Unavailable(
-                            "the server is busy signing people in; try again".into(),
-                        )
+                        LimitError::Busy("the server is busy signing people in; try again".into())
                     })?
-                    .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?
+                    .map_err(|_| LimitError::Busy("the server is shutting down".into()))?
             }
         };
         let now = self.busy.fetch_add(1, Ordering::SeqCst) + 1;
@@ -203,7 +176,7 @@ impl SignInGuard {
             Ok(()) => result.await.ok(),
             Err(_) => None,
         };
-        result.ok_or_else(|| ApiError::Internal("the password hashing thread stopped".into()))
+        result.ok_or_else(|| LimitError::Broken("the password hashing thread stopped".into()))
     }
 
     /// The most hashes that ever ran at once (the bound is checked against it).
@@ -222,9 +195,9 @@ impl SignInGuard {
     }
 }
 
-fn too_many(what: &str, wait: Duration) -> ApiError {
+fn too_many(what: &str, wait: Duration) -> LimitError {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    ApiError::TooManyRequests {
+    LimitError::TooMany {
         message: format!("{what}; try again in {secs} s"),
         retry_after: secs.max(1),
     }

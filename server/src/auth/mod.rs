@@ -7,11 +7,7 @@ pub mod password;
 pub mod tokens;
 
 use crate::config::{AuthMode, Config};
-use crate::error::ApiError;
-use crate::state::AppState;
 use crate::store::{Store, StoreError};
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use jsonwebtoken::errors::ErrorKind;
@@ -286,10 +282,6 @@ pub fn is_same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
-/// An authenticated caller. Accepts the `x-jwt-token` header, or the session cookie; a
-/// cookie alone may change data only from this site's own pages.
-pub struct AuthUser(pub Identity);
-
 /// The token a request carries: the `x-jwt-token` header, else the session cookie, which
 /// may change data (any method but GET, HEAD, OPTIONS) only from this site's own pages.
 pub fn request_token(headers: &HeaderMap, method: &Method) -> Result<Option<String>, AuthError> {
@@ -307,15 +299,6 @@ pub fn request_token(headers: &HeaderMap, method: &Method) -> Result<Option<Stri
         return Err(AuthError::CrossSite);
     }
     Ok(Some(token))
-}
-
-impl FromRequestParts<AppState> for AuthUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = request_token(&parts.headers, &parts.method)?.ok_or(AuthError::Missing)?;
-        Ok(Self(state.auth.authenticate(&token).await?))
-    }
 }
 
 #[cfg(test)]

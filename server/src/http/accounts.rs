@@ -1,11 +1,11 @@
 //! Local accounts: sign-up, sign-in and sign-out, as HTML form posts (for the pages) and
 //! as JSON (for API clients and tests). Both share one implementation.
 
-use super::pages::urlencode;
-use crate::auth::limits::ClientAddress;
-use crate::auth::{is_same_origin, password, request_token, AuthError, AuthUser, Identity};
-use crate::error::{ApiError, ApiResult, AppJson};
-use crate::state::AppState;
+use super::error::{ApiError, ApiResult, AppJson};
+use super::extract::{AuthUser, ClientAddress};
+use super::links::query_value;
+use super::state::AppState;
+use crate::auth::{is_same_origin, password, request_token, AuthError, Identity};
 use crate::store::StoreError;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequestParts, State};
@@ -184,11 +184,11 @@ async fn form_flow(
             let mut target = format!(
                 "{}?error={}&email={}",
                 flow.page(),
-                urlencode(&message),
-                urlencode(creds.email.trim())
+                query_value(&message),
+                query_value(creds.email.trim())
             );
             if let Some(next) = creds.next.as_deref().filter(|n| !n.is_empty()) {
-                target.push_str(&format!("&next={}", urlencode(next)));
+                target.push_str(&format!("&next={}", query_value(next)));
             }
             Ok(Redirect::to(&target).into_response())
         }
@@ -368,7 +368,7 @@ async fn form_change_password(
         Err(err @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => Err(err),
         Err(err) => Ok(Redirect::to(&format!(
             "/settings?password_error={}#account",
-            urlencode(&err.to_string())
+            query_value(&err.to_string())
         ))
         .into_response()),
     }

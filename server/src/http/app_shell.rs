@@ -2,7 +2,7 @@
 //! has no copy of the page and no network (see `app::app_shell`). It holds nobody's data,
 //! so it is served to anyone, signed in or not.
 
-use crate::state::AppState;
+use super::state::AppState;
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::response::IntoResponse;

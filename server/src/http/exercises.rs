@@ -1,6 +1,6 @@
 //! `GET /api/exercises`: the read-only library, cacheable and revalidated by ETag.
 
-use crate::state::AppState;
+use super::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};

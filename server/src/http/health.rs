@@ -1,7 +1,7 @@
 //! `GET /healthz`: the process is up and its database answers.
 
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use super::error::{ApiError, ApiResult};
+use super::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};

@@ -1,10 +1,10 @@
 //! `POST /api/import` (a file's bytes, with `format`, `unit`, `dry_run`) and
 //! `GET /api/export?format=strong|json`.
 
-use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult};
+use super::extract::AuthUser;
+use super::state::AppState;
 use crate::import::{self, export, Format, ImportError, Options, Report};
-use crate::state::AppState;
 use app::model::WeightUnit;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;

@@ -2,7 +2,7 @@
 //! text format, for a scraper on the operator's network and for the load benchmark.
 
 use super::page_data::StorePageData;
-use crate::state::AppState;
+use super::state::AppState;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::get;

@@ -2,23 +2,27 @@
 
 mod accounts;
 mod app_shell;
+pub mod error;
 mod exercises;
+pub mod extract;
 mod health;
 mod import;
+mod links;
 mod metrics;
 mod page_data;
 mod pages;
 mod render;
 mod security;
+pub mod state;
 mod sync;
 
-use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use state::AppState;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -94,7 +98,7 @@ pub fn router_with(
         // the connection; pages catch their own panics first and answer with a page.
         .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
             let message = render::panic_message(panic.as_ref());
-            crate::error::ApiError::Internal(format!("a handler panicked: {message}"))
+            error::ApiError::Internal(format!("a handler panicked: {message}"))
                 .into_response()
         }))
         .layer(CompressionLayer::new())

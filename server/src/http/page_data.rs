@@ -1,7 +1,7 @@
 //! The database as server-rendered pages read it, and the cache of the figures pages
 //! compute from it.
 
-use crate::state::AppState;
+use super::state::AppState;
 use crate::store::{Store, StoreError};
 use app::page_data::{Compute, PageData};
 use app::replica::Snapshot;

@@ -1,9 +1,10 @@
 //! Session handling for server-rendered pages.
 
+use super::error::ApiError;
+use super::links::query_value;
 use super::page_data::PageFailure;
+use super::state::AppState;
 use crate::auth::Identity;
-use crate::error::ApiError;
-use crate::state::AppState;
 use app::session::{SessionUser, UserInfo};
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_SECURITY_POLICY;
@@ -34,7 +35,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
                 let target = if path == "/" {
                     "/login".to_owned()
                 } else {
-                    format!("/login?next={}", urlencode(&path))
+                    format!("/login?next={}", query_value(&path))
                 };
                 return Redirect::to(&target).into_response();
             }
@@ -91,17 +92,4 @@ fn user_info(identity: Identity) -> UserInfo {
         id: identity.user_id,
         email: identity.email,
     }
-}
-
-/// Percent-encodes a query value (everything but unreserved characters and `/`).
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

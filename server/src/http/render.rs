@@ -7,7 +7,7 @@
 //! a panic in one answers the page with `500` at once, and a request that ends before its
 //! render (timed out, or the client went away) aborts what its render left running.
 
-use crate::error::ApiError;
+use super::error::ApiError;
 use any_spawner::{CustomExecutor, Executor, PinnedFuture, PinnedLocalFuture};
 use axum::extract::Request;
 use axum::middleware::Next;

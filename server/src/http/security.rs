@@ -3,7 +3,7 @@
 //! Pages set their own Content-Security-Policy (it names the nonce of their inline
 //! scripts, see `app::shell`); the API's answers get one that allows nothing.
 
-use crate::error::ApiError;
+use super::error::ApiError;
 use axum::extract::{Request, State};
 use axum::http::header::{
     CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,

@@ -1,9 +1,9 @@
 //! The WatermelonDB sync endpoints, shared by the mobile apps and the web client.
 
-use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, AppJson};
-use crate::state::AppState;
-use crate::sync::validate::{parse_pull_query, parse_push, parse_schema_version, push_size};
+use super::error::{ApiError, ApiResult, AppJson};
+use super::extract::AuthUser;
+use super::state::AppState;
+use crate::validate::{parse_pull_query, parse_push, parse_schema_version, push_size};
 use app::model::{ColumnKind, SCHEMA_VERSION, TABLES};
 use app::sync::wire::{PullResponse, PushResponse};
 use axum::extract::rejection::QueryRejection;

@@ -4,7 +4,7 @@
 
 use super::{Format, ImportError, Options, Report};
 use crate::store::Store;
-use crate::sync::parse_push;
+use crate::validate::parse_push;
 use app::model::{TableDef, SCHEMA_VERSION, TABLES};
 use chrono::TimeZone;
 use serde_json::{json, Map, Value};

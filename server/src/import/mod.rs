@@ -13,8 +13,9 @@ mod names;
 mod read;
 mod values;
 
+use crate::store::changeset::ValidPush;
 use crate::store::{Store, StoreError};
-use crate::sync::{parse_push, ValidPush};
+use crate::validate::parse_push;
 use app::model::{LibraryExercise, WeightUnit, SCHEMA_VERSION};
 use chrono::{NaiveDateTime, TimeZone};
 use names::{Match, Matcher};

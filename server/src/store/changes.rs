@@ -39,6 +39,21 @@ pub async fn stamp(db: &mut dyn Db, dialect: Dialect, user_id: &str) -> StoreRes
     })
 }
 
+/// The user's `last_change_at`, which every write advances (0 for an unknown user).
+pub async fn last_stamp(db: &mut dyn Db, user_id: &str) -> StoreResult<i64> {
+    match db
+        .fetch_int(
+            "select last_change_at from user_profile where id = $1",
+            vec![SqlValue::text(user_id)],
+        )
+        .await
+    {
+        Ok(stamp) => Ok(stamp),
+        Err(sqlx::Error::RowNotFound) => Ok(0),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The time of the user's newest change (0 before any): one step down
 /// `changes_user_timestamp_idx`.
 pub async fn newest(db: &mut dyn Db, user_id: &str) -> StoreResult<i64> {

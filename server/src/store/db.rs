@@ -53,6 +53,47 @@ impl SqlValue {
 pub type SqlRow = Vec<SqlValue>;
 
 /// A connection (in practice always inside a transaction) that runs dialect-correct SQL.
+/// A row's values read in order, each as what it must be: a NULL or a missing column
+/// where a value must be is an error naming the column, never an empty default (a
+/// column-order slip or a broken row would otherwise pass as `""` or `0`).
+pub struct Cells(std::vec::IntoIter<SqlValue>);
+
+impl Cells {
+    pub fn new(row: SqlRow) -> Self {
+        Self(row.into_iter())
+    }
+
+    /// The next value as text; `column` names it in the error.
+    pub fn text(&mut self, column: &str) -> Result<String, sqlx::Error> {
+        self.opt_text().ok_or_else(|| missing(column))
+    }
+
+    /// The next value as text, `None` for a NULL.
+    pub fn opt_text(&mut self) -> Option<String> {
+        self.0.next().and_then(SqlValue::into_text)
+    }
+
+    /// The next value as an integer; `column` names it in the error.
+    pub fn int(&mut self, column: &str) -> Result<i64, sqlx::Error> {
+        self.0
+            .next()
+            .and_then(SqlValue::into_int)
+            .ok_or_else(|| missing(column))
+    }
+
+    /// The values not read yet.
+    pub fn rest(self) -> Vec<SqlValue> {
+        self.0.collect()
+    }
+}
+
+fn missing(column: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: "NULL or missing where a value must be".into(),
+    }
+}
+
 #[async_trait]
 pub trait Db: Send {
     async fn execute(&mut self, sql: &str, args: Vec<SqlValue>) -> Result<u64, sqlx::Error>;
@@ -199,3 +240,21 @@ macro_rules! decode_rows {
 
 impl_db!(sqlx::Postgres);
 impl_db!(sqlx::Sqlite);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_null_or_missing_cell_is_an_error_naming_its_column() {
+        let mut cells = Cells::new(vec![SqlValue::text("a"), SqlValue::Text(None)]);
+        assert_eq!(cells.text("first").unwrap(), "a");
+        let err = cells.text("second").unwrap_err().to_string();
+        assert!(err.contains("second"), "{err}");
+        let err = cells.int("third").unwrap_err().to_string();
+        assert!(err.contains("third"), "{err}");
+        let mut cells = Cells::new(vec![SqlValue::Int(Some(7)), SqlValue::Text(None)]);
+        assert_eq!(cells.int("n").unwrap(), 7);
+        assert_eq!(cells.opt_text(), None);
+    }
+}

@@ -1,8 +1,9 @@
 //! PostgreSQL: the store of record for production, CI and benchmarks.
 
+use super::backend::Backend;
 use super::db::Tx;
 use super::sql::Dialect;
-use super::{Backend, StoreResult};
+use super::StoreResult;
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -8,10 +8,10 @@
 //! the one record instead.
 
 use super::changes::{log_changes, read_record_of_user, ChangeType};
+use super::changeset::{TablePush, Upsert, ValidPush};
 use super::db::{Db, SqlValue};
 use super::sql::Dialect;
 use super::StoreResult;
-use crate::sync::{TablePush, Upsert, ValidPush};
 use app::model::{tables::table, ColumnKind, RecordId, TableDef};
 use std::borrow::Cow;
 

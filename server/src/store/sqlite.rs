@@ -1,8 +1,9 @@
 //! SQLite: the embedded default, so the app runs on a fresh machine with nothing to start.
 
+use super::backend::Backend;
 use super::db::Tx;
 use super::sql::Dialect;
-use super::{Backend, StoreError, StoreResult};
+use super::{StoreError, StoreResult};
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
@@ -81,7 +82,7 @@ impl Backend for Sqlite {
     async fn import(
         &self,
         user_id: &str,
-        batches: &mut (dyn Iterator<Item = StoreResult<crate::sync::ValidPush>> + Send),
+        batches: &mut (dyn Iterator<Item = StoreResult<crate::store::changeset::ValidPush>> + Send),
     ) -> StoreResult<()> {
         match &self.file {
             Some(file) => {
@@ -91,8 +92,14 @@ impl Backend for Sqlite {
                 let mut tx = self.begin().await?;
                 let mut cursor = None;
                 for batch in batches {
-                    super::import_batch(&mut *tx, self.dialect(), user_id, batch?, &mut cursor)
-                        .await?;
+                    super::push::import_batch(
+                        &mut *tx,
+                        self.dialect(),
+                        user_id,
+                        batch?,
+                        &mut cursor,
+                    )
+                    .await?;
                 }
                 tx.commit().await?;
                 Ok(())

@@ -13,9 +13,10 @@
 
 use super::changes;
 use super::db::{Db, SqlValue};
+use super::push::import_batch;
 use super::sql::{quote, Dialect};
-use super::{import_batch, StoreError, StoreResult};
-use crate::sync::ValidPush;
+use super::{StoreError, StoreResult};
+use crate::store::changeset::ValidPush;
 use app::model::{TableDef, TABLES};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, SqliteConnection};

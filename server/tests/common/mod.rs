@@ -102,7 +102,7 @@ pub fn config_for(db: &TestDb, vars: &[(&str, &str)]) -> Config {
 
 pub struct TestApp {
     pub router: axum::Router,
-    pub state: server::state::AppState,
+    pub state: server::http::state::AppState,
     pub db: TestDb,
 }
 

@@ -1,67 +1,15 @@
-//! Turns a push body into typed, registry-checked changes before anything touches the
-//! database, so a malformed push is refused whole with a message naming the table, the
-//! record and the field.
+//! The sync protocol's requests checked before anything touches the database: a push body
+//! becomes typed, registry-checked changes (refused whole with a message naming the
+//! table, the record and the field), a pull's query its parameters. The transactional
+//! push and pull are in the store, the endpoints in `http::sync`.
 
+use crate::store::changeset::{PullQuery, TablePush, Upsert, ValidPush};
 use crate::store::db::SqlValue;
 use crate::store::record::to_sql;
 use app::model::{tables::table, RecordId, TableDef, SCHEMA_VERSION, TABLES};
 use app::sync::wire::RefusedRecord;
 use serde_json::Value;
 use std::collections::HashSet;
-
-/// A push that passed validation.
-#[derive(Debug, Clone)]
-pub struct ValidPush {
-    /// The client's cursor; 0 when it never pulled.
-    pub last_pulled_at: i64,
-    /// Tables with changes, in registry (parents-first) order.
-    pub tables: Vec<TablePush>,
-}
-
-impl ValidPush {
-    pub fn is_empty(&self) -> bool {
-        self.tables.is_empty()
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct TablePush {
-    pub table: &'static TableDef,
-    pub upserts: Vec<Upsert>,
-    pub deletes: Vec<RecordId>,
-}
-
-impl TablePush {
-    /// The position of `parent`'s column and the parent ids the upserts point at (each
-    /// once, in order).
-    pub fn pointed_at(&self, parent: &app::model::tables::ParentRef) -> (usize, Vec<&str>) {
-        let pos = self
-            .table
-            .columns
-            .iter()
-            .position(|c| c.name == parent.column)
-            .expect("the registry names parent columns");
-        let mut ids: Vec<&str> = self
-            .upserts
-            .iter()
-            .filter_map(|u| match u.values.get(pos) {
-                Some(Some(SqlValue::Text(Some(id)))) => Some(id.as_str()),
-                _ => None,
-            })
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        (pos, ids)
-    }
-}
-
-/// A created or updated record. `values` follows `table.columns`; `None` means the client
-/// did not send that column (an older schema), so the server keeps what it has.
-#[derive(Debug, Clone)]
-pub struct Upsert {
-    pub id: RecordId,
-    pub values: Vec<Option<SqlValue>>,
-}
 
 /// Bookkeeping columns of WatermelonDB records, never stored.
 const IGNORED: &[&str] = &["id", "_status", "_changed"];
@@ -260,18 +208,6 @@ fn parse_record(
         }
     }
     Ok(Upsert { id, values })
-}
-
-/// Query parameters of a pull.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PullQuery {
-    /// `None` for a first pull (absent, `0`, `null` or `"null"`).
-    pub last_pulled_at: Option<i64>,
-    pub schema_version: u32,
-    /// WatermelonDB's migration sync: the schema version the client last pulled with,
-    /// when older than `schema_version`. The pull then also carries every record of the
-    /// tables and columns added since, which the client's earlier pulls left out.
-    pub migrated_from: Option<u32>,
 }
 
 pub fn parse_pull_query(

@@ -1,8 +1,9 @@
 //! The HTTP error type: every handler returns it, and it becomes a response in one place.
 
+use crate::auth::limits::LimitError;
 use crate::auth::AuthError;
 use crate::store::StoreError;
-use crate::sync::PushError;
+use crate::validate::PushError;
 use app::sync::wire::{ErrorBody, RefusedRecord};
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::http::StatusCode;
@@ -223,6 +224,22 @@ impl From<PushError> for ApiError {
                 record,
             },
             None => Self::BadRequest(err.message),
+        }
+    }
+}
+
+impl From<LimitError> for ApiError {
+    fn from(err: LimitError) -> Self {
+        match err {
+            LimitError::TooMany {
+                message,
+                retry_after,
+            } => Self::TooManyRequests {
+                message,
+                retry_after,
+            },
+            LimitError::Busy(message) => Self::Unavailable(message),
+            LimitError::Broken(message) => Self::Internal(message),
         }
     }
 }
