@@ -7,9 +7,9 @@
 
 use crate::model::records::UserSettings;
 use crate::model::tables::user_settings as columns;
+use crate::model::OneRmFormula;
 use crate::model::{DistanceUnit, WeightUnit};
 use crate::replica::{query_snapshot, use_replica, Query, ReplicaSlot, Snapshot};
-use crate::stats::OneRmFormula;
 use leptos::prelude::*;
 
 /// The colour scheme: the system's, or one chosen.

@@ -3,6 +3,7 @@
 pub mod column;
 pub mod exercises;
 pub mod ids;
+pub mod one_rm;
 pub mod tables;
 pub mod tracking;
 pub mod units;
@@ -10,6 +11,7 @@ pub mod units;
 pub use column::{Column, ColumnKind, ColumnType, Field, Record};
 pub use exercises::LibraryExercise;
 pub use ids::RecordId;
+pub use one_rm::OneRmFormula;
 pub use tables::{records, ColumnDef, ParentRef, TableDef, SCHEMA_VERSION, TABLES};
 pub use tracking::Tracking;
 pub use units::{DistanceUnit, SetType, WeightUnit};

@@ -6,10 +6,10 @@
 
 use crate::model::tables::user_settings as col;
 use crate::model::Field;
+use crate::model::OneRmFormula;
 use crate::replica::use_replica;
 use crate::session::use_session;
 use crate::settings::{change, use_settings, Settings, Theme, WeekStart, REST_CHOICES};
-use crate::stats::OneRmFormula;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
