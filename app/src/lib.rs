@@ -6,6 +6,7 @@
 pub mod app;
 pub mod app_shell;
 pub mod import;
+pub mod local;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod page_data;

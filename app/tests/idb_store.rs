@@ -72,7 +72,7 @@ async fn same(step: usize, idb: &LocalReplica<IdbStore>, reference: &LocalReplic
     assert_eq!(stored, expected, "step {step}: stored records differ");
     let stored = expected;
     // Memory may keep a table whose records are all gone; storage has no chunk for it.
-    let in_memory = |r: &app::sync::memory::MemoryStore| {
+    let in_memory = |r: &app::local::memory::MemoryStore| {
         let mut tables = r.with_tables(Clone::clone);
         tables.retain(|_, records| !records.is_empty());
         tables

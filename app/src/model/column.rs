@@ -3,7 +3,7 @@
 //! compiler checks. A misspelt column, or a weight written as text, does not compile
 //! (the server would otherwise drop an unknown column without a word).
 
-use crate::sync::wire::WireRecord;
+use super::wire::WireRecord;
 use serde_json::Value;
 use std::marker::PhantomData;
 

@@ -7,6 +7,7 @@ pub mod one_rm;
 pub mod tables;
 pub mod tracking;
 pub mod units;
+pub mod wire;
 
 pub use column::{Column, ColumnKind, ColumnType, Field, Record};
 pub use exercises::LibraryExercise;

@@ -29,7 +29,7 @@ pub const SCHEMA_VERSION: u32 = 2;
 
 pub use super::column::ColumnKind;
 use super::column::{Column, ColumnType, Record};
-use crate::sync::wire::WireRecord;
+use super::wire::WireRecord;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnDef {

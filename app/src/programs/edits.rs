@@ -348,7 +348,7 @@ pub fn save_as_template(
 mod tests {
     use super::super::read::Program;
     use super::*;
-    use crate::sync::memory::MemoryStore;
+    use crate::local::memory::MemoryStore;
 
     /// A replica in memory (the store the browser tab uses): applies ops and reads the
     /// program back through its typed queries.

@@ -5,13 +5,12 @@
 //! Pages describe edits as [`Op`]s; the runtime commits them to IndexedDB in one
 //! transaction and only then reports them saved.
 
-pub mod chunks;
-pub mod edit;
-mod ops;
+#[cfg(feature = "hydrate")]
+mod marks;
 pub mod persist;
-pub mod query;
 mod status;
-mod stored;
+
+pub use crate::local::{chunks, edit, query, Snapshot};
 
 #[cfg(feature = "hydrate")]
 mod idb_store;
@@ -20,33 +19,19 @@ mod remote;
 #[cfg(feature = "hydrate")]
 mod runtime;
 
-pub use ops::{apply_ops_to, footprint, pull_footprint, with_descendants, Op, Tables};
+pub use crate::local::ops::{
+    apply_ops_to, footprint, pull_footprint, with_descendants, Op, Tables,
+};
+pub use crate::local::stored::{from_stored, to_stored};
 pub use query::{query_snapshot, PerformedSet, Query};
 pub use status::{SyncIndicator, SyncPhase, SyncStatus};
-pub use stored::{from_stored, to_stored};
 
 #[cfg(feature = "hydrate")]
 pub use idb_store::IdbStore;
 #[cfg(feature = "hydrate")]
-pub(crate) use runtime::{mark, measure};
+pub(crate) use marks::{mark, measure};
 
-use crate::sync::wire::WireRecord;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-
-/// The live records of some tables, by table name: what a page renders from, whether the
-/// server read them from the database or the browser from the replica.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
-    pub tables: BTreeMap<String, Vec<WireRecord>>,
-}
-
-impl Snapshot {
-    pub fn rows(&self, table: &str) -> &[WireRecord] {
-        self.tables.get(table).map(Vec::as_slice).unwrap_or(&[])
-    }
-}
 
 /// The page-facing handle of the replica, provided by the layout. On the server and until
 /// the replica is open it is inert: `ready` stays false and writes are not possible.

@@ -6,11 +6,11 @@
 
 use super::chunks::{self, ChunkKey};
 use super::{apply_ops_to, with_descendants, Op, Tables};
+use crate::local::memory::MemoryStore;
 use crate::model::SCHEMA_VERSION;
 use crate::sync::engine::{
     apply_pull_to, discard_in, finish_push_on, LocalStore, SetAside, TableRecord,
 };
-use crate::sync::memory::MemoryStore;
 use crate::sync::wire::PullResponse;
 use async_trait::async_trait;
 use std::cell::{Cell, RefCell};

@@ -85,7 +85,7 @@ impl Remote for FetchRemote {
         }
         let body = send("GET", &url, None).await?;
         // Where "pull arrived → Synced on screen" starts (what the benchmark reads).
-        super::runtime::mark("ezlift:pull-received");
+        super::marks::mark("ezlift:pull-received");
         decode(&body)
     }
 

@@ -38,25 +38,6 @@ extern "C" {
     fn request_lock(name: &str, callback: &js_sys::Function) -> Result<js_sys::Promise, JsValue>;
 }
 
-fn performance() -> Option<web_sys::Performance> {
-    web_sys::window().and_then(|w| w.performance())
-}
-
-/// A `performance` mark (what the benchmark reads).
-pub(crate) fn mark(name: &str) {
-    if let Some(p) = performance() {
-        let _ = p.mark(name);
-    }
-}
-
-/// A `performance` measure from the mark `start` until now.
-pub(crate) fn measure(name: &str, start: &str) {
-    if let Some(p) = performance() {
-        let _ = p.measure_with_start_mark(name, start);
-        p.clear_marks_with_mark_name(start);
-    }
-}
-
 fn online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
@@ -135,7 +116,7 @@ pub fn open(slot: ReplicaSlot, user: String) {
         return;
     }
     leptos::task::spawn_local(async move {
-        mark("ezlift:open-start");
+        super::marks::mark("ezlift:open-start");
         let store = match IdbStore::open(&user).await {
             Ok(store) => store,
             Err(e) => {
@@ -149,13 +130,13 @@ pub fn open(slot: ReplicaSlot, user: String) {
         let local = match LocalReplica::open(store).await {
             Ok(local) => {
                 // Read by the benchmark: time to a replica in memory, and the wasm heap.
-                measure("ezlift:open", "ezlift:open-start");
+                super::marks::measure("ezlift:open", "ezlift:open-start");
                 let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
                 let heap = memory
                     .buffer()
                     .unchecked_into::<js_sys::ArrayBuffer>()
                     .byte_length();
-                mark(&format!("ezlift:heap:{heap}"));
+                super::marks::mark(&format!("ezlift:heap:{heap}"));
                 local
             }
             Err(e) => {
@@ -308,15 +289,17 @@ impl Replica {
             return;
         }
         // Read by the benchmark: edit → the frame showing it, and edit → committed.
-        mark("ezlift:active-edit");
-        mark("ezlift:active-edit-commit");
+        super::marks::mark("ezlift:active-edit");
+        super::marks::mark("ezlift:active-edit-commit");
         self.slot.active.update(|a| edit.apply(a));
-        request_animation_frame(|| measure("ezlift:active-frame", "ezlift:active-edit"));
+        request_animation_frame(|| {
+            super::marks::measure("ezlift:active-frame", "ezlift:active-edit")
+        });
         self.active_inflight.set(self.active_inflight.get() + 1);
         let this = self.clone();
         leptos::task::spawn_local(async move {
             let result = this.local.store.edit_active(&edit).await;
-            measure("ezlift:active-commit", "ezlift:active-edit-commit");
+            super::marks::measure("ezlift:active-commit", "ezlift:active-edit-commit");
             let last = this.active_inflight.get() == 1;
             this.active_inflight.set(this.active_inflight.get() - 1);
             match result {
@@ -452,7 +435,7 @@ impl Replica {
         } else {
             ("ezlift:write", "ezlift:commit")
         };
-        mark(start);
+        super::marks::mark(start);
         // Tasks run in the order they were spawned, so commits keep the edits' order.
         let this = self.clone();
         leptos::task::spawn_local(async move {
@@ -466,7 +449,7 @@ impl Replica {
                 this.active_inflight.set(this.active_inflight.get() - 1);
             }
             if let Ok(written) = &result {
-                measure(done, start);
+                super::marks::measure(done, start);
                 this.broadcast_chunks(written);
                 if ends_session {
                     this.broadcast(ACTIVE_CHANGED);
@@ -647,7 +630,9 @@ impl Replica {
         self.slot.status.update(|s| s.phase = phase);
         if synced {
             // Timed once the new state is on screen: the frame after the update.
-            request_animation_frame(|| measure("ezlift:pull-to-synced", "ezlift:pull-received"));
+            request_animation_frame(|| {
+                super::marks::measure("ezlift:pull-to-synced", "ezlift:pull-received")
+            });
         }
         self.refresh_pending().await;
     }
@@ -686,11 +671,11 @@ impl Progress for Shown {
                 .status
                 .update(|s| s.first_sync = Some(FirstSync::Applying(records)));
         }
-        mark("ezlift:apply-start");
+        super::marks::mark("ezlift:apply-start");
     }
 
     fn applied(&self, records: usize) {
-        measure(
+        super::marks::measure(
             &format!("ezlift:apply-pull:{records}"),
             "ezlift:apply-start",
         );

@@ -2,10 +2,12 @@
 //! and any transport. The browser runs it on IndexedDB, the native tests on the in-memory
 //! store against the real server.
 
-use super::record::{after_push, merge_remote, LocalRecord, Status};
-use super::wire::{ChangeSet, ErrorBody, PullResponse, PushRequest, PushResponse, RefusedRecord};
+use crate::local::ops::with_descendants;
+use crate::local::record::{after_push, merge_remote, LocalRecord, Status};
 use crate::model::tables::{table, SCHEMA_VERSION, TABLES};
-use crate::replica::with_descendants;
+use crate::model::wire::{
+    ChangeSet, ErrorBody, PullResponse, PushRequest, PushResponse, RefusedRecord,
+};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
@@ -431,9 +433,9 @@ pub fn discard_in(
     match record.status {
         Status::Synced => false,
         Status::Created => {
-            crate::replica::apply_ops_to(
+            crate::local::ops::apply_ops_to(
                 tables,
-                &[crate::replica::Op::Delete {
+                &[crate::local::ops::Op::Delete {
                     table: def.name,
                     id: id.to_owned(),
                 }],

@@ -1,139 +1,12 @@
-//! The in-memory replica: the engine's store in native tests and, in the browser, what a
-//! tab holds (IndexedDB persists it in chunks). Beside the raw records it keeps them
-//! typed and indexed ([`Indexed`]), built on demand and updated with every change.
+//! The engine's changes applied to the in-memory store: a pull merged, what to push, a
+//! push's answer, a refused change discarded — each keeping the indexes in step.
 
 use super::engine::{apply_pull_to, discard_in, finish_push_on, TableRecord};
-use super::record::{LocalRecord, Status};
-use super::wire::PullResponse;
-use crate::replica::chunks::{key_of, table_of, ChunkKey};
-use crate::replica::query::{Indexed, Query};
-use crate::replica::{apply_ops_to, footprint, pull_footprint, with_descendants, Op, Tables};
-use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
-
-#[derive(Debug, Default)]
-struct Inner {
-    tables: Tables,
-    index: Indexed,
-}
-
-/// What a change may touch, so the indexes are updated for those records only.
-enum Touched {
-    Records(Vec<(String, String)>),
-    Tables(BTreeSet<String>),
-    All,
-}
-
-impl Inner {
-    /// Runs a change of the records, keeping the indexes in step with it.
-    fn change<R>(&mut self, touched: Touched, f: impl FnOnce(&mut Tables) -> R) -> R {
-        match touched {
-            // Whole tables changed: their indexes are built again when next queried.
-            Touched::All => {
-                self.index = Indexed::default();
-                f(&mut self.tables)
-            }
-            Touched::Tables(names) => {
-                for name in &names {
-                    self.index.clear_table(name);
-                }
-                f(&mut self.tables)
-            }
-            Touched::Records(mut records) => {
-                records.sort();
-                records.dedup();
-                for (table, id) in &records {
-                    if let Some(r) = self.tables.get(table).and_then(|t| t.get(id)) {
-                        self.index.remove(table, r);
-                    }
-                }
-                let out = f(&mut self.tables);
-                for (table, id) in &records {
-                    if let Some(r) = self.tables.get(table).and_then(|t| t.get(id)) {
-                        self.index.insert(table, r);
-                    }
-                }
-                out
-            }
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-pub struct MemoryStore {
-    inner: RefCell<Inner>,
-}
-
-impl MemoryStore {
-    /// Applies local edits, with the same cascade rules as the browser replica. Returns
-    /// the records they touched (see [`footprint`]), for persisting them.
-    pub fn apply(&self, ops: &[Op]) -> Vec<(String, String)> {
-        let mut inner = self.inner.borrow_mut();
-        let touched = footprint(&inner.tables, ops);
-        inner.change(Touched::Records(touched.clone()), |tables| {
-            apply_ops_to(tables, ops)
-        });
-        touched
-    }
-
-    /// Replaces every record (a reload from persistent storage).
-    pub fn replace_tables(&self, tables: Tables) {
-        self.inner
-            .borrow_mut()
-            .change(Touched::All, |t| *t = tables);
-    }
-
-    /// Replaces the records of some chunks with what is stored in them now.
-    pub fn replace_chunks(&self, keys: &BTreeSet<ChunkKey>, stored: Tables) {
-        let named: BTreeSet<String> = keys
-            .iter()
-            .filter_map(|k| table_of(k))
-            .map(str::to_owned)
-            .collect();
-        self.inner
-            .borrow_mut()
-            .change(Touched::Tables(named.clone()), |tables| {
-                for (table, records) in tables.iter_mut() {
-                    if named.contains(table.as_str()) {
-                        records.retain(|id, _| !keys.contains(&key_of(table, id)));
-                    }
-                }
-                for (table, records) in stored {
-                    tables.entry(table).or_default().extend(records);
-                }
-            });
-    }
-
-    /// Reads the records (e.g. to find what lies under a record).
-    pub fn with_tables<R>(&self, f: impl FnOnce(&Tables) -> R) -> R {
-        f(&self.inner.borrow().tables)
-    }
-
-    /// Answers a typed query (see [`Query`]).
-    pub fn query<R>(&self, f: impl FnOnce(&Query) -> R) -> R {
-        let inner = self.inner.borrow();
-        f(&inner.index.over(&inner.tables))
-    }
-
-    pub fn get(&self, table: &str, id: &str) -> Option<LocalRecord> {
-        self.inner.borrow().tables.get(table)?.get(id).cloned()
-    }
-
-    /// Live (not deleted) records of a table, by id.
-    pub fn records(&self, table: &str) -> Vec<LocalRecord> {
-        self.inner
-            .borrow()
-            .tables
-            .get(table)
-            .map(|t| {
-                t.values()
-                    .filter(|r| r.status != Status::Deleted)
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
+use crate::local::memory::{MemoryStore, Touched};
+use crate::local::ops::{pull_footprint, with_descendants};
+use crate::local::record::Status;
+use crate::model::wire::PullResponse;
+use std::collections::BTreeMap;
 
 /// The sync engine's changes, as [`super::engine::LocalStore`] describes them; a
 /// [`crate::replica::persist::LocalReplica`] makes each durable before applying it here.
@@ -190,11 +63,11 @@ mod tests {
     //! The indexes against a brute-force scan, after every kind of change a replica sees.
 
     use super::*;
+    use crate::local::edit::{create, delete, update};
     use crate::model::records::{Log, LogExercise, LogExerciseSet, WorkoutExercise};
     use crate::model::tables::{log_exercise, log_exercise_sets, logs, workout_exercise, workouts};
+    use crate::model::wire::TableChanges;
     use crate::model::Record;
-    use crate::replica::edit::{create, delete, update};
-    use crate::sync::wire::TableChanges;
     use serde_json::json;
 
     /// A small deterministic generator (the failing seed is printed).

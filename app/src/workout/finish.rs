@@ -287,10 +287,10 @@ mod tests {
     use super::super::active::{ActiveExercise, Edit, SetField};
     use super::super::start::{from_log, from_template, new_exercise, next_workout, previous_sets};
     use super::*;
+    use crate::local::memory::MemoryStore;
     use crate::model::SetType;
     use crate::programs::edits as p;
     use crate::stats::RecordKind;
-    use crate::sync::memory::MemoryStore;
 
     fn counter() -> impl FnMut() -> String {
         let mut n = 0;

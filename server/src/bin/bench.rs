@@ -612,8 +612,8 @@ async fn push_growth(client: &Client) -> Res<Vec<(String, String)>> {
 /// The replica's typed queries on W1 (31,444 records) in memory, loaded through the same
 /// full-pull apply a new device runs.
 async fn query_w1() -> Res<Vec<(String, String)>> {
+    use app::local::memory::MemoryStore;
     use app::replica::Query as Q;
-    use app::sync::memory::MemoryStore;
     let mut changes = templates();
     for n in 0..1000 {
         merge(&mut changes, session("w1", n));

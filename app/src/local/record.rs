@@ -1,7 +1,7 @@
 //! A record in a client's replica, with WatermelonDB's bookkeeping, and the rules for
 //! changing it: local edits, remote changes arriving by pull, and the end of a push.
 
-use super::wire::WireRecord;
+use crate::model::wire::WireRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;

@@ -7,8 +7,8 @@
 
 use super::stored::{from_stored, Stored};
 use super::Tables;
-use crate::sync::record::LocalRecord;
-use crate::sync::wire::{PullResponse, WireRecord};
+use crate::local::record::LocalRecord;
+use crate::model::wire::{PullResponse, WireRecord};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Buckets per table: about 500 records per chunk for a table of 31k records, one record
@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn a_pull_into_empty_chunks_is_stored_as_applying_it_would_store_it() {
-        use crate::sync::wire::TableChanges;
+        use crate::model::wire::TableChanges;
         let raw = |v: serde_json::Value| v.as_object().unwrap().clone();
         let sets: Vec<_> = (0..300)
             .map(|i| raw(json!({ "id": format!("s{i}"), "reps": i, "weight": 2.5 })))

@@ -2,9 +2,9 @@
 //! applies the list in one transaction, cascading deletes along the registry's parents
 //! exactly as the server does, so a deleted routine never leaves orphans to push.
 
+use crate::local::record::{LocalRecord, Status};
 use crate::model::tables::table;
-use crate::sync::record::{LocalRecord, Status};
-use crate::sync::wire::{PullResponse, WireRecord};
+use crate::model::wire::{PullResponse, WireRecord};
 use serde_json::Value;
 use std::collections::BTreeMap;
 

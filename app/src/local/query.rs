@@ -11,11 +11,11 @@
 //! date by the store: before a change it removes the records the change may touch, after
 //! it adds them back as they now are.
 
+use crate::local::record::{LocalRecord, Status};
 use crate::model::records::{AnyRecord, Log, LogExercise, LogExerciseSet};
 use crate::model::tables::{log_exercise, log_exercise_sets, logs, workout_exercise, TABLES};
+use crate::model::wire::WireRecord;
 use crate::model::{Column, Record};
-use crate::sync::record::{LocalRecord, Status};
-use crate::sync::wire::WireRecord;
 use rustc_hash::FxHashMap;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;

@@ -2,8 +2,8 @@
 //! and `_changed` (comma-separated column names), the layout WatermelonDB itself uses,
 //! so the stored data is readable in the browser's developer tools.
 
-use crate::sync::record::{LocalRecord, Status};
-use crate::sync::wire::WireRecord;
+use crate::local::record::{LocalRecord, Status};
+use crate::model::wire::WireRecord;
 use serde_json::Value;
 
 const STATUS: &str = "_status";

@@ -1,0 +1,134 @@
+//! The in-memory replica: the engine's store in native tests and, in the browser, what a
+//! tab holds (IndexedDB persists it in chunks). Beside the raw records it keeps them
+//! typed and indexed ([`Indexed`]), built on demand and updated with every change.
+
+use super::chunks::{key_of, table_of, ChunkKey};
+use super::ops::{apply_ops_to, footprint, Op, Tables};
+use super::query::{Indexed, Query};
+use super::record::{LocalRecord, Status};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Default)]
+pub(crate) struct Inner {
+    pub(crate) tables: Tables,
+    pub(crate) index: Indexed,
+}
+
+/// What a change may touch, so the indexes are updated for those records only.
+pub(crate) enum Touched {
+    Records(Vec<(String, String)>),
+    Tables(BTreeSet<String>),
+    All,
+}
+
+impl Inner {
+    /// Runs a change of the records, keeping the indexes in step with it.
+    pub(crate) fn change<R>(&mut self, touched: Touched, f: impl FnOnce(&mut Tables) -> R) -> R {
+        match touched {
+            // Whole tables changed: their indexes are built again when next queried.
+            Touched::All => {
+                self.index = Indexed::default();
+                f(&mut self.tables)
+            }
+            Touched::Tables(names) => {
+                for name in &names {
+                    self.index.clear_table(name);
+                }
+                f(&mut self.tables)
+            }
+            Touched::Records(mut records) => {
+                records.sort();
+                records.dedup();
+                for (table, id) in &records {
+                    if let Some(r) = self.tables.get(table).and_then(|t| t.get(id)) {
+                        self.index.remove(table, r);
+                    }
+                }
+                let out = f(&mut self.tables);
+                for (table, id) in &records {
+                    if let Some(r) = self.tables.get(table).and_then(|t| t.get(id)) {
+                        self.index.insert(table, r);
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    pub(crate) inner: RefCell<Inner>,
+}
+
+impl MemoryStore {
+    /// Applies local edits, with the same cascade rules as the browser replica. Returns
+    /// the records they touched (see [`footprint`]), for persisting them.
+    pub fn apply(&self, ops: &[Op]) -> Vec<(String, String)> {
+        let mut inner = self.inner.borrow_mut();
+        let touched = footprint(&inner.tables, ops);
+        inner.change(Touched::Records(touched.clone()), |tables| {
+            apply_ops_to(tables, ops)
+        });
+        touched
+    }
+
+    /// Replaces every record (a reload from persistent storage).
+    pub fn replace_tables(&self, tables: Tables) {
+        self.inner
+            .borrow_mut()
+            .change(Touched::All, |t| *t = tables);
+    }
+
+    /// Replaces the records of some chunks with what is stored in them now.
+    pub fn replace_chunks(&self, keys: &BTreeSet<ChunkKey>, stored: Tables) {
+        let named: BTreeSet<String> = keys
+            .iter()
+            .filter_map(|k| table_of(k))
+            .map(str::to_owned)
+            .collect();
+        self.inner
+            .borrow_mut()
+            .change(Touched::Tables(named.clone()), |tables| {
+                for (table, records) in tables.iter_mut() {
+                    if named.contains(table.as_str()) {
+                        records.retain(|id, _| !keys.contains(&key_of(table, id)));
+                    }
+                }
+                for (table, records) in stored {
+                    tables.entry(table).or_default().extend(records);
+                }
+            });
+    }
+
+    /// Reads the records (e.g. to find what lies under a record).
+    pub fn with_tables<R>(&self, f: impl FnOnce(&Tables) -> R) -> R {
+        f(&self.inner.borrow().tables)
+    }
+
+    /// Answers a typed query (see [`Query`]).
+    pub fn query<R>(&self, f: impl FnOnce(&Query) -> R) -> R {
+        let inner = self.inner.borrow();
+        f(&inner.index.over(&inner.tables))
+    }
+
+    pub fn get(&self, table: &str, id: &str) -> Option<LocalRecord> {
+        self.inner.borrow().tables.get(table)?.get(id).cloned()
+    }
+
+    /// Live (not deleted) records of a table, by id.
+    pub fn records(&self, table: &str) -> Vec<LocalRecord> {
+        self.inner
+            .borrow()
+            .tables
+            .get(table)
+            .map(|t| {
+                t.values()
+                    .filter(|r| r.status != Status::Deleted)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
