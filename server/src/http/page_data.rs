@@ -17,18 +17,10 @@ use std::sync::{Arc, Mutex};
 pub struct PageFailure(Arc<Mutex<Option<StoreError>>>);
 
 impl PageFailure {
-    /// The failure slot of the request being rendered.
-    fn of_this_request() -> Option<Self> {
-        leptos::prelude::use_context::<http::request::Parts>()?
-            .extensions
-            .get::<Self>()
-            .cloned()
-    }
-
     /// Keeps the first failure (an outage fails every read after it the same way).
     fn record(error: StoreError) -> String {
         let message = error.to_string();
-        if let Some(slot) = Self::of_this_request() {
+        if let Some(slot) = super::render::of_this_request::<Self>() {
             let mut first = slot.0.lock().unwrap_or_else(|e| e.into_inner());
             first.get_or_insert(error);
         }

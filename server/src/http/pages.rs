@@ -72,11 +72,8 @@ struct PageNonce(leptos::nonce::Nonce);
 /// Makes the request's [`PageNonce`] the one the page renders with (in place of the one
 /// the Leptos integration made).
 pub fn use_request_nonce() {
-    use leptos::prelude::{provide_context, use_context};
-    let nonce = use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
-    if let Some(nonce) = nonce {
-        provide_context(nonce.0);
+    if let Some(nonce) = super::render::of_this_request::<PageNonce>() {
+        leptos::prelude::provide_context(nonce.0);
     }
 }
 
