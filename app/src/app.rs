@@ -1,13 +1,13 @@
 //! The document shell, the layout and the routes.
 
+use crate::live::settings::ServerSettings;
+use crate::live::theme::follow_theme_setting;
 use crate::pages::shell::Header;
 use crate::pages::{
     auth, dashboard, exercise, history, import, placeholder, programs, settings, workout,
 };
 use crate::replica::provide_replica;
 use crate::session::SessionResource;
-use crate::settings::ServerSettings;
-use crate::theme::follow_theme_setting;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -21,7 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                {crate::app_shell::head(leptos::nonce::use_nonce())}
+                {head(leptos::nonce::use_nonce())}
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -31,6 +31,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// What every document's `<head>` carries besides its scripts: the viewport, colours of
+/// both themes, the manifest that makes the app installable, and the theme boot script
+/// (which must run before the first paint).
+pub fn head(nonce: Option<leptos::nonce::Nonce>) -> impl IntoView {
+    view! {
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+        <meta name="color-scheme" content="light dark" />
+        {theme_colour("#0f766e", "(prefers-color-scheme: light)")}
+        {theme_colour("#111417", "(prefers-color-scheme: dark)")}
+        <link rel="manifest" href="/manifest.webmanifest" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        <link rel="apple-touch-icon" href="/icons/icon-192.png" />
+        <script nonce=nonce inner_html=crate::live::theme::THEME_BOOT_SCRIPT></script>
+    }
+}
+
+/// The browser's bar colour for one colour scheme (`media` is not a typed attribute of
+/// `<meta>`).
+fn theme_colour(colour: &'static str, media: &'static str) -> impl IntoView {
+    use leptos::tachys::html::attribute::custom::CustomAttribute;
+    leptos::html::meta()
+        .name("theme-color")
+        .content(colour)
+        .attr("media", media)
 }
 
 /// The page's Content-Security-Policy: scripts only from this site, the inline ones only
@@ -99,7 +126,7 @@ pub fn App() -> impl IntoView {
     // shows until a page reads the replica.
     provide_context(ServerSettings(Resource::new_blocking(
         || (),
-        |_| crate::settings::load_from_server(),
+        |_| crate::live::settings::load_from_server(),
     )));
     follow_theme_setting();
 

@@ -9,42 +9,14 @@
 //! The one thing such a start cannot ask the server is who is signed in: see
 //! [`crate::session::load`].
 
-use leptos::prelude::*;
-
 /// Where the server renders the shell and the service worker keeps it.
 pub const PATH: &str = "/app-shell";
-
-/// What every document's `<head>` carries besides its scripts: the viewport, colours of
-/// both themes, the manifest that makes the app installable, and the theme boot script
-/// (which must run before the first paint).
-pub fn head(nonce: Option<leptos::nonce::Nonce>) -> impl IntoView {
-    view! {
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
-        <meta name="color-scheme" content="light dark" />
-        {theme_colour("#0f766e", "(prefers-color-scheme: light)")}
-        {theme_colour("#111417", "(prefers-color-scheme: dark)")}
-        <link rel="manifest" href="/manifest.webmanifest" />
-        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-        <link rel="apple-touch-icon" href="/icons/icon-192.png" />
-        <script nonce=nonce inner_html=crate::theme::THEME_BOOT_SCRIPT></script>
-    }
-}
-
-/// The browser's bar colour for one colour scheme (`media` is not a typed attribute of
-/// `<meta>`).
-fn theme_colour(colour: &'static str, media: &'static str) -> impl IntoView {
-    use leptos::tachys::html::attribute::custom::CustomAttribute;
-    leptos::html::meta()
-        .name("theme-color")
-        .content(colour)
-        .attr("media", media)
-}
 
 /// The shell document: the common head, the stylesheet, and a module script that loads
 /// the app's code and mounts it (`mount` of the browser entry point).
 #[cfg(feature = "ssr")]
-pub fn document(options: &LeptosOptions, nonce: &leptos::nonce::Nonce) -> String {
+pub fn document(options: &leptos::prelude::LeptosOptions, nonce: &leptos::nonce::Nonce) -> String {
+    use leptos::prelude::*;
     use leptos::tachys::view::RenderHtml;
     let pkg = format!("/{}", options.site_pkg_dir);
     let name = &options.output_name;
@@ -57,7 +29,7 @@ pub fn document(options: &LeptosOptions, nonce: &leptos::nonce::Nonce) -> String
         <!DOCTYPE html>
         <html lang="en">
         <head>
-            {head(Some(nonce.clone()))}
+            {crate::app::head(Some(nonce.clone()))}
             <title>"EzLift"</title>
             <link rel="stylesheet" href=css />
             <script type="module" nonce=nonce.clone() inner_html=loader></script>
@@ -80,6 +52,6 @@ pub mod client {
     /// a server's page.
     pub fn mount() {
         crate::session::start_without_a_page();
-        leptos::mount::mount_to_body(crate::App);
+        leptos::mount::mount_to_body(crate::app::App);
     }
 }

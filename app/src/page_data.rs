@@ -1,46 +1,65 @@
-//! What server-rendered pages read from the database. The server provides an
-//! implementation as context; pages call it while rendering, never from the browser.
+//! What server-rendered pages read from the database. The server provides a
+//! [`PageData`] as context; pages ask through the functions here, which answer `None` in
+//! the browser (where the replica answers instead) and for a signed-out visitor, so a
+//! page's loader is written once for both builds.
 
-use crate::replica::Snapshot;
-use crate::session::{SessionUser, UserInfo};
-use async_trait::async_trait;
-use leptos::prelude::*;
+use crate::local::Snapshot;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+#[cfg(feature = "ssr")]
+mod source;
+#[cfg(feature = "ssr")]
+pub use source::{zone_cookie, PageData, SharedPageData};
 
 /// Computes a page's figures (serialised) from the user's records.
 pub type Compute = Box<dyn FnOnce(&Snapshot) -> String + Send>;
 
-#[async_trait]
-pub trait PageData: Send + Sync {
-    /// The user's live records of `tables`.
-    async fn records(&self, user_id: &str, tables: &[&str]) -> Result<Snapshot, String>;
-
-    /// `compute` over the user's records of `tables`, remembered under `key` (which must
-    /// name everything else the result depends on) until any of the user's records
-    /// change: a page viewed again is rendered without reading years of sets again.
-    async fn computed(
-        &self,
-        user_id: &str,
-        tables: &[&str],
-        key: String,
-        compute: Compute,
-    ) -> Result<Arc<str>, String>;
-
-    /// Library exercise names by id.
-    fn exercise_names(&self) -> Arc<BTreeMap<String, String>>;
-
-    /// The exercise library.
-    fn library(&self) -> Arc<Vec<crate::model::LibraryExercise>>;
+/// The signed-in user's live records of `tables`, while rendering on the server.
+pub async fn records(tables: &[&str]) -> Option<Snapshot> {
+    #[cfg(feature = "ssr")]
+    {
+        let (data, user) = source::data_and_user()?;
+        data.records(&user.id, tables).await.ok()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = tables;
+        None
+    }
 }
 
-pub type SharedPageData = Arc<dyn PageData>;
+/// `compute` over the signed-in user's records of `tables`, from the server's cache when
+/// nothing of the user's changed since it was last computed under `key`.
+pub async fn computed(tables: &[&str], key: String, compute: Compute) -> Option<Arc<str>> {
+    #[cfg(feature = "ssr")]
+    {
+        let (data, user) = source::data_and_user()?;
+        data.computed(&user.id, tables, key, compute).await.ok()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = (tables, key, compute);
+        None
+    }
+}
 
-/// The user whose page is being rendered.
-pub fn page_user() -> Option<UserInfo> {
-    use_context::<http::request::Parts>()?
-        .extensions
-        .get::<SessionUser>()?
-        .0
-        .clone()
+/// Library exercise names by id, while rendering on the server.
+pub fn exercise_names() -> Option<Arc<BTreeMap<String, String>>> {
+    #[cfg(feature = "ssr")]
+    {
+        Some(source::data()?.exercise_names())
+    }
+    #[cfg(not(feature = "ssr"))]
+    None
+}
+
+/// The exercise library, while rendering on the server.
+pub fn library() -> Option<Arc<Vec<crate::model::LibraryExercise>>> {
+    #[cfg(feature = "ssr")]
+    {
+        Some(source::data()?.library())
+    }
+    #[cfg(not(feature = "ssr"))]
+    None
 }

@@ -43,10 +43,27 @@ pub struct SessionUser(pub Option<UserInfo>);
 /// the value serialised into the page, so hydration needs no round trip.
 #[server]
 pub async fn get_session() -> Result<Option<UserInfo>, ServerFnError> {
-    let parts = use_context::<http::request::Parts>();
-    Ok(parts
-        .and_then(|p| p.extensions.get::<SessionUser>().cloned())
-        .and_then(|s| s.0))
+    Ok(request::page_user())
+}
+
+/// What the request being rendered carries, as the server's layers left it.
+#[cfg(feature = "ssr")]
+pub mod request {
+    use super::{SessionUser, UserInfo};
+
+    /// What the request whose page is rendering here carries in its extensions, if any:
+    /// the server's layers put a request's own state there for the render to find.
+    pub fn of_this_request<T: Clone + Send + Sync + 'static>() -> Option<T> {
+        leptos::prelude::use_context::<http::request::Parts>()?
+            .extensions
+            .get::<T>()
+            .cloned()
+    }
+
+    /// The user whose page is being rendered.
+    pub fn page_user() -> Option<UserInfo> {
+        of_this_request::<SessionUser>()?.0
+    }
 }
 
 pub type SessionResource = Resource<Result<Option<UserInfo>, ServerFnError>>;

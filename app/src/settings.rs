@@ -1,16 +1,12 @@
 //! The user's settings: one synced `user_settings` record per user, created with
 //! defaults by the server on first use, so the mobile apps and every browser share them.
 //!
-//! Pages read them through [`use_settings`]: the server's copy while rendering and
-//! hydrating, the replica's once the page may read it, so a change made in any tab (or,
-//! after a sync, on any device) shows everywhere at once.
+//! Pages read them through [`crate::live::settings`].
 
+use crate::local::{query_snapshot, Query, Snapshot};
 use crate::model::records::UserSettings;
-use crate::model::tables::user_settings as columns;
 use crate::model::OneRmFormula;
 use crate::model::{DistanceUnit, WeightUnit};
-use crate::replica::{query_snapshot, use_replica, Query, ReplicaSlot, Snapshot};
-use leptos::prelude::*;
 
 /// The colour scheme: the system's, or one chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -113,53 +109,6 @@ impl Settings {
     pub fn of_snapshot(s: &Snapshot) -> Self {
         query_snapshot(s, Self::of)
     }
-}
-
-/// The settings server rendering used, provided by the layout and sent along with the
-/// page for hydration.
-#[derive(Clone, Copy)]
-pub struct ServerSettings(pub Resource<Option<Snapshot>>);
-
-/// Reads the user's settings record while rendering on the server.
-pub async fn load_from_server() -> Option<Snapshot> {
-    #[cfg(feature = "ssr")]
-    {
-        use crate::page_data::{page_user, SharedPageData};
-        let data = use_context::<SharedPageData>()?;
-        let user = page_user()?;
-        data.records(&user.id, &[columns::TABLE]).await.ok()
-    }
-    #[cfg(not(feature = "ssr"))]
-    None
-}
-
-/// The settings for the calling page: the server's until the page may read the replica
-/// (see [`crate::replica::ReplicaSlot::readable`]), then the replica's, live.
-pub fn use_settings() -> Signal<Settings> {
-    let replica = use_replica();
-    let readable = replica.readable();
-    let server = use_context::<ServerSettings>();
-    Signal::derive(move || {
-        let local = if readable.get() {
-            replica.query(Settings::of)
-        } else {
-            None
-        };
-        local.unwrap_or_else(|| {
-            server
-                .and_then(|s| s.0.get().flatten())
-                .map(|snap| Settings::of_snapshot(&snap))
-                .unwrap_or_default()
-        })
-    })
-}
-
-/// Changes one column of the user's settings record (never creates one: the server made
-/// it, and a second would only be folded back into it).
-pub fn change(replica: &ReplicaSlot, settings: &Settings, field: crate::model::Field) {
-    let Some(id) = &settings.id else { return };
-    let op = crate::replica::edit::update(columns::TABLE, id, [field], crate::replica::now_ms());
-    replica.write(vec![op]);
 }
 
 #[cfg(test)]

@@ -9,12 +9,15 @@
 //! closing and reopening the database it still holds all of it.
 #![cfg(all(target_arch = "wasm32", feature = "hydrate"))]
 
+use app::local::persist::{MemoryChunks, Persistence};
+use app::local::record::SetAside;
+use app::local::record::Status;
+use app::local::Op;
+use app::model::wire::{PullResponse, TableChanges, WireRecord};
 use app::model::TABLES;
-use app::replica::persist::{LocalReplica, MemoryChunks, Persistence};
-use app::replica::{IdbStore, Op};
-use app::sync::engine::{LocalStore, SetAside};
-use app::sync::record::Status;
-use app::sync::wire::{PullResponse, TableChanges, WireRecord};
+use app::replica::IdbStore;
+use app::sync::engine::LocalStore;
+use app::sync::persisted::LocalReplica;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use wasm_bindgen_test::*;

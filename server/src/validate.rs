@@ -6,8 +6,8 @@
 use crate::store::changeset::{PullQuery, TablePush, Upsert, ValidPush};
 use crate::store::db::SqlValue;
 use crate::store::record::to_sql;
+use app::model::wire::RefusedRecord;
 use app::model::{tables::table, RecordId, TableDef, SCHEMA_VERSION, TABLES};
-use app::sync::wire::RefusedRecord;
 use serde_json::Value;
 use std::collections::HashSet;
 

@@ -4,14 +4,15 @@
 
 mod common;
 
+use app::local::persist::{MemoryChunks, Persistence};
+use app::local::record::Status;
+use app::local::Op;
+use app::model::wire::{PullResponse, PushRequest, PushResponse, WireRecord};
 use app::model::SCHEMA_VERSION;
-use app::replica::persist::{LocalReplica, MemoryChunks, Persistence};
-use app::replica::Op;
 use app::sync::engine::{
     partition_pending, synchronize, LocalStore, Remote, RemoteError, SyncError, SyncReport,
 };
-use app::sync::record::Status;
-use app::sync::wire::{PullResponse, PushRequest, PushResponse, WireRecord};
+use app::sync::persisted::LocalReplica;
 use async_trait::async_trait;
 use common::{TestApp, TestDb};
 use serde_json::{json, Value};

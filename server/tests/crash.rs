@@ -8,9 +8,10 @@
 
 mod common;
 
-use app::replica::persist::{LocalReplica, MemoryChunks};
-use app::replica::Op;
+use app::local::persist::MemoryChunks;
+use app::local::Op;
 use app::sync::engine::synchronize;
+use app::sync::persisted::LocalReplica;
 use common::device::HttpRemote;
 use common::TestDb;
 use rand::rngs::StdRng;

@@ -3,8 +3,8 @@
 
 mod common;
 
+use app::local::Snapshot;
 use app::page_data::{Compute, PageData, SharedPageData};
-use app::replica::Snapshot;
 use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::Request;

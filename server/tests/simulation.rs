@@ -21,11 +21,12 @@ mod common;
 
 use common::device::HttpRemote;
 
+use app::local::persist::{MemoryChunks, Persistence};
+use app::local::Op;
+use app::model::wire::WireRecord;
 use app::model::{ColumnKind, TableDef, TABLES};
-use app::replica::persist::{LocalReplica, MemoryChunks, Persistence};
-use app::replica::Op;
 use app::sync::engine::{synchronize, LocalStore, SyncError};
-use app::sync::wire::WireRecord;
+use app::sync::persisted::LocalReplica;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -5,8 +5,8 @@
 //! chunk named by its table and a bucket of its id, so finding a record's chunk needs no
 //! lookup, and an edit rewrites only the chunks its records live in.
 
+use super::ops::Tables;
 use super::stored::{from_stored, Stored};
-use super::Tables;
 use crate::local::record::LocalRecord;
 use crate::model::wire::{PullResponse, WireRecord};
 use std::collections::{BTreeMap, BTreeSet};
@@ -298,7 +298,7 @@ mod tests {
             timestamp: 7,
         };
         let mut applied = Tables::new();
-        crate::sync::engine::apply_pull_to(&mut applied, pull.clone(), true);
+        crate::local::apply::apply_pull_to(&mut applied, pull.clone(), true);
         let keys: BTreeSet<ChunkKey> = split(&applied).into_keys().collect();
         let mut expected = rewrites(&keys, &Tables::new(), &applied);
         let mut fast = pulled_into_empty(&pull);

@@ -1,7 +1,7 @@
 //! The plumbing every editing page shares (the builder now, the logger and history next):
 //! typed creates and updates, deletes, and ordering keys.
 
-use super::Op;
+use super::ops::Op;
 use crate::model::column::{record_of, Column, Field};
 use crate::model::tables::table as table_def;
 

@@ -11,19 +11,20 @@
 //! date by the store: before a change it removes the records the change may touch, after
 //! it adds them back as they now are.
 
-use crate::local::record::{LocalRecord, Status};
+use super::record::{LocalRecord, Status};
 use crate::model::records::{AnyRecord, Log, LogExercise, LogExerciseSet};
 use crate::model::tables::{log_exercise, log_exercise_sets, logs, workout_exercise, TABLES};
 use crate::model::wire::WireRecord;
 use crate::model::{Column, Record};
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::ops::RangeBounds;
 use std::sync::Arc;
 
 use super::edit::list_order;
-use super::{Snapshot, Tables};
+use super::ops::Tables;
 
 /// Live typed records of one table by id. Hash maps: a query such as an exercise's
 /// history looks up thousands of ids, and ids are hashed far faster than compared.
@@ -166,6 +167,19 @@ impl Indexed {
     /// Queries over `raw` (the records these indexes are kept for).
     pub fn over<'a>(&'a self, raw: &'a Tables) -> Query<'a> {
         Query { raw, index: self }
+    }
+}
+
+/// The live records of some tables, by table name: what a page renders from, whether the
+/// server read them from the database or the browser from the replica.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub tables: BTreeMap<String, Vec<WireRecord>>,
+}
+
+impl Snapshot {
+    pub fn rows(&self, table: &str) -> &[WireRecord] {
+        self.tables.get(table).map(Vec::as_slice).unwrap_or(&[])
     }
 }
 

@@ -127,6 +127,29 @@ pub fn after_push(sent: &LocalRecord, now: &LocalRecord) -> Option<LocalRecord> 
     }
 }
 
+/// A local change the server refused, or rejected as an orphan, kept out of later pushes
+/// so it never blocks the rest. It stays aside while the record is exactly as it was
+/// refused: an edit of it sends it again; the user may also discard it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetAside {
+    pub table: String,
+    /// The record as it was when refused.
+    pub record: LocalRecord,
+    /// Why, in words the user can read.
+    pub reason: String,
+}
+
+impl SetAside {
+    pub fn id(&self) -> &str {
+        self.record.id()
+    }
+
+    /// Whether `pending` is this refused change, unedited since.
+    pub fn covers(&self, (table, record): &(String, LocalRecord)) -> bool {
+        *table == self.table && *record == self.record
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

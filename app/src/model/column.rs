@@ -146,15 +146,6 @@ pub fn record_of(table: &str, fields: impl IntoIterator<Item = Field>) -> WireRe
         .collect()
 }
 
-/// A record type generated from the registry (see `model::records`).
-pub trait Record: Sized {
-    const TABLE: &'static str;
-    /// The record inside `any` when it is of this table.
-    fn from_any(any: &crate::model::records::AnyRecord) -> Option<&Self>;
-    /// Reads a raw record; a column of the wrong type reads as absent.
-    fn from_wire(raw: &WireRecord) -> Self;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,7 +46,7 @@ pub struct LibraryExercise {
     pub secondary_muscles: Vec<String>,
     /// Absent in a cache written before schema version 2: weight × reps.
     #[serde(default)]
-    pub tracking: super::Tracking,
+    pub tracking: super::tracking::Tracking,
 }
 
 impl LibraryExercise {

@@ -9,10 +9,10 @@ pub mod tracking;
 pub mod units;
 pub mod wire;
 
-pub use column::{Column, ColumnKind, ColumnType, Field, Record};
+pub use column::{Column, ColumnKind, ColumnType, Field};
 pub use exercises::LibraryExercise;
 pub use ids::RecordId;
 pub use one_rm::OneRmFormula;
-pub use tables::{records, ColumnDef, ParentRef, TableDef, SCHEMA_VERSION, TABLES};
+pub use tables::{records, ColumnDef, ParentRef, Record, TableDef, SCHEMA_VERSION, TABLES};
 pub use tracking::Tracking;
 pub use units::{DistanceUnit, SetType, WeightUnit};

@@ -28,7 +28,7 @@
 pub const SCHEMA_VERSION: u32 = 2;
 
 pub use super::column::ColumnKind;
-use super::column::{Column, ColumnType, Record};
+use super::column::ColumnType;
 use super::wire::WireRecord;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +118,8 @@ macro_rules! tables {
             $(#[$doc])*
             #[allow(non_upper_case_globals)]
             pub mod $table {
-                use super::{Column, TableDef};
+                use crate::model::column::Column;
+                use crate::model::tables::TableDef;
 
                 pub const TABLE: &str = stringify!($table);
                 pub const id: Column<String> = Column::new(TABLE, "id");
@@ -126,7 +127,7 @@ macro_rules! tables {
 
                 /// This table's entry in the registry.
                 pub fn def() -> &'static TableDef {
-                    super::table(TABLE).expect("declared with the registry")
+                    crate::model::tables::table(TABLE).expect("declared with the registry")
                 }
             }
         )*
@@ -134,7 +135,8 @@ macro_rules! tables {
         /// One type per synced table, with its columns as typed fields (`None` for null,
         /// absent, or a value of the wrong type).
         pub mod records {
-            use super::{Record, WireRecord};
+            use crate::model::tables::Record;
+            use crate::model::wire::WireRecord;
 
             /// A record of any synced table, typed: what the in-memory replica keeps
             /// beside the raw record so queries hand out typed records without decoding.
@@ -299,7 +301,7 @@ tables! {
     parents { log_exercise_id -> log_exercise }
 
     /// An exercise a user added (or an import created). `tracking` (schema version 2):
-    /// what a set of it records, a [`crate::model::Tracking`].
+    /// what a set of it records, a [`super::tracking::Tracking`].
     CustomExercise custom_exercises {
         name: String,
         category: String,
@@ -310,6 +312,15 @@ tables! {
         tracking: String = since 2,
     }
     parents {}
+}
+
+/// A record type generated from the registry (see `model::records`).
+pub trait Record: Sized {
+    const TABLE: &'static str;
+    /// The record inside `any` when it is of this table.
+    fn from_any(any: &records::AnyRecord) -> Option<&Self>;
+    /// Reads a raw record; a column of the wrong type reads as absent.
+    fn from_wire(raw: &WireRecord) -> Self;
 }
 
 #[cfg(test)]

@@ -1,19 +1,20 @@
 //! `/` — the dashboard: this week against last week, the streak, volume per week, recent
 //! records and sessions, sets per muscle and the next workout, from
-//! [`crate::stats::overview`] (on the server from the database, then live from the
+//! [`crate::overview`] (on the server from the database, then live from the
 //! replica).
 
+use crate::live::figures::{live, on_server};
+use crate::live::settings::{use_settings, ServerSettings};
 use crate::model::WeightUnit;
-use crate::pages::figures::{
-    duration, live, on_server, record_text, volume, Chart, ChartKind, StartButton,
-};
+use crate::overview::{overview, Overview, WeekTotals};
+use crate::pages::chart::{Chart, ChartKind};
+use crate::pages::format::{duration, record_text, volume};
+use crate::pages::starter::StartButton;
 use crate::programs::Program;
 use crate::replica::{new_id, now_ms};
 use crate::session::use_session;
-use crate::settings::{use_settings, ServerSettings};
 use crate::stats::calendar::Day;
 use crate::stats::history::RecordLine;
-use crate::stats::overview::{overview, Overview, WeekTotals};
 use crate::workout::start::{from_template, next_workout};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -132,8 +133,8 @@ fn filled(o: Overview, unit: WeightUnit) -> impl IntoView {
         .map(|w| (w.start.short(), unit.show(w.volume)))
         .collect();
     let format: fn(f64) -> String = match unit {
-        WeightUnit::Kg => |v| crate::pages::figures::thousands(v.round() as i64) + " kg",
-        WeightUnit::Lb => |v| crate::pages::figures::thousands(v.round() as i64) + " lb",
+        WeightUnit::Kg => |v| crate::pages::format::thousands(v.round() as i64) + " kg",
+        WeightUnit::Lb => |v| crate::pages::format::thousands(v.round() as i64) + " lb",
     };
     let records = record_items(&o.records, unit, "dashboard-pr", Day::short);
     let recent = o
@@ -284,7 +285,7 @@ fn NextCard(o: Overview) -> impl IntoView {
     let body = match o.next {
         Some(next) => {
             let id = next.id.clone();
-            let make = Arc::new(move |q: &crate::replica::Query| {
+            let make = Arc::new(move |q: &crate::local::Query| {
                 let program = Program::from_index(q);
                 let w = next_workout(&program, q).map(|w| w.id.clone()).unwrap_or(id.clone());
                 from_template(&program, q, &w, &mut new_id, now_ms())

@@ -2,11 +2,13 @@
 //! time, volume per session, its records, and every session's sets of it, newest first
 //! ([`crate::stats::progress`]). A route loaded on demand.
 
+use crate::live::figures::{live, on_server, status_of};
+use crate::live::settings::{use_settings, ServerSettings};
 use crate::model::{SetType, Tracking, WeightUnit};
-use crate::pages::figures::{live, on_server, status_of, weight, Chart, ChartKind};
-use crate::pages::history::LOG_TABLES;
-use crate::pages::programs::show_number;
-use crate::settings::{use_settings, ServerSettings};
+use crate::pages::chart::{Chart, ChartKind};
+use crate::pages::format::show_number;
+use crate::pages::format::weight;
+use crate::stats::history::LOG_TABLES;
 use crate::stats::progress::{progress, Progress, RecordCell};
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -5,7 +5,7 @@
 //! unit chosen. The import reaches this device by sync, like every other device.
 
 use crate::import::Report;
-use crate::pages::figures::thousands;
+use crate::pages::format::thousands;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{lazy_route, LazyRoute};

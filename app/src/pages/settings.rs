@@ -4,19 +4,20 @@
 //! edit (other devices get it on their next sync). The server renders the current values;
 //! changing them needs JavaScript, and the page says so when it is off.
 
+use crate::live::settings::{change, use_settings};
 use crate::model::tables::user_settings as col;
 use crate::model::Field;
 use crate::model::OneRmFormula;
 use crate::replica::use_replica;
 use crate::session::use_session;
-use crate::settings::{change, use_settings, Settings, Theme, WeekStart, REST_CHOICES};
+use crate::settings::{Settings, Theme, WeekStart, REST_CHOICES};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let session = use_session();
-    let server = use_context::<crate::settings::ServerSettings>();
+    let server = use_context::<crate::live::settings::ServerSettings>();
     view! {
         <Title text="Settings · EzLift" />
         <h1>"Settings"</h1>
@@ -75,7 +76,7 @@ fn SignOut() -> impl IntoView {
     let forget = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let failed = RwSignal::new(None::<String>);
-    let waiting = move || replica.status.with(|s| s.pending + s.saving);
+    let waiting = move || replica.state.status.with(|s| s.pending + s.saving);
     let warn = move || forget.get() && waiting() != 0;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         if !forget.get_untracked() {

@@ -2,7 +2,8 @@
 //! with its rest timer, sync status) and, on a phone, the navigation as a bottom tab bar
 //! within reach of a thumb (the same links, laid out by the stylesheet).
 
-use crate::replica::{now_ms, use_replica, SyncIndicator};
+use crate::pages::sync_status::SyncIndicator;
+use crate::replica::{now_ms, use_replica};
 use crate::session::use_session;
 use crate::workout::Edit;
 use leptos::prelude::*;
@@ -105,7 +106,10 @@ fn ActiveWorkout() -> impl IntoView {
         if !readable.get() {
             return None;
         }
-        replica.active.with(|a| a.as_ref().map(|s| s.started_at))
+        replica
+            .state
+            .active
+            .with(|a| a.as_ref().map(|s| s.started_at))
     });
     view! {
         <Show when=move || started.get().is_some()>
@@ -120,7 +124,12 @@ fn ActiveWorkout() -> impl IntoView {
 fn RunningWorkout(started: Memo<Option<i64>>) -> impl IntoView {
     let replica = use_replica();
     let now = ticking_now();
-    let rest = Memo::new(move |_| replica.active.with(|a| a.as_ref().and_then(|s| s.rest)));
+    let rest = Memo::new(move |_| {
+        replica
+            .state
+            .active
+            .with(|a| a.as_ref().and_then(|s| s.rest))
+    });
     let remaining = Memo::new(move |_| match (rest.get(), now.get()) {
         (Some(r), t) if t > 0 => Some(r.remaining(t)),
         _ => None,

@@ -2,13 +2,13 @@
 //! read model: plain functions, so ordering, defaults and cascades are unit-tested.
 
 use super::read::{Program, TemplateSet};
+use crate::local::edit::{create, delete, move_in, next_order, update};
+use crate::local::Op;
 use crate::model::tables::{
     custom_exercises as custom, routine_workouts as links, routines, workout_exercise as planned,
     workout_exercise_sets as sets, workouts,
 };
 use crate::model::{Field, SetType, Tracking};
-use crate::replica::edit::{create, delete, move_in, next_order, update};
-use crate::replica::Op;
 use std::collections::BTreeSet;
 
 pub fn new_routine(p: &Program, id: &str, title: &str, now: i64) -> Vec<Op> {
@@ -429,7 +429,7 @@ mod tests {
         assert!(
             f.store.with_tables(|t| t["workout_exercise"]
                 .values()
-                .all(|r| r.status == crate::sync::record::Status::Deleted)),
+                .all(|r| r.status == crate::local::record::Status::Deleted)),
             "its children go with it"
         );
         assert_eq!(p.routine("r2").unwrap().links.len(), 1);

@@ -4,7 +4,7 @@
 //!
 //! Plain Rust with no rendering, so the rules (ordering, cascades, defaults) are
 //! unit-tested natively. Units, set types and the edit plumbing it shares with the other
-//! pages live in [`crate::model`] and [`crate::replica::edit`].
+//! pages live in [`crate::model`] and [`crate::local::edit`].
 
 pub mod edits;
 mod read;

@@ -1,6 +1,8 @@
 //! The builder's read model: routines → workouts → exercises → sets, built from the
 //! synced tables' typed records, sorted by their ordering keys.
 
+use crate::local::edit::list_order;
+use crate::local::{query_snapshot, Query, Snapshot};
 use crate::model::records::{
     CustomExercise as CustomRecord, Routine as RoutineRecord, RoutineWorkout, UserSettings,
     Workout as WorkoutRecord, WorkoutExercise, WorkoutExerciseSet,
@@ -10,8 +12,6 @@ use crate::model::tables::{
     workout_exercise_sets, workouts,
 };
 use crate::model::{DistanceUnit, LibraryExercise, SetType, Tracking, WeightUnit};
-use crate::replica::edit::list_order;
-use crate::replica::{query_snapshot, Query, Snapshot};
 
 /// The tables the builder reads.
 pub const PROGRAM_TABLES: &[&str] = &[

@@ -1,17 +1,17 @@
 //! The replica in IndexedDB: one database per user holding the records many per stored
-//! value in the `chunks` store (see [`super::chunks`]) and a `meta` store (cursor, schema
+//! value in the `chunks` store (see [`crate::local::chunks`]) and a `meta` store (cursor, schema
 //! version, client id, the changes set aside, the cached exercise library).
 //!
 //! Every change loads the chunks it touches inside its own readwrite transaction, applies
 //! the change to what is stored there (not to this tab's copy), and writes back only the
 //! chunks that changed: two tabs editing records of one chunk never overwrite each other.
 
-use super::chunks::{self, ChunkKey};
-use super::persist::{rewrite, Change, MetaWrite, Persistence};
-use super::Tables;
+use crate::local::chunks::{self, ChunkKey};
+use crate::local::persist::{rewrite, Change, MetaWrite, Persistence};
+use crate::local::record::SetAside;
+use crate::local::Tables;
 use crate::model::tables::{SCHEMA_VERSION, TABLES};
-use crate::sync::engine::SetAside;
-use crate::sync::wire::WireRecord;
+use crate::model::wire::WireRecord;
 use crate::workout::{ActiveSession, Edit as SessionEdit};
 use async_trait::async_trait;
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, Transaction, TransactionMode};
@@ -119,7 +119,7 @@ impl IdbStore {
         let tx = self.tx(&[META], TransactionMode::ReadWrite)?;
         let meta = tx.object_store(META)?;
         if meta.get(JsValue::from_str("client_id"))?.await?.is_none() {
-            let id = super::new_id();
+            let id = super::clock::new_id();
             meta.put(
                 &JsValue::from_str(&id),
                 Some(&JsValue::from_str("client_id")),
@@ -156,7 +156,10 @@ impl IdbStore {
             let array: js_sys::Array = rows.iter().collect();
             let stored: Vec<WireRecord> = from_js(&array.into())?;
             let records = tables.entry((*name).to_owned()).or_default();
-            for r in stored.into_iter().filter_map(super::from_stored) {
+            for r in stored
+                .into_iter()
+                .filter_map(crate::local::stored::from_stored)
+            {
                 records.insert(r.id().to_owned(), r);
             }
             store.clear()?;

@@ -2,8 +2,8 @@
 //! same-origin check passes because the browser sends `Origin` with every push.
 
 use crate::model::tables::SCHEMA_VERSION;
+use crate::model::wire::{PullResponse, PushRequest, PushResponse};
 use crate::sync::engine::{Remote, RemoteError};
-use crate::sync::wire::{PullResponse, PushRequest, PushResponse};
 use async_trait::async_trait;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

@@ -1,9 +1,7 @@
 //! The sync status every page shows: what the replica is doing and whether anything
 //! waits to reach the server.
 
-use super::use_replica;
-use crate::sync::engine::SetAside;
-use leptos::prelude::*;
+use crate::local::record::SetAside;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncPhase {
@@ -128,113 +126,6 @@ fn clock(ms: i64) -> String {
     }
 }
 
-/// The status control in the header: state, what waits, retry, and first-sync progress.
-#[component]
-pub fn SyncIndicator() -> impl IntoView {
-    let replica = use_replica();
-    let status = replica.status;
-    let error = move || match status.get().phase {
-        SyncPhase::Error(message) => Some(message),
-        _ => None,
-    };
-    view! {
-        <div class="sync" data-testid="sync-status" data-state=move || status.with(SyncStatus::state)
-            data-pending=move || status.with(|s| s.pending.to_string())>
-            <span class="sync-label" role="status" aria-live="polite" title=error>
-                {move || status.with(SyncStatus::label)}
-            </span>
-            <button
-                type="button"
-                class="link-button"
-                data-testid="sync-now"
-                on:click=move |_| replica.sync_now()
-            >
-                {move || if error().is_some() { "Retry" } else { "Sync now" }}
-            </button>
-            <RefusedChanges status=status />
-            {move || {
-                status
-                    .get()
-                    .first_sync
-                    .map(|step| {
-                        view! {
-                            <div class="first-sync" data-testid="first-sync">
-                                <progress max=FirstSync::STEPS value=step.step()>
-                                    {step.label()}
-                                </progress>
-                                <span>{step.label()}</span>
-                            </div>
-                        }
-                    })
-            }}
-        </div>
-    }
-}
-
-/// What a record of `table` is, in the user's words.
-fn record_noun(table: &str) -> &'static str {
-    match table {
-        "user_settings" => "Settings",
-        "routines" => "Routine",
-        "workouts" => "Workout",
-        "routine_workouts" => "Workout in a routine",
-        "workout_exercise" => "Exercise in a workout",
-        "workout_exercise_sets" => "Set in a workout",
-        "logs" => "Logged session",
-        "log_exercise" => "Exercise in a session",
-        "log_exercise_sets" => "Set in a session",
-        "custom_exercises" => "Custom exercise",
-        _ => "Record",
-    }
-}
-
-/// The changes the server refused: what, why, and a way to drop each.
-#[component]
-fn RefusedChanges(status: RwSignal<SyncStatus>) -> impl IntoView {
-    let replica = use_replica();
-    move || {
-        let refused = status.with(|s| s.refused.clone());
-        (!refused.is_empty()).then(|| {
-            let items = refused
-                .into_iter()
-                .map(|entry| {
-                    let title = entry
-                        .record
-                        .raw
-                        .get("title")
-                        .or_else(|| entry.record.raw.get("name"))
-                        .and_then(|v| v.as_str())
-                        .map(|t| format!(" “{t}”"))
-                        .unwrap_or_default();
-                    let what = format!("{}{title}", record_noun(&entry.table));
-                    let (table, id) = (entry.table.clone(), entry.id().to_owned());
-                    view! {
-                        <li data-testid="refused-change">
-                            <span class="refused-what">{what}</span>
-                            <span class="refused-why">{entry.reason}</span>
-                            <button
-                                type="button"
-                                class="link-button"
-                                data-testid="discard-refused"
-                                on:click=move |_| replica.discard(table.clone(), id.clone())
-                            >
-                                "Discard"
-                            </button>
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! {
-                <details class="sync-refused" data-testid="sync-refused">
-                    <summary>"Not accepted by the server"</summary>
-                    <p>"These changes stay on this device and are not sent until you edit or discard them."</p>
-                    <ul>{items}</ul>
-                </details>
-            }
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,7 +153,7 @@ mod tests {
         s.phase = SyncPhase::Synced(0);
         s.refused = vec![SetAside {
             table: "routines".into(),
-            record: crate::sync::record::LocalRecord::created(Default::default()),
+            record: crate::local::record::LocalRecord::created(Default::default()),
             reason: "no".into(),
         }];
         assert_eq!(s.label(), "3 changes waiting · 1 refused");

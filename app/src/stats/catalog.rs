@@ -1,8 +1,8 @@
 //! What statistics need to know of each exercise, from the library and the user's own.
 
+use crate::local::Query;
 use crate::model::records::CustomExercise;
 use crate::model::{LibraryExercise, Tracking};
-use crate::replica::Query;
 use rustc_hash::FxHashMap;
 
 /// One exercise as statistics and pages name and count it.

@@ -3,13 +3,16 @@
 
 use super::calendar::{Day, Month};
 use super::{personal_records, session, sessions, RecordKind, Scope, Session};
+use crate::local::edit::sort_listed;
+use crate::local::Query;
 use crate::model::records::{Log, LogExercise, LogExerciseSet};
 use crate::model::tables::{log_exercise, log_exercise_sets};
 use crate::model::{SetType, Tracking};
-use crate::replica::edit::sort_listed;
-use crate::replica::Query;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The log's tables: what history figures read.
+pub const LOG_TABLES: &[&str] = &["logs", "log_exercise", "log_exercise_sets"];
 
 /// Sessions per page of the history list: a screenful or two on a phone.
 pub const PAGE_SIZE: usize = 20;
@@ -351,7 +354,7 @@ pub fn session_detail(q: &Query, scope: &Scope, log_id: &str) -> Option<SessionD
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::replica::{query_snapshot, Snapshot};
+    use crate::local::{query_snapshot, Snapshot};
     use crate::settings::Settings;
     use crate::stats::calendar::{Zone, DAY_MS};
     use crate::stats::Catalog;

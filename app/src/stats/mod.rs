@@ -17,26 +17,25 @@
 //! - Weeks start on the user's `week_start` day, in their time zone ([`calendar`]);
 //!   the streak is the number of weeks in a row with a session, up to this one.
 //! - Sets per muscle: counting sets, each for its exercise's primary muscle, over a
-//!   window of days ([`overview`]).
+//!   window of days ([`crate::overview`]).
 //!
-//! The pages' figures ([`overview`], [`history`], [`progress`]) are computed by these
+//! The pages' figures ([`crate::overview`], [`history`], [`progress`]) are computed by these
 //! functions from a [`Query`], which the server answers from the database and the
 //! browser from its replica.
 
 pub mod calendar;
 pub mod catalog;
 pub mod history;
-pub mod overview;
 pub mod progress;
 
 pub use calendar::{Day, Month, Zone};
 pub use catalog::Catalog;
 
+use crate::local::edit::sort_listed;
+use crate::local::Query;
 use crate::model::records::{Log, LogExercise, LogExerciseSet};
 use crate::model::tables::{log_exercise, log_exercise_sets};
 use crate::model::{SetType, Tracking};
-use crate::replica::edit::sort_listed;
-use crate::replica::Query;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -126,7 +125,7 @@ pub struct Session {
 }
 
 /// Every logged session of the replica (or of a database snapshot, through
-/// [`crate::replica::query_snapshot`]), oldest first, its exercises and sets in the
+/// [`crate::local::query_snapshot`]), oldest first, its exercises and sets in the
 /// order logged.
 pub fn sessions(q: &Query, catalog: &Catalog) -> Vec<Session> {
     q.logs_by_date(..)
@@ -358,9 +357,9 @@ mod tests {
 
     #[test]
     fn sessions_are_read_from_logged_records_in_their_order() {
-        use crate::replica::{query_snapshot, Snapshot};
+        use crate::local::{query_snapshot, Snapshot};
         use serde_json::json;
-        let rows = |v: serde_json::Value| -> Vec<crate::sync::wire::WireRecord> {
+        let rows = |v: serde_json::Value| -> Vec<crate::model::wire::WireRecord> {
             v.as_array()
                 .unwrap()
                 .iter()

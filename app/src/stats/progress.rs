@@ -4,8 +4,8 @@
 use super::calendar::Day;
 use super::history::{title, DetailSet};
 use super::{personal_records, Best, RecordKind, Scope, Session, SetFacts};
+use crate::local::{PerformedSet, Query};
 use crate::model::Tracking;
-use crate::replica::{PerformedSet, Query};
 use serde::{Deserialize, Serialize};
 
 /// Sessions the charts show (the most recent ones).
@@ -204,7 +204,7 @@ pub fn progress(q: &Query, scope: &Scope, exercise_id: &str, page: usize) -> Opt
 mod tests {
     use super::super::history::tests::{at, catalog, logged};
     use super::*;
-    use crate::replica::query_snapshot;
+    use crate::local::query_snapshot;
     use crate::settings::Settings;
     use crate::stats::calendar::Zone;
     use crate::stats::OneRmFormula;

@@ -1,7 +1,8 @@
 //! The engine's changes applied to the in-memory store: a pull merged, what to push, a
 //! push's answer, a refused change discarded — each keeping the indexes in step.
 
-use super::engine::{apply_pull_to, discard_in, finish_push_on, TableRecord};
+use super::engine::TableRecord;
+use crate::local::apply::{apply_pull_to, discard_in, finish_push_on};
 use crate::local::memory::{MemoryStore, Touched};
 use crate::local::ops::{pull_footprint, with_descendants};
 use crate::local::record::Status;
@@ -9,7 +10,7 @@ use crate::model::wire::PullResponse;
 use std::collections::BTreeMap;
 
 /// The sync engine's changes, as [`super::engine::LocalStore`] describes them; a
-/// [`crate::replica::persist::LocalReplica`] makes each durable before applying it here.
+/// [`crate::sync::persisted::LocalReplica`] makes each durable before applying it here.
 impl MemoryStore {
     pub fn apply_pull(&self, pull: PullResponse, full: bool) {
         let mut inner = self.inner.borrow_mut();

@@ -1,10 +1,7 @@
 //! The client side of the sync protocol: WatermelonDB's algorithm (`engine`) over any
-//! local store and a remote, and its changes applied to the in-memory store (`memory`).
-//! The wire format is the model's (`model::wire`), the records' sync state the local
-//! store's (`local::record`); both are re-exported here under their old paths.
+//! local store and a remote, its changes applied to the in-memory store (`memory`), and a
+//! replica that keeps memory and a persistence in step (`persisted`).
 
 pub mod engine;
 pub mod memory;
-
-pub use crate::local::record;
-pub use crate::model::wire;
+pub mod persisted;

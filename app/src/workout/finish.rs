@@ -3,13 +3,13 @@
 //! it came from, and the summary with the records it set.
 
 use super::active::{ActiveSession, ActiveSet};
+use crate::local::edit::{create, delete, update};
+use crate::local::{Op, Query};
 use crate::model::tables::{
     log_exercise as entries, log_exercise_sets as sets, logs, workout_exercise as planned,
     workout_exercise_sets as template_sets,
 };
 use crate::programs::Program;
-use crate::replica::edit::{create, delete, update};
-use crate::replica::{Op, Query};
 use crate::stats::{personal_records, sessions, Catalog, OneRmFormula, RecordSet};
 
 /// What finishing does with sets that were not ticked.

@@ -2,12 +2,12 @@
 //! or again from a logged one — and the "previous" values each set shows.
 
 use super::active::{ActiveExercise, ActiveSession, ActiveSet};
+use crate::local::edit::sort_listed;
+use crate::local::Query;
 use crate::model::records::{Log, LogExercise, LogExerciseSet};
 use crate::model::tables::{log_exercise, log_exercise_sets};
 use crate::model::SetType;
 use crate::programs::Program;
-use crate::replica::edit::sort_listed;
-use crate::replica::Query;
 
 /// What an exercise's set at one position recorded the last time it was logged.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

@@ -1,6 +1,6 @@
 //! Firebase ID tokens (RS256), checked against the project's published keys.
 
-use super::{AuthError, Identity};
+use super::identity::{checked, AuthError, Identity};
 use crate::config::JwksSource;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
@@ -102,7 +102,7 @@ impl FirebaseVerifier {
         let key = self.key(&kid).await?;
         let data = decode::<Claims>(token, &key, &self.validation)?;
         check_times(&data.claims, chrono::Utc::now().timestamp())?;
-        super::identity(data.claims.sub, data.claims.email)
+        checked(data.claims.sub, data.claims.email)
     }
 
     async fn key(&self, kid: &str) -> Result<DecodingKey, AuthError> {

@@ -1,6 +1,6 @@
 //! Tokens this server signs in local mode (HS256).
 
-use super::{AuthError, Identity};
+use super::identity::{checked, AuthError, Identity};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -77,7 +77,7 @@ impl LocalTokens {
         let data = decode::<Claims>(token, &self.decoding, &self.validation)?;
         let session = data.claims.sid.ok_or(AuthError::SessionEnded)?;
         Ok(Verified {
-            identity: super::identity(data.claims.sub, data.claims.email)?,
+            identity: checked(data.claims.sub, data.claims.email)?,
             session,
         })
     }

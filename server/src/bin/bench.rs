@@ -10,145 +10,27 @@
 //! dashboard, history and exercise page with 16 clients at once. `bench import` times a
 //! 25,000-row Strong export's dry run and import and the server's memory meanwhile.
 
+#[path = "bench/client.rs"]
+mod client;
+#[path = "bench/figures.rs"]
+mod figures;
 #[path = "bench/import.rs"]
 mod import;
 #[path = "bench/load.rs"]
 mod load;
 #[path = "bench/process.rs"]
 mod process;
+#[path = "bench/workload.rs"]
+mod workload;
+
+use client::Client;
+use figures::{ms, percentile, Res};
+use workload::{merge, session, templates};
 
 use app::model::{ColumnKind, TABLES};
 use serde_json::{json, Map, Value};
 use sqlx::{Connection, Row};
 use std::time::{Duration, Instant};
-
-type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
-
-struct Client {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Client {
-    async fn signup(&self, email: &str) -> Res<String> {
-        let body: Value = self
-            .http
-            .post(format!("{}/api/auth/signup", self.base))
-            .json(&json!({ "email": email, "password": "benchmark-password" }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        Ok(body["token"].as_str().unwrap_or_default().to_owned())
-    }
-
-    async fn push(&self, token: &str, last_pulled_at: i64, changes: &Value) -> Res<()> {
-        self.http
-            .post(format!("{}/api/sync/push-changes", self.base))
-            .header("x-jwt-token", token)
-            .json(&json!({ "lastPulledAt": last_pulled_at, "changes": changes }))
-            .send()
-            .await?
-            .error_for_status()?;
-        Ok(())
-    }
-
-    /// Returns (cursor, body bytes).
-    async fn pull(&self, token: &str, since: Option<i64>) -> Res<(i64, usize)> {
-        let bytes = self.pull_body(token, since).await?;
-        let body: Value = serde_json::from_slice(&bytes)?;
-        Ok((body["timestamp"].as_i64().unwrap_or_default(), bytes.len()))
-    }
-
-    /// The raw response: what is timed (parsing it is the client's cost, not the server's).
-    async fn pull_body(&self, token: &str, since: Option<i64>) -> Res<bytes::Bytes> {
-        let since = since.map_or("null".to_owned(), |s| s.to_string());
-        Ok(self
-            .http
-            .get(format!(
-                "{}/api/sync/pull-changes?lastPulledAt={since}&schemaVersion=1",
-                self.base
-            ))
-            .header("x-jwt-token", token)
-            .send()
-            .await?
-            .error_for_status()?
-            .bytes()
-            .await?)
-    }
-}
-
-fn session(tag: &str, n: usize) -> Value {
-    let log_id = format!("{tag}-log-{n}");
-    let mut exercises = Vec::new();
-    let mut sets = Vec::new();
-    for e in 0..6 {
-        let le = format!("{log_id}-e{e}");
-        exercises.push(json!({ "id": le, "log_id": log_id, "exercise_id": "barbell-bench-press", "order": e, "notes": null, "superset_group": null }));
-        for s in 0..4 {
-            sets.push(json!({ "id": format!("{le}-s{s}"), "log_exercise_id": le, "order": s, "set_type": "normal", "reps": 5 + s, "weight": 100.0 + 2.5 * s as f64, "duration": null, "distance": null, "rpe": 8, "completed": true, "notes": null }));
-        }
-    }
-    json!({
-        "logs": { "created": [{ "id": log_id, "workout_id": null, "workout_title": "Bench day", "notes": "", "session_date": 1_700_000_000_000_i64 + n as i64 * 86_400_000, "duration": 3600, "is_imported": false, "imported_at": null, "created_at": 1, "updated_at": 1 }] },
-        "log_exercise": { "created": exercises },
-        "log_exercise_sets": { "created": sets },
-    })
-}
-
-/// Appends the records of `from` to those of `into`, table by table.
-fn merge(into: &mut Value, from: Value) {
-    let Value::Object(tables) = from else { return };
-    for (table, mut changes) in tables {
-        let created = changes["created"].take();
-        let list = into[&table]["created"].take();
-        let mut all = match list {
-            Value::Array(list) => list,
-            _ => Vec::new(),
-        };
-        if let Value::Array(more) = created {
-            all.extend(more);
-        }
-        into[&table] = json!({ "created": all });
-    }
-}
-
-fn templates() -> Value {
-    let mut routines = Vec::new();
-    let mut workouts = Vec::new();
-    let mut links = Vec::new();
-    let mut exercises = Vec::new();
-    let mut sets = Vec::new();
-    for r in 0..3 {
-        routines.push(json!({ "id": format!("r{r}"), "title": format!("Routine {r}"), "order": r, "default_routine": r == 0 }));
-    }
-    for w in 0..20 {
-        let wid = format!("w{w}");
-        workouts.push(json!({ "id": wid, "title": format!("Workout {w}"), "order": w, "estimated_duration": 60 }));
-        links.push(json!({ "id": format!("rw{w}"), "routine_id": format!("r{}", w % 3), "workout_id": wid, "order": w }));
-        for e in 0..5 {
-            let we = format!("{wid}-e{e}");
-            exercises.push(json!({ "id": we, "workout_id": wid, "exercise_id": "barbell-back-squat", "order": e, "rest_time": 120, "is_saved": true }));
-            for s in 0..3 {
-                sets.push(json!({ "id": format!("{we}-s{s}"), "workout_exercise_id": we, "order": s, "set_type": "normal", "reps": 8, "weight": 60 }));
-            }
-        }
-    }
-    json!({
-        "routines": { "created": routines }, "workouts": { "created": workouts },
-        "routine_workouts": { "created": links }, "workout_exercise": { "created": exercises },
-        "workout_exercise_sets": { "created": sets },
-    })
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
 
 /// The baseline: the same rows with a plain SELECT per table, serialised by serde_json.
 async fn plain_select(conn: &mut sqlx::PgConnection, user_id: &str) -> Res<(Duration, usize)> {
@@ -613,20 +495,20 @@ async fn push_growth(client: &Client) -> Res<Vec<(String, String)>> {
 /// full-pull apply a new device runs.
 async fn query_w1() -> Res<Vec<(String, String)>> {
     use app::local::memory::MemoryStore;
-    use app::replica::Query as Q;
+    use app::local::Query as Q;
     let mut changes = templates();
     for n in 0..1000 {
         merge(&mut changes, session("w1", n));
     }
     let body = serde_json::to_vec(&json!({ "changes": changes, "timestamp": 1 }))?;
     let t = Instant::now();
-    let pull: app::sync::wire::PullResponse = serde_json::from_slice(&body)?;
+    let pull: app::model::wire::PullResponse = serde_json::from_slice(&body)?;
     let parse = t.elapsed();
     // The first sync's work on a new device, natively: the chunks (in memory instead
     // of IndexedDB, so this is the CPU part: merge and encode) and the memory side.
-    let device = app::replica::persist::LocalReplica {
+    let device = app::sync::persisted::LocalReplica {
         mem: MemoryStore::default(),
-        store: app::replica::persist::MemoryChunks::default(),
+        store: app::local::persist::MemoryChunks::default(),
     };
     let copy = pull.clone();
     let t = Instant::now();
@@ -690,7 +572,7 @@ async fn query_w1() -> Res<Vec<(String, String)>> {
             f(q, &scope)
         }
     };
-    let overview = figures(&|q, s| app::stats::overview::overview(q, s).total_sessions);
+    let overview = figures(&|q, s| app::overview::overview(q, s).total_sessions);
     let history = figures(&|q, s| app::stats::history::history(q, s, &Default::default()).total);
     let progress = figures(&|q, s| {
         app::stats::progress::progress(q, s, "barbell-bench-press", 0).map_or(0, |p| p.total)

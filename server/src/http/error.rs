@@ -4,7 +4,7 @@ use crate::auth::limits::LimitError;
 use crate::auth::AuthError;
 use crate::store::StoreError;
 use crate::validate::PushError;
-use app::sync::wire::{ErrorBody, RefusedRecord};
+use app::model::wire::{ErrorBody, RefusedRecord};
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -67,13 +67,8 @@ fn zone(param: Option<&str>, headers: &HeaderMap) -> ApiResult<chrono_tz::Tz> {
             .parse()
             .map_err(|_| ApiError::BadRequest(format!("tz \"{name}\" is not a known time zone")));
     }
-    Ok(headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().strip_prefix("tz="))
-        .find_map(|name| name.parse().ok())
+    Ok(app::page_data::zone_cookie(headers)
+        .and_then(|name| name.parse().ok())
         .unwrap_or(chrono_tz::UTC))
 }
 

@@ -3,8 +3,8 @@
 
 use super::state::AppState;
 use crate::store::{Store, StoreError};
+use app::local::Snapshot;
 use app::page_data::{Compute, PageData};
-use app::replica::Snapshot;
 use async_trait::async_trait;
 use moka::sync::Cache;
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ impl PageFailure {
     /// Keeps the first failure (an outage fails every read after it the same way).
     fn record(error: StoreError) -> String {
         let message = error.to_string();
-        if let Some(slot) = super::render::of_this_request::<Self>() {
+        if let Some(slot) = app::session::request::of_this_request::<Self>() {
             let mut first = slot.0.lock().unwrap_or_else(|e| e.into_inner());
             first.get_or_insert(error);
         }

@@ -72,7 +72,7 @@ struct PageNonce(leptos::nonce::Nonce);
 /// Makes the request's [`PageNonce`] the one the page renders with (in place of the one
 /// the Leptos integration made).
 pub fn use_request_nonce() {
-    if let Some(nonce) = super::render::of_this_request::<PageNonce>() {
+    if let Some(nonce) = app::session::request::of_this_request::<PageNonce>() {
         leptos::prelude::provide_context(nonce.0);
     }
 }

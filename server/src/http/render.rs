@@ -28,15 +28,6 @@ struct Inner {
     panicked: tokio::sync::Notify,
 }
 
-/// What the request whose page is rendering here carries in its extensions, if any: the
-/// pages' layers put a request's own state there for the render to find.
-pub(super) fn of_this_request<T: Clone + Send + Sync + 'static>() -> Option<T> {
-    leptos::prelude::use_context::<http::request::Parts>()?
-        .extensions
-        .get::<T>()
-        .cloned()
-}
-
 impl RenderTasks {
     fn track(&self, task: AbortHandle) {
         let mut running = self.0.running.lock().unwrap_or_else(|e| e.into_inner());
@@ -100,7 +91,7 @@ struct TrackedTokio;
 
 impl CustomExecutor for TrackedTokio {
     fn spawn(&self, fut: PinnedFuture<()>) {
-        let tasks = of_this_request::<RenderTasks>();
+        let tasks = app::session::request::of_this_request::<RenderTasks>();
         let reporter = tasks.clone();
         let task = tokio::spawn(async move {
             if let Err(panic) = AssertUnwindSafe(fut).catch_unwind().await {

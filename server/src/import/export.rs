@@ -3,11 +3,11 @@
 
 use super::json::MARKER;
 use crate::store::{Store, StoreError};
+use app::local::edit::sort_listed;
+use app::local::{query_snapshot, Query, Snapshot};
 use app::model::records::{LogExercise, LogExerciseSet};
 use app::model::tables::{log_exercise, log_exercise_sets};
 use app::model::{LibraryExercise, SetType, SCHEMA_VERSION, TABLES};
-use app::replica::edit::sort_listed;
-use app::replica::{query_snapshot, Query, Snapshot};
 use app::settings::Settings;
 use app::stats::catalog::Catalog;
 use chrono::TimeZone;

@@ -2,9 +2,10 @@
 //! another account's ids are free to reuse), records the user already has are left alone,
 //! and everything else goes through the push validation like any device's records.
 
-use super::{Format, ImportError, Options, Report};
+use super::options::{ImportError, Options};
 use crate::store::Store;
 use crate::validate::parse_push;
+use app::import::{Format, Report};
 use app::model::{TableDef, SCHEMA_VERSION, TABLES};
 use chrono::TimeZone;
 use serde_json::{json, Map, Value};

@@ -10,6 +10,7 @@
 pub mod export;
 mod json;
 mod names;
+mod options;
 mod read;
 mod values;
 
@@ -25,38 +26,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub use app::import::{Format, Report, Warning};
-
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("the file is empty")]
-    Empty,
-    #[error(
-        "not a Strong, Hevy, FitNotes or EzLift export: its first line was \"{0}\"; export \
-         your workouts as CSV from the app and upload that file"
-    )]
-    UnknownFormat(String),
-    #[error("format={} was asked for, but the file is a {} export", .wanted.label(), .found.label())]
-    WrongFormat { wanted: Format, found: Format },
-    #[error(
-        "the file does not say whether its weights are kilograms or pounds: add unit=kg or unit=lb"
-    )]
-    UnitNeeded,
-    #[error("{0}")]
-    Invalid(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// What the caller asked for.
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub format: Option<Format>,
-    /// The unit of the file's weights when the file does not say.
-    pub unit: Option<WeightUnit>,
-    pub dry_run: bool,
-    /// The zone the exporting phone was in: the files write local times.
-    pub zone: chrono_tz::Tz,
-}
+pub use options::{ImportError, Options};
 
 /// Sessions per push batch: a batch's records are built, written and dropped before the
 /// next, so memory holds the parsed file and one batch, not every record at once.
@@ -376,7 +346,7 @@ async fn adopted_unit(
     Ok(Some(Value::Object(changed)))
 }
 
-fn id_of(record: &app::sync::wire::WireRecord) -> &str {
+fn id_of(record: &app::model::wire::WireRecord) -> &str {
     record.get("id").and_then(Value::as_str).unwrap_or_default()
 }
 

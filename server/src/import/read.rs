@@ -3,8 +3,9 @@
 //! used (English and German, with units in the name or in their own columns), so one
 //! reader serves every generation and a reordered or extended header still reads.
 
+use super::options::ImportError;
 use super::values::{count, date_time, duration, number, shorten};
-use super::{Format, ImportError, Warning};
+use app::import::{Format, Warning};
 use app::model::{SetType, WeightUnit};
 use chrono::NaiveDateTime;
 use std::collections::HashMap;

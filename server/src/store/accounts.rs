@@ -1,9 +1,10 @@
 //! Users, their local accounts and sign-in sessions, and the server's own secrets.
 
 use super::changes;
+use super::changes::now_ms;
 use super::db::{Cells, Db, SqlRow, SqlValue};
+use super::error::{StoreError, StoreResult};
 use super::sql::Dialect;
-use super::{now_ms, StoreError, StoreResult};
 use app::model::{tables::table, ColumnKind};
 
 /// A local account's credentials. Deliberately not `Serialize` and with a `Debug` that

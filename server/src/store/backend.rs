@@ -3,9 +3,9 @@
 
 use super::changeset::ValidPush;
 use super::db::Tx;
+use super::error::StoreResult;
 use super::push::import_batch;
 use super::sql::Dialect;
-use super::StoreResult;
 use async_trait::async_trait;
 
 /// What a backend contributes: its dialect and its transactions.

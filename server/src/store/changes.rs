@@ -2,9 +2,9 @@
 //! row and appends to `changes` in the caller's transaction (DESIGN.md §4).
 
 use super::db::{Db, SqlValue};
+use super::error::{StoreError, StoreResult};
 use super::record::{to_json, to_sql, WireRecord};
 use super::sql::{self, Dialect};
-use super::{now_ms, StoreError, StoreResult};
 use app::model::{ColumnKind, TableDef};
 use serde_json::{json, Value};
 
@@ -24,6 +24,11 @@ impl ChangeType {
             Self::Deleted => "deleted",
         }
     }
+}
+
+/// Milliseconds since the epoch: what stamps and `updated_at` are made of.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 /// Takes the next stamp of the user's cursor: `max(now, last_change_at + 1)`.

@@ -1,7 +1,7 @@
 //! The exercise library: the catalogue every user shares, written at start-up.
 
 use super::db::{Cells, Db, SqlValue};
-use super::StoreResult;
+use super::error::StoreResult;
 use app::model::{ColumnKind, LibraryExercise, Tracking};
 
 /// Writes the catalogue (idempotent: insert or replace by id).

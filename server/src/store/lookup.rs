@@ -2,8 +2,8 @@
 //! whatever the plan cache and the statistics say.
 
 use super::db::{Db, SqlValue};
+use super::error::{StoreError, StoreResult};
 use super::sql::quote;
-use super::{StoreError, StoreResult};
 use app::model::{ColumnKind, TableDef};
 use std::collections::HashSet;
 

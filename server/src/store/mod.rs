@@ -21,14 +21,15 @@ mod sqlite;
 mod staged_import;
 
 pub use accounts::LocalAccount;
+pub use changes::now_ms;
 pub use error::{StoreError, StoreResult};
 pub use lookup::latest_changes_sql;
 
 use backend::Backend;
 
+use app::model::wire::{PullResponse, PushResponse};
 use app::model::LibraryExercise;
 use app::model::{tables::table, ColumnKind, SCHEMA_VERSION};
-use app::sync::wire::{PullResponse, PushResponse};
 use async_trait::async_trait;
 use db::SqlValue;
 use record::WireRecord;
@@ -161,10 +162,6 @@ pub async fn connect_waiting(
 
 struct SqlStore {
     backend: Box<dyn Backend>,
-}
-
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 #[async_trait]

@@ -2,8 +2,8 @@
 
 use super::backend::Backend;
 use super::db::Tx;
+use super::error::StoreResult;
 use super::sql::Dialect;
-use super::StoreResult;
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -3,11 +3,11 @@
 
 use super::changeset::PullQuery;
 use super::db::{Cells, Db, SqlRow, SqlValue};
+use super::error::{StoreError, StoreResult};
 use super::record::WireRecord;
 use super::sql::quote;
-use super::{StoreError, StoreResult};
+use app::model::wire::{PullResponse, TableChanges};
 use app::model::{tables::table, ColumnKind, TableDef, TABLES};
-use app::sync::wire::{PullResponse, TableChanges};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Every record of `table` the user owns, with the columns `version` knows: an initial

@@ -4,11 +4,12 @@
 use super::changes::{self, log_changes, record_json, write_records, ChangeType, RecordWrite};
 use super::changeset::ValidPush;
 use super::db::{Cells, Db, SqlValue};
+use super::error::{StoreError, StoreResult};
 use super::lookup::{columns_sql, existing_ids, latest_changes, union_per_id, CHUNK};
+use super::settings;
 use super::sql::{quote, Dialect};
-use super::{settings, StoreError, StoreResult};
+use app::model::wire::PushResponse;
 use app::model::{tables::table, ColumnKind, RecordId, TableDef};
-use app::sync::wire::PushResponse;
 use std::collections::{HashMap, HashSet};
 
 /// A stored row as push needs it.

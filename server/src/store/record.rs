@@ -5,7 +5,7 @@ use app::model::ColumnKind;
 use serde_json::{Number, Value};
 
 /// A record as it travels (defined once, with the other wire types).
-pub use app::sync::wire::WireRecord;
+pub use app::model::wire::WireRecord;
 
 /// Largest integer a JavaScript number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;

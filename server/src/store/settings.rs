@@ -10,8 +10,8 @@
 use super::changes::{log_changes, read_record_of_user, ChangeType};
 use super::changeset::{TablePush, Upsert, ValidPush};
 use super::db::{Db, SqlValue};
+use super::error::StoreResult;
 use super::sql::Dialect;
-use super::StoreResult;
 use app::model::{tables::table, ColumnKind, RecordId, TableDef};
 use std::borrow::Cow;
 

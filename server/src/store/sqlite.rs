@@ -2,8 +2,8 @@
 
 use super::backend::Backend;
 use super::db::Tx;
+use super::error::{StoreError, StoreResult};
 use super::sql::Dialect;
-use super::{StoreError, StoreResult};
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{

@@ -13,9 +13,9 @@
 
 use super::changes;
 use super::db::{Db, SqlValue};
+use super::error::{StoreError, StoreResult};
 use super::push::import_batch;
 use super::sql::{quote, Dialect};
-use super::{StoreError, StoreResult};
 use crate::store::changeset::ValidPush;
 use app::model::{TableDef, TABLES};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};

@@ -2,8 +2,8 @@
 //! endpoints over real HTTP. Each request carries an `x-fault-seed` (the current sync's
 //! seed and the request's number) that a fault-injecting proxy may key its faults on.
 
+use app::model::wire::{PullResponse, PushRequest, PushResponse};
 use app::sync::engine::{Remote, RemoteError};
-use app::sync::wire::{PullResponse, PushRequest, PushResponse};
 use async_trait::async_trait;
 use std::cell::{Cell, RefCell};
 

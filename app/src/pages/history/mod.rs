@@ -8,9 +8,10 @@
 
 mod session;
 
+use crate::live::figures::{live, on_server};
+use crate::live::settings::{use_settings, ServerSettings};
 use crate::model::WeightUnit;
-use crate::pages::figures::{duration, live, on_server, volume};
-use crate::settings::{use_settings, ServerSettings};
+use crate::pages::format::{duration, volume};
 use crate::stats::calendar::Month;
 use crate::stats::history::{history, HistoryQuery, HistoryView, SessionLine};
 use leptos::prelude::*;
@@ -19,9 +20,6 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
 
 pub use session::SessionPage;
-
-/// The log's tables: what history pages read.
-pub const LOG_TABLES: &[&str] = &["logs", "log_exercise", "log_exercise_sets"];
 
 /// `/history`, loaded on demand.
 pub struct HistoryRoute;
@@ -97,7 +95,10 @@ pub fn HistoryPage() -> impl IntoView {
         move || ask.get(),
         |ask| async move {
             let key = format!("history {ask:?}");
-            on_server(key, LOG_TABLES, move |q, s| history(q, s, &ask)).await
+            on_server(key, crate::stats::history::LOG_TABLES, move |q, s| {
+                history(q, s, &ask)
+            })
+            .await
         },
     );
     let settings = expect_context::<ServerSettings>().0;

@@ -2,18 +2,18 @@
 //! records it set. In the browser it is edited in place (every edit a replica write,
 //! synced like any other), deleted, repeated or saved as a template.
 
-use super::LOG_TABLES;
+use crate::live::figures::{live, on_server, status_of};
+use crate::live::settings::{use_settings, ServerSettings};
+use crate::local::edit::{create, delete, next_order, update};
 use crate::model::tables::{log_exercise, log_exercise_sets as sets, logs};
 use crate::model::{SetType, Tracking, WeightUnit};
-use crate::pages::figures::{
-    duration, live, on_server, record_text, status_of, volume, StartButton,
-};
-use crate::pages::programs::{field, parse_number, show_number};
+use crate::pages::format::{duration, record_text, volume};
+use crate::pages::format::{field, parse_number, show_number};
 use crate::pages::shell::confirm;
+use crate::pages::starter::StartButton;
 use crate::programs::{edits, Program};
-use crate::replica::edit::{create, delete, next_order, update};
 use crate::replica::{new_id, now_ms, ReplicaSlot};
-use crate::settings::{use_settings, ServerSettings};
+use crate::stats::history::LOG_TABLES;
 use crate::stats::history::{session_detail, DetailSet, SessionDetail};
 use crate::workout::start::from_log;
 use leptos::prelude::*;
@@ -125,7 +125,7 @@ fn Session(server: Option<Option<SessionDetail>>, id: String) -> impl IntoView {
             });
         }
     };
-    let repeat = Arc::new(move |q: &crate::replica::Query| {
+    let repeat = Arc::new(move |q: &crate::local::Query| {
         from_log(q, &log_id.get_value(), &mut new_id, now_ms())
     });
     let on_title = move |ev| {

@@ -1,7 +1,7 @@
 //! Adding exercises to a workout: search the library (and the user's custom exercises)
 //! by name, muscle or equipment, or create a custom exercise.
 
-use super::use_builder;
+use super::builder::use_builder;
 use crate::model::exercises::{CATEGORIES, EQUIPMENT};
 use crate::model::Tracking;
 use crate::programs::edits as p;

@@ -1,11 +1,12 @@
 //! The routine list: create, rename, describe, mark default, reorder and delete routines,
 //! and arrange each routine's workouts.
 
-use super::{field, use_builder, WithProgram};
+use super::builder::{use_builder, WithProgram};
+use crate::local::edit::update;
 use crate::model::tables::routines;
+use crate::pages::format::field;
 use crate::pages::shell::confirm;
 use crate::programs::{edits as p, Routine};
-use crate::replica::edit::update;
 use crate::replica::new_id;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,15 +1,16 @@
 //! `/programs/workouts/:id` — one workout: title, notes, estimated duration, its
 //! exercises (rest, notes, superset group) and their sets.
 
+use super::builder::{use_builder, WithProgram};
 use super::library::ExercisePicker;
-use super::{field, parse_number, show_number, use_builder, WithProgram};
+use crate::local::edit::{delete, update};
 use crate::model::tables::{
     workout_exercise as planned_t, workout_exercise_sets as sets, workouts,
 };
 use crate::model::{Column, Field, SetType};
+use crate::pages::format::{field, parse_number, show_number};
 use crate::pages::shell::confirm;
 use crate::programs::{edits as p, Program, TemplateSet};
-use crate::replica::edit::{delete, update};
 use crate::replica::new_id;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -2,10 +2,10 @@
 //! exercises, finishing (with the unticked-sets question) and discarding; then the
 //! summary with the records the session set.
 
-use super::{use_logger, ExerciseInfo};
+use super::session::{use_logger, ExerciseInfo};
 use crate::model::{SetType, Tracking};
-use crate::pages::figures::record_text;
-use crate::pages::programs::{parse_number, show_number};
+use crate::pages::format::record_text;
+use crate::pages::format::{parse_number, show_number};
 use crate::pages::shell::{clock, ticking_now};
 use crate::replica::{new_id, now_ms};
 use crate::stats::Catalog;
@@ -22,7 +22,7 @@ fn pick<T: Clone + PartialEq + Send + Sync + 'static>(
     f: impl Fn(&ActiveSession) -> T + Send + Sync + 'static,
 ) -> Memo<Option<T>> {
     let l = use_logger();
-    Memo::new(move |_| l.replica.active.with(|a| a.as_ref().map(&f)))
+    Memo::new(move |_| l.replica.state.active.with(|a| a.as_ref().map(&f)))
 }
 
 #[component]
@@ -37,6 +37,7 @@ pub fn ActiveLogger() -> impl IntoView {
     let finish = move |_| {
         let unticked = l
             .replica
+            .state
             .active
             .with_untracked(|a| a.as_ref().map_or(0, |s| s.unticked()));
         if unticked > 0 {
@@ -116,7 +117,7 @@ fn ConfirmPanel(
 ) -> impl IntoView {
     let l = use_logger();
     let finish = move |choice: Unticked| {
-        let Some(active) = l.replica.active.get_untracked() else {
+        let Some(active) = l.replica.state.active.get_untracked() else {
             on_close();
             return;
         };

@@ -1,9 +1,9 @@
 //! Starting a session: empty, the default routine's next workout, any template, or a
 //! repeat of a recent session. Starting while one is in progress asks first.
 
-use super::use_logger;
+use super::session::use_logger;
 use crate::model::records::Log;
-use crate::pages::figures::{ReplaceDialog, Starter};
+use crate::pages::starter::{ReplaceDialog, Starter};
 use crate::replica::{new_id, now_ms};
 use crate::workout::start::{empty, from_log, from_template, next_workout};
 use crate::workout::ActiveSession;
@@ -70,7 +70,7 @@ pub fn StartPanel() -> impl IntoView {
         begin(session);
     };
     let heading = move || {
-        if l.replica.active.with(Option::is_some) {
+        if l.replica.state.active.with(Option::is_some) {
             "Or start another"
         } else {
             "Start a workout"
@@ -191,5 +191,5 @@ pub fn StartPanel() -> impl IntoView {
 /// A session's date, written as every page writes it ("Sat 7 Feb 2026"), on the user's
 /// calendar.
 pub fn day(epoch_ms: i64) -> String {
-    crate::pages::figures::zone_here().day(epoch_ms).long()
+    crate::live::zone::zone_here().day(epoch_ms).long()
 }

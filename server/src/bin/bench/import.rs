@@ -5,8 +5,8 @@
 //! before each). While the real import runs, another user pushes a logged session every
 //! 100 ms: an import must not stop everyone else (SQLite has one writer at a time).
 
+use super::figures::{ms, percentile, Res};
 use super::process::{mb, ServerProcess};
-use super::{ms, Res};
 use std::time::Instant;
 
 const SESSIONS: usize = 1_200;
@@ -116,7 +116,7 @@ async fn push_meanwhile(
         let res = http
             .post(format!("{base}/api/sync/push-changes"))
             .header("x-jwt-token", &token)
-            .json(&serde_json::json!({ "lastPulledAt": 0, "changes": super::session("other", n) }))
+            .json(&serde_json::json!({ "lastPulledAt": 0, "changes": super::workload::session("other", n) }))
             .send()
             .await;
         took.push(started.elapsed());
@@ -208,8 +208,8 @@ async fn bench_store(database_url: &str) -> Res<Vec<(String, String)>> {
                 "another user's pushes during the import, every 100 ms: p50 / p99 / max".into(),
                 format!(
                     "{} / {} / {} ({} pushes, {} failed{})",
-                    ms(super::percentile(&pushes, 0.5)),
-                    ms(super::percentile(&pushes, 0.99)),
+                    ms(percentile(&pushes, 0.5)),
+                    ms(percentile(&pushes, 0.99)),
                     ms(*pushes.last().unwrap_or(&Default::default())),
                     pushes.len(),
                     failed.len(),

@@ -8,8 +8,8 @@
 //!
 //! `EZLIFT_LOAD_SECS` sets the length (60 s by default).
 
+use super::figures::{ms, percentile, Res};
 use super::process::{mb, ServerProcess};
-use super::{ms, percentile, Res};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -42,7 +42,7 @@ struct Device {
 }
 
 struct Load {
-    client: super::Client,
+    client: super::client::Client,
     errors: AtomicUsize,
 }
 
@@ -126,7 +126,7 @@ pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
         .unwrap_or(60);
     let server = ServerProcess::start(database_url)?;
     let load = Arc::new(Load {
-        client: super::Client {
+        client: super::client::Client {
             http: reqwest::Client::builder()
                 .pool_max_idle_per_host(512)
                 .timeout(Duration::from_secs(30))
@@ -310,7 +310,7 @@ pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
 /// Every user's dashboard, history and exercise page rendered once after the load: what
 /// the figures cache holds then, as the server weighs it and as the process's memory.
 async fn figures_cache(
-    client: &super::Client,
+    client: &super::client::Client,
     server: &ServerProcess,
     accounts: &[String],
 ) -> Res<Vec<(String, String)>> {

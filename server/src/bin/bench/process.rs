@@ -1,7 +1,7 @@
 //! The server as a child process of the benchmark (`bench serve`), so its memory is its
 //! own: resident size and high-water mark from `/proc`.
 
-use super::Res;
+use super::figures::Res;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 

@@ -2,7 +2,8 @@
 //! device); the browser keeps a copy so the page paints in the right colours before any
 //! code has run (a tiny inline script in `<head>`).
 
-use crate::settings::{use_settings, Theme};
+use crate::live::settings::use_settings;
+use crate::settings::Theme;
 use leptos::prelude::*;
 
 /// Runs in `<head>` before the page paints, so a dark-theme user never sees a white flash.

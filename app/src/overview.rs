@@ -1,12 +1,13 @@
 //! The dashboard's figures: this week against last week, the streak, volume per week,
-//! recent records and sessions, sets per muscle, and what to train next.
+//! recent records and sessions, sets per muscle, and what to train next. Above the
+//! statistics, programs and workouts it sums up.
 
-use super::calendar::{streak, Day};
-use super::history::{RecordLine, SessionLine};
-use super::{personal_records, sessions, Scope};
+use crate::local::Query;
 use crate::model::records::Log;
 use crate::programs::Program;
-use crate::replica::Query;
+use crate::stats::calendar::{streak, Day};
+use crate::stats::history::{RecordLine, SessionLine};
+use crate::stats::{personal_records, sessions, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -188,8 +189,8 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
 
 /// The heaviest weight of each of the [`RECENT`] exercises trained in the most sessions.
 fn all_time_bests(
-    all: &[super::Session],
-    records: &super::Records,
+    all: &[crate::stats::Session],
+    records: &crate::stats::Records,
     scope: &Scope,
 ) -> Vec<RecordLine> {
     let mut sessions_with: BTreeMap<&str, usize> = BTreeMap::new();
@@ -207,9 +208,9 @@ fn all_time_bests(
         .filter_map(|(id, r)| {
             let best = r.heaviest.clone()?;
             let line = RecordLine::of(
-                &super::RecordSet {
+                &crate::stats::RecordSet {
                     exercise_id: id.clone(),
-                    kind: super::RecordKind::HeaviestWeight,
+                    kind: crate::stats::RecordKind::HeaviestWeight,
                     best,
                 },
                 scope,
@@ -227,12 +228,12 @@ fn all_time_bests(
 
 #[cfg(test)]
 mod tests {
-    use super::super::history::tests::{at, catalog, logged};
     use super::*;
+    use crate::local::query_snapshot;
     use crate::model::WeightUnit;
-    use crate::replica::query_snapshot;
     use crate::settings::{Settings, WeekStart};
     use crate::stats::calendar::Zone;
+    use crate::stats::history::tests::{at, catalog, logged};
     use crate::stats::RecordKind;
 
     /// Thursday 2026-11-26, noon UTC.
@@ -240,7 +241,7 @@ mod tests {
         at(2026, 11, 26, 12)
     }
 
-    fn snapshot() -> crate::replica::Snapshot {
+    fn snapshot() -> crate::local::Snapshot {
         logged(&[
             // Two weeks ago (Monday weeks): 2026-11-10.
             (
