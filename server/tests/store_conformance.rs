@@ -17,7 +17,48 @@ on_both_backends!(
     change_log_is_append_only,
     records_are_the_users_live_rows,
     a_stale_cursors_delete_lookup_probes_only_the_pushed_ids,
+    attempts_are_counted_in_the_database,
 );
+
+/// Attempt limits live in the database: a burst, then refusals saying how long to wait;
+/// another key is not affected; a second connection to the same database (another
+/// server process) sees the same count; attempts made at once are all counted.
+async fn attempts_are_counted_in_the_database(db: TestDb) {
+    use std::time::Duration;
+    let rate = store::AttemptRate::new(5, Duration::from_secs(60));
+    let store = store::connect(&db.url).await.unwrap();
+    for _ in 0..3 {
+        store.take_attempt("a", rate).await.unwrap().unwrap();
+    }
+    let other = store::connect(&db.url).await.unwrap();
+    for _ in 0..2 {
+        other.take_attempt("a", rate).await.unwrap().unwrap();
+    }
+    let wait = store.take_attempt("a", rate).await.unwrap().unwrap_err();
+    assert!(
+        wait > Duration::from_secs(10) && wait <= Duration::from_secs(12),
+        "one attempt comes back every 12 s: {wait:?}"
+    );
+    assert!(other.take_attempt("a", rate).await.unwrap().is_err());
+    store.take_attempt("b", rate).await.unwrap().unwrap();
+    // Ten at once on two connections: exactly the burst of five gets through.
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let s = if i % 2 == 0 {
+            store.clone()
+        } else {
+            other.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            s.take_attempt("c", rate).await.unwrap().is_ok()
+        }));
+    }
+    let mut passed = 0;
+    for t in tasks {
+        passed += usize::from(t.await.unwrap());
+    }
+    assert_eq!(passed, 5);
+}
 
 /// A push's look-up of records deleted since its cursor reads one index entry per pushed
 /// id, whatever the cursor's age and whatever statistics the planner has: here they were

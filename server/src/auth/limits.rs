@@ -2,55 +2,14 @@
 //! and per account, and a bound on password hashes running at once.
 
 use crate::config::Config;
-use std::collections::HashMap;
+use crate::store::{AttemptRate, Store, StoreError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::Semaphore;
 
-/// Keys kept before the expired ones are swept out: a flood of new addresses costs at most
-/// this many entries (~100 bytes each) between sweeps.
-const SWEEP_AT: usize = 50_000;
 /// How long a sign-in waits for a free hashing slot before the server says it is busy.
 const HASH_QUEUE_WAIT: Duration = Duration::from_secs(10);
-
-/// A keyed rate limit (generic cell rate algorithm): each key may spend `burst` attempts at
-/// once, then one more every `window / burst`. One instant per key is all it keeps.
-pub struct RateLimit {
-    interval: Duration,
-    tolerance: Duration,
-    next_free: Mutex<HashMap<String, Instant>>,
-}
-
-impl RateLimit {
-    pub fn new(burst: u32, window: Duration) -> Self {
-        let burst = burst.max(1);
-        let interval = window / burst;
-        Self {
-            interval,
-            tolerance: window - interval,
-            next_free: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Spends one attempt of `key`; when none is left, says how long until the next one.
-    pub fn take(&self, key: &str) -> Result<(), Duration> {
-        self.take_at(key, Instant::now())
-    }
-
-    fn take_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        let mut map = self.next_free.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= SWEEP_AT {
-            map.retain(|_, tat| *tat > now);
-        }
-        let tat = map.get(key).copied().unwrap_or(now).max(now);
-        if tat > now + self.tolerance {
-            return Err(tat - self.tolerance - now);
-        }
-        map.insert(key.to_owned(), tat + self.interval);
-        Ok(())
-    }
-}
 
 /// Why an attempt was not let through.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +23,9 @@ pub enum LimitError {
     /// The hashing thread is gone (a bug).
     #[error("{0}")]
     Broken(String),
+    /// The attempts could not be counted.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// A job for a hashing thread.
@@ -71,8 +33,8 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// The sign-in guards of one server process.
 pub struct SignInGuard {
-    per_address: RateLimit,
-    per_account: RateLimit,
+    per_address: AttemptRate,
+    per_account: AttemptRate,
     hashing: Semaphore,
     /// Hashes run on a fixed set of threads, not the blocking pool: the allocator keeps
     /// a hash's 19 MiB in the arena of the thread that ran it, so hundreds of blocking
@@ -122,8 +84,8 @@ impl SignInGuard {
             }
         }
         Self {
-            per_address: RateLimit::new(config.signin_per_address, Duration::from_secs(60)),
-            per_account: RateLimit::new(config.signin_per_account, Duration::from_secs(3600)),
+            per_address: AttemptRate::new(config.signin_per_address, Duration::from_secs(60)),
+            per_account: AttemptRate::new(config.signin_per_account, Duration::from_secs(3600)),
             hashing: Semaphore::new(config.password_hashes),
             jobs,
             busy: AtomicUsize::new(0),
@@ -134,10 +96,21 @@ impl SignInGuard {
 
     /// Counts an attempt from `address` for `email` (already normalised); both must have
     /// attempts left. The account's limit is spent even when the address's is not, so
-    /// guessing one password from many addresses stops too.
-    pub fn attempt(&self, address: &str, email: &str) -> Result<(), LimitError> {
-        let by_address = self.per_address.take(address);
-        let by_account = self.per_account.take(email);
+    /// guessing one password from many addresses stops too. The counts are the
+    /// database's, shared by every server process on it; the keys are hashes, so the
+    /// table holds no address or e-mail.
+    pub async fn attempt(
+        &self,
+        store: &dyn Store,
+        address: &str,
+        email: &str,
+    ) -> Result<(), LimitError> {
+        let by_address = store
+            .take_attempt(&limit_key("address", address), self.per_address)
+            .await?;
+        let by_account = store
+            .take_attempt(&limit_key("account", email), self.per_account)
+            .await?;
         match (by_address, by_account) {
             (Ok(()), Ok(())) => Ok(()),
             (Err(wait), _) => Err(too_many(
@@ -195,49 +168,17 @@ impl SignInGuard {
     }
 }
 
+/// The key a limit counts under: a hash of what is limited.
+fn limit_key(kind: &str, value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{kind}:{value}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn too_many(what: &str, wait: Duration) -> LimitError {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     LimitError::TooMany {
         message: format!("{what}; try again in {secs} s"),
         retry_after: secs.max(1),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_burst_then_one_per_interval() {
-        let limit = RateLimit::new(3, Duration::from_secs(60));
-        let t0 = Instant::now();
-        for _ in 0..3 {
-            assert!(limit.take_at("a", t0).is_ok());
-        }
-        let wait = limit.take_at("a", t0).unwrap_err();
-        assert_eq!(wait, Duration::from_secs(20));
-        // Other keys are not affected.
-        assert!(limit.take_at("b", t0).is_ok());
-        // After one interval, one more attempt, and only one.
-        let t1 = t0 + Duration::from_secs(20);
-        assert!(limit.take_at("a", t1).is_ok());
-        assert!(limit.take_at("a", t1).is_err());
-        // After the whole window the full burst is back.
-        let t2 = t1 + Duration::from_secs(80);
-        for _ in 0..3 {
-            assert!(limit.take_at("a", t2).is_ok());
-        }
-        assert!(limit.take_at("a", t2).is_err());
-    }
-
-    #[test]
-    fn a_flood_of_keys_is_swept() {
-        let limit = RateLimit::new(1, Duration::from_millis(1));
-        let t0 = Instant::now();
-        for i in 0..SWEEP_AT {
-            limit.take_at(&i.to_string(), t0).unwrap();
-        }
-        limit.take_at("late", t0 + Duration::from_secs(1)).unwrap();
-        assert_eq!(limit.next_free.lock().unwrap().len(), 1);
     }
 }

@@ -116,7 +116,7 @@ async fn authenticate(
 ) -> ApiResult<(String, Identity)> {
     state.auth.local()?;
     let email = normalise_email(&creds.email)?;
-    state.signin.attempt(address, &email)?;
+    state.signin.attempt(&*state.store, address, &email).await?;
     let pw = creds.password.clone();
     let user_id = match flow {
         Flow::SignUp => {
@@ -302,7 +302,10 @@ async fn change_password(
         .local_account_of(&identity.user_id)
         .await?
         .ok_or_else(|| ApiError::BadRequest("this account has no password to change".into()))?;
-    state.signin.attempt(address, &account.email)?;
+    state
+        .signin
+        .attempt(&*state.store, address, &account.email)
+        .await?;
     if check_password(state, &account.email, &change.current_password)
         .await?
         .is_none()

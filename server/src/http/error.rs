@@ -240,6 +240,7 @@ impl From<LimitError> for ApiError {
             },
             LimitError::Busy(message) => Self::Unavailable(message),
             LimitError::Broken(message) => Self::Internal(message),
+            LimitError::Store(err) => err.into(),
         }
     }
 }

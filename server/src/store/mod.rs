@@ -10,6 +10,7 @@ pub mod changeset;
 pub mod db;
 mod error;
 mod library;
+mod limits;
 mod lookup;
 mod postgres;
 mod pull;
@@ -23,6 +24,7 @@ mod staged_import;
 pub use accounts::LocalAccount;
 pub use changes::now_ms;
 pub use error::{StoreError, StoreResult};
+pub use limits::AttemptRate;
 pub use lookup::latest_changes_sql;
 
 use backend::Backend;
@@ -72,6 +74,15 @@ pub trait Store: Send + Sync + 'static {
     async fn session_active(&self, session_id: &str, user_id: &str) -> StoreResult<bool>;
     /// Ends one session (sign-out); ending an ended or unknown one is not an error.
     async fn end_session(&self, session_id: &str) -> StoreResult<()>;
+
+    /// Spends one attempt of `key` (an opaque key: the caller hashes what it limits) at
+    /// `rate`; when none is left, how long until the next. Every process on the database
+    /// counts the same attempts.
+    async fn take_attempt(
+        &self,
+        key: &str,
+        rate: AttemptRate,
+    ) -> StoreResult<Result<(), std::time::Duration>>;
 
     /// Returns the secret stored under `name`, storing `candidate` first if there is none,
     /// so every server process on one database agrees on it.
@@ -242,6 +253,18 @@ impl Store for SqlStore {
     async fn end_session(&self, session_id: &str) -> StoreResult<()> {
         let mut tx = self.backend.begin().await?;
         let out = accounts::end_session(&mut *tx, session_id).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    #[instrument(skip_all)]
+    async fn take_attempt(
+        &self,
+        key: &str,
+        rate: AttemptRate,
+    ) -> StoreResult<Result<(), std::time::Duration>> {
+        let mut tx = self.backend.begin().await?;
+        let out = limits::take(&mut *tx, self.backend.dialect(), key, rate, now_ms()).await?;
         tx.commit().await?;
         Ok(out)
     }

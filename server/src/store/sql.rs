@@ -37,6 +37,17 @@ impl Dialect {
     }
 }
 
+/// Spends an attempt of key `$1` at `$2` with interval `$3` and tolerance `$4`: returns
+/// the key's new instant, or no row when it has none left (the row is then unchanged).
+pub fn take_attempt(dialect: Dialect) -> String {
+    let g = dialect.greatest();
+    format!(
+        "insert into attempt_limit (key, tat) values ($1, $2 + $3) \
+         on conflict (key) do update set tat = {g}(attempt_limit.tat, $2) + $3 \
+         where {g}(attempt_limit.tat, $2) <= $2 + $4 returning tat"
+    )
+}
+
 /// Quotes an identifier for either dialect.
 pub fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
