@@ -13,12 +13,13 @@ use app::local::Op;
 use app::sync::engine::synchronize;
 use app::sync::persisted::LocalReplica;
 use common::device::HttpRemote;
+use common::process::ServerProcess;
 use common::TestDb;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -29,93 +30,6 @@ on_both_backends!(
 
 const DEVICES: usize = 3;
 const KILLS: usize = 20;
-
-/// The server binary as a child process on its own port.
-struct ServerProcess {
-    child: Child,
-    port: u16,
-    database_url: String,
-    site: tempfile::TempDir,
-}
-
-impl ServerProcess {
-    fn start(database_url: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let site = tempfile::tempdir().unwrap();
-        Self {
-            child: spawn(database_url, port, site.path()),
-            port,
-            database_url: database_url.to_owned(),
-            site,
-        }
-    }
-
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Signs a new account up; its token.
-    async fn sign_up(&self, email: &str) -> String {
-        let signup: Value = reqwest::Client::new()
-            .post(format!("{}/api/auth/signup", self.base()))
-            .json(&json!({ "email": email, "password": "a long password" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        signup["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn wait_ready(&self) {
-        let http = reqwest::Client::new();
-        for _ in 0..300 {
-            if let Ok(r) = http.get(format!("{}/healthz", self.base())).send().await {
-                if r.status().is_success() {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not come up");
-    }
-
-    /// SIGKILL: no shutdown, no flush, whatever was in flight is cut.
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    fn restart(&mut self) {
-        self.child = spawn(&self.database_url, self.port, self.site.path());
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn(database_url: &str, port: u16, site: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("DATABASE_URL", database_url)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("LEPTOS_SITE_ROOT", site)
-        .env("LEPTOS_OUTPUT_NAME", "ezlift")
-        .env("EZLIFT_SIGNIN_PER_ADDRESS", "100000")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the server binary")
-}
 
 type Replica = LocalReplica<MemoryChunks>;
 
@@ -560,7 +474,7 @@ async fn sigterm_lets_the_request_in_flight_finish(db: TestDb) {
     socket.write_all(head.as_bytes()).await.unwrap();
     socket.write_all(&body[..half]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let pid = server.child.id().to_string();
+    let pid = server.pid().to_string();
     let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(status.success());
     // Time for a server that drops in-flight requests to have done so.
@@ -576,7 +490,7 @@ async fn sigterm_lets_the_request_in_flight_finish(db: TestDb) {
         "{}",
         &answer[..answer.len().min(300)]
     );
-    let exit = server.child.wait().unwrap();
+    let exit = server.wait();
     assert!(exit.success(), "{exit:?}");
     // Restarted, the server has every record of the push.
     server.restart();

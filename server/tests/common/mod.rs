@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod device;
+pub mod process;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
