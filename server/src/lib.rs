@@ -37,6 +37,7 @@ pub async fn build(
         auth: Arc::new(auth),
         catalogue: Arc::new(catalogue),
         signin: Arc::new(auth::limits::SignInGuard::new(&config)),
+        metrics: Arc::default(),
         config: Arc::new(config),
     };
     Ok((http::router(state.clone()), state))

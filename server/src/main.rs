@@ -3,12 +3,18 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
-        )
-        .init();
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    // One JSON object per line for a log collector; plain text for a terminal.
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match std::env::var("EZLIFT_LOG_FORMAT").as_deref() {
+        Ok("json") => logs.json().flatten_event(true).init(),
+        Ok("text") | Err(_) => logs.init(),
+        Ok(other) => {
+            eprintln!("EZLIFT_LOG_FORMAT must be json or text, not {other:?}");
+            std::process::exit(2);
+        }
+    }
     if let Err(e) = run().await {
         tracing::error!("{e}");
         std::process::exit(1);

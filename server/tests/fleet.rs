@@ -122,7 +122,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Round robin over the processes, each checked on `/healthz` every 200 ms and taken out
+/// Round robin over the processes, each checked on `/readyz` every 200 ms and taken out
 /// at its first failed check; the client's address passed on in `X-Forwarded-For`.
 fn haproxy_config(port: u16, servers: &[ServerProcess]) -> String {
     let mut cfg = format!(
@@ -130,7 +130,7 @@ fn haproxy_config(port: u16, servers: &[ServerProcess]) -> String {
          defaults\n  mode http\n  timeout connect 2s\n  timeout client 30s\n  \
          timeout server 30s\n  retries 2\n  option redispatch\n  option forwardfor\n\
          frontend ezlift\n  bind 127.0.0.1:{port}\n  default_backend servers\n\
-         backend servers\n  balance roundrobin\n  option httpchk GET /healthz\n  \
+         backend servers\n  balance roundrobin\n  option httpchk GET /readyz\n  \
          default-server inter 200ms fall 1 rise 2\n"
     );
     for (i, s) in servers.iter().enumerate() {

@@ -1,33 +1,163 @@
-//! `GET /metrics` (when `EZLIFT_METRICS` is on): what the process holds, in Prometheus's
-//! text format, for a scraper on the operator's network and for the load benchmark.
+//! Metrics in Prometheus's text format at `GET /metrics` (when `EZLIFT_METRICS` is on, for
+//! a scraper on the operator's network): requests by route and status with their latency,
+//! records pushed and pulled, the database pool, the figures cache. Routes are labelled
+//! by their pattern (`/history/{id}`), never by a path a user's ids fill in, so the
+//! metrics hold nothing of any user's data.
 
 use super::page_data::StorePageData;
 use super::state::AppState;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::response::IntoResponse;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
 use std::sync::Arc;
+use std::time::Instant;
+
+/// The process's counters, shared by every request.
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    records: IntCounterVec,
+    pool: IntGaugeVec,
+    cache_bytes: IntGauge,
+    cache_entries: IntGauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "ezlift_http_requests_total",
+                "Requests answered, by route pattern, method and status.",
+            ),
+            &["route", "method", "status"],
+        )
+        .expect("valid metric");
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "ezlift_http_request_duration_seconds",
+                "Time to answer a request, by route pattern.",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+            &["route"],
+        )
+        .expect("valid metric");
+        let records = IntCounterVec::new(
+            Opts::new(
+                "ezlift_sync_records_total",
+                "Records in sync requests answered, pushed or pulled.",
+            ),
+            &["direction"],
+        )
+        .expect("valid metric");
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "ezlift_db_pool_connections",
+                "Database connections of this process, in use or idle.",
+            ),
+            &["state"],
+        )
+        .expect("valid metric");
+        let cache_bytes = IntGauge::new(
+            "ezlift_figures_cache_bytes",
+            "Bytes of computed page figures held, as weighed.",
+        )
+        .expect("valid metric");
+        let cache_entries = IntGauge::new(
+            "ezlift_figures_cache_entries",
+            "Computed page figures held.",
+        )
+        .expect("valid metric");
+        let registry = Registry::new();
+        for m in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(records.clone()),
+            Box::new(pool.clone()),
+            Box::new(cache_bytes.clone()),
+            Box::new(cache_entries.clone()),
+        ] {
+            registry.register(m).expect("metric registered once");
+        }
+        Self {
+            registry,
+            requests,
+            latency,
+            records,
+            pool,
+            cache_bytes,
+            cache_entries,
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts the records of a sync request answered (`push` or `pull`).
+    pub fn synced(&self, direction: &'static str, records: usize) {
+        self.records
+            .with_label_values(&[direction])
+            .inc_by(records as u64);
+    }
+}
+
+/// Counts and times every request, by the pattern of the route that answered it.
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = req.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    metrics
+        .latency
+        .with_label_values(&[&route])
+        .observe(started.elapsed().as_secs_f64());
+    metrics
+        .requests
+        .with_label_values(&[&route, &method, response.status().as_str()])
+        .inc();
+    response
+}
 
 pub fn router(pages: Arc<StorePageData>) -> Router<AppState> {
     Router::new().route(
         "/metrics",
-        get(move || {
+        get(move |State(state): State<AppState>| {
             let pages = pages.clone();
-            async move { render(&pages) }
+            async move { render(&state, &pages) }
         }),
     )
 }
 
-fn render(pages: &StorePageData) -> impl IntoResponse {
+fn render(state: &AppState, pages: &StorePageData) -> impl IntoResponse {
+    let metrics = &state.metrics;
     let (bytes, entries) = pages.cache_usage();
-    let body = format!(
-        "# HELP ezlift_figures_cache_bytes Bytes of computed page figures held, as weighed.\n\
-         # TYPE ezlift_figures_cache_bytes gauge\n\
-         ezlift_figures_cache_bytes {bytes}\n\
-         # HELP ezlift_figures_cache_entries Computed page figures held.\n\
-         # TYPE ezlift_figures_cache_entries gauge\n\
-         ezlift_figures_cache_entries {entries}\n"
-    );
-    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+    metrics.cache_bytes.set(bytes as i64);
+    metrics.cache_entries.set(entries as i64);
+    let pool = state.store.pool_usage();
+    metrics
+        .pool
+        .with_label_values(&["in_use"])
+        .set(i64::from(pool.size) - pool.idle as i64);
+    metrics
+        .pool
+        .with_label_values(&["idle"])
+        .set(pool.idle as i64);
+    let mut body = Vec::new();
+    let encoder = TextEncoder::new();
+    if let Err(e) = encoder.encode(&metrics.registry.gather(), &mut body) {
+        tracing::error!(error = %e, "cannot encode the metrics");
+    }
+    ([(CONTENT_TYPE, encoder.format_type().to_owned())], body)
 }

@@ -8,7 +8,7 @@ pub mod extract;
 mod health;
 mod import;
 mod links;
-mod metrics;
+pub mod metrics;
 mod page_data;
 mod pages;
 mod render;
@@ -101,6 +101,8 @@ pub fn router_with(
             error::ApiError::Internal(format!("a handler panicked: {message}"))
                 .into_response()
         }))
+        // Every answer counted and timed, a panic's 500 included.
+        .layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(CompressionLayer::new())
         // Spans carry the method and path only: query strings and headers may hold secrets.
         .layer(

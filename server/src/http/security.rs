@@ -22,7 +22,10 @@ const NOTHING_ALLOWED: &str = "default-src 'none'; frame-ancestors 'none'; base-
 pub async fn set_headers(req: Request, next: Next) -> Response {
     let api = {
         let path = req.uri().path();
-        path.starts_with("/api/") || path.starts_with("/auth/") || path == "/healthz"
+        path.starts_with("/api/")
+            || path.starts_with("/auth/")
+            || path == "/healthz"
+            || path == "/readyz"
     };
     let mut response = next.run(req).await;
     let headers = response.headers_mut();

@@ -1,5 +1,6 @@
 //! What every handler and every server-rendered page can reach.
 
+use super::metrics::Metrics;
 use crate::auth::limits::SignInGuard;
 use crate::auth::Auth;
 use crate::config::Config;
@@ -17,4 +18,6 @@ pub struct AppState {
     pub catalogue: Arc<Catalogue>,
     pub config: Arc<Config>,
     pub signin: Arc<SignInGuard>,
+    /// Counted always (it costs a few atomics); served only when `EZLIFT_METRICS` is on.
+    pub metrics: Arc<Metrics>,
 }

@@ -79,7 +79,14 @@ async fn pull(
         params.migration.as_deref(),
     )
     .map_err(ApiError::BadRequest)?;
-    Ok(Json(state.store.pull(&user.user_id, query).await?))
+    let response = state.store.pull(&user.user_id, query).await?;
+    let records = response
+        .changes
+        .values()
+        .map(|c| c.created.len() + c.updated.len() + c.deleted.len())
+        .sum();
+    state.metrics.synced("pull", records);
+    Ok(Json(response))
 }
 
 async fn push(
@@ -104,6 +111,7 @@ async fn push(
     }
     let changes = parse_push(&body, version)?;
     let response = state.store.push(&user.user_id, &changes).await?;
+    state.metrics.synced("push", records);
     if !response.experimental_rejected_ids.is_empty() {
         tracing::info!(rejected = ?response.experimental_rejected_ids, "push skipped records with missing parents");
     }

@@ -17,6 +17,7 @@ pub(super) trait Backend: Send + Sync + 'static {
     /// A read-only transaction whose reads all see one snapshot.
     async fn begin_snapshot(&self) -> Result<Box<dyn Tx>, sqlx::Error>;
     async fn close(&self);
+    fn pool_usage(&self) -> super::PoolUsage;
 
     /// `Store::import`: by default every batch in one transaction, which on a store
     /// with row locks holds only the importing user's row.

@@ -39,6 +39,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tracing::instrument;
 
+/// A process's connections to the database: open, and of those idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub size: u32,
+    pub idle: usize,
+}
+
 /// One row of the change log, as tests and diagnostics read it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeRow {
@@ -55,6 +62,13 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
 
     async fn health(&self) -> StoreResult<()>;
+
+    /// This process's connections to the database (for the metrics).
+    fn pool_usage(&self) -> PoolUsage;
+
+    /// Whether the database takes writes now: false on a standby (in recovery) or a
+    /// database set read-only, where every push would fail.
+    async fn accepts_writes(&self) -> StoreResult<bool>;
 
     /// Makes sure a user's profile and default settings exist; the first authenticated
     /// request of a new user lands here. Returns whether the user was new.
@@ -182,6 +196,19 @@ impl Store for SqlStore {
     }
 
     #[instrument(skip_all)]
+    fn pool_usage(&self) -> PoolUsage {
+        self.backend.pool_usage()
+    }
+
+    async fn accepts_writes(&self) -> StoreResult<bool> {
+        let mut tx = self.backend.begin().await?;
+        let writable = tx
+            .fetch_int(sql::accepts_writes(self.backend.dialect()), vec![])
+            .await?;
+        tx.commit().await?;
+        Ok(writable == 1)
+    }
+
     async fn health(&self) -> StoreResult<()> {
         let mut tx = self.backend.begin().await?;
         let one = tx.fetch_int("select cast(1 as bigint)", vec![]).await?;

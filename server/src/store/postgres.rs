@@ -56,6 +56,13 @@ impl Backend for Postgres {
         Ok(Box::new(tx))
     }
 
+    fn pool_usage(&self) -> super::PoolUsage {
+        super::PoolUsage {
+            size: self.pool.size(),
+            idle: self.pool.num_idle(),
+        }
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

@@ -48,6 +48,18 @@ pub fn take_attempt(dialect: Dialect) -> String {
     )
 }
 
+/// 1 when the database takes writes in a new transaction, else 0. SQLite's file is
+/// writable whenever it opened (a read-only file fails at startup).
+pub fn accepts_writes(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => {
+            "select case when pg_is_in_recovery() \
+             or current_setting('transaction_read_only') = 'on' then 0 else 1 end::bigint"
+        }
+        Dialect::Sqlite => "select cast(1 as bigint)",
+    }
+}
+
 /// Quotes an identifier for either dialect.
 pub fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))

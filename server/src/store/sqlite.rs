@@ -74,6 +74,13 @@ impl Backend for Sqlite {
         Ok(Box::new(self.pool.begin().await?))
     }
 
+    fn pool_usage(&self) -> super::PoolUsage {
+        super::PoolUsage {
+            size: self.pool.size(),
+            idle: self.pool.num_idle(),
+        }
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
