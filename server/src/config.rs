@@ -24,6 +24,9 @@ pub enum AuthMode {
 #[derive(Clone)]
 pub struct Config {
     pub database_url: String,
+    /// A streaming standby of the PostgreSQL primary for pulls, pages and exports; a read
+    /// goes to the primary when the standby has not replayed what its caller has seen.
+    pub database_replica_url: Option<String>,
     pub data_dir: PathBuf,
     pub auth: AuthMode,
     /// Key for the tokens this server signs; when unset, one is generated and kept in the
@@ -61,6 +64,10 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &redact_url(&self.database_url))
+            .field(
+                "database_replica_url",
+                &self.database_replica_url.as_deref().map(redact_url),
+            )
             .field("data_dir", &self.data_dir)
             .field("auth", &self.auth)
             .field(
@@ -185,6 +192,7 @@ impl Config {
             positive("EZLIFT_FIGURES_CACHE_BYTES", 64 << 20, "a number of bytes")?;
         Ok(Self {
             database_url,
+            database_replica_url: get("DATABASE_REPLICA_URL"),
             data_dir,
             auth,
             token_secret: get("EZLIFT_TOKEN_SECRET"),
@@ -263,14 +271,21 @@ mod tests {
     fn debug_hides_secrets() {
         let c = config(&[
             ("DATABASE_URL", "postgres://app:hunter2@db/ezlift"),
+            (
+                "DATABASE_REPLICA_URL",
+                "postgres://app:hunter3@standby/ezlift",
+            ),
             ("EZLIFT_TOKEN_SECRET", "s3cr3t-value"),
         ])
         .unwrap();
         let shown = format!("{c:?}");
         assert!(
-            !shown.contains("hunter2") && !shown.contains("s3cr3t-value"),
+            !shown.contains("hunter2")
+                && !shown.contains("hunter3")
+                && !shown.contains("s3cr3t-value"),
             "{shown}"
         );
         assert!(shown.contains("postgres://app:***@db/ezlift"));
+        assert!(shown.contains("postgres://app:***@standby/ezlift"));
     }
 }

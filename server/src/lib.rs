@@ -22,7 +22,11 @@ pub async fn build(
     config: Config,
     leptos_options: LeptosOptions,
 ) -> Result<(axum::Router, AppState), String> {
-    let store = store::connect_waiting(&config.database_url, config.request_timeout / 3)
+    let options = store::Options {
+        lock_wait: config.request_timeout / 3,
+        standby_url: config.database_replica_url.clone(),
+    };
+    let store = store::connect_with(&config.database_url, &options)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let catalogue = exercises::Catalogue::load(store.as_ref())

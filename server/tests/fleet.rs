@@ -9,12 +9,12 @@
 
 mod common;
 
+use common::haproxy::{self, Haproxy};
 use common::process::ServerProcess;
-use common::TestDb;
+use common::{free_port, TestDb};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const PROCESSES: usize = 3;
@@ -22,9 +22,8 @@ const PROCESSES: usize = 3;
 /// The processes and the balancer in front of them.
 struct Fleet {
     servers: Vec<ServerProcess>,
-    haproxy: Child,
+    _haproxy: Haproxy,
     port: u16,
-    _config: tempfile::TempDir,
     _db: TestDb,
 }
 
@@ -32,7 +31,7 @@ impl Fleet {
     /// Starts the fleet on a new PostgreSQL database, or `None` when a part is missing
     /// and not required.
     async fn start(env: &[(&str, &str)]) -> Option<Self> {
-        let haproxy = haproxy_binary()?;
+        let haproxy = haproxy::binary("a fleet case")?;
         let db = TestDb::postgres().await?;
         let mut env = env.to_vec();
         env.push(("EZLIFT_TRUST_PROXY", "1"));
@@ -43,21 +42,11 @@ impl Fleet {
             s.wait_ready().await;
         }
         let port = free_port();
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("haproxy.cfg");
-        std::fs::write(&config, haproxy_config(port, &servers)).unwrap();
-        let child = Command::new(haproxy)
-            .args(["-db", "-f"])
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start haproxy");
+        let balancer = Haproxy::start(haproxy, &haproxy_config(port, &servers));
         let fleet = Self {
             servers,
-            haproxy: child,
+            _haproxy: balancer,
             port,
-            _config: dir,
             _db: db,
         };
         fleet.wait_balanced().await;
@@ -84,42 +73,6 @@ impl Fleet {
         }
         panic!("haproxy did not come up in front of the servers");
     }
-}
-
-impl Drop for Fleet {
-    fn drop(&mut self) {
-        let _ = self.haproxy.kill();
-        let _ = self.haproxy.wait();
-    }
-}
-
-fn haproxy_binary() -> Option<&'static str> {
-    let found = Command::new("haproxy")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if found {
-        return Some("haproxy");
-    }
-    if std::env::var("EZLIFT_REQUIRE_HAPROXY").is_ok_and(|v| v == "1") {
-        panic!("haproxy is required but not installed (./dev setup installs it)");
-    }
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED: a fleet case, haproxy is not installed"
-    );
-    None
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Round robin over the processes, each checked on `/readyz` every 200 ms and taken out

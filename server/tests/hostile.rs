@@ -15,6 +15,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
+use server::store::Freshness;
 
 on_both_backends!(hostile_input_is_refused_cleanly);
 
@@ -274,14 +275,14 @@ async fn hostile_input_is_refused_cleanly(db: TestDb) {
     let mut accepted = 0;
     for i in 0..cases() {
         let (what, body) = hostile_push(&mut rng);
-        let before = store.change_stamp(&user).await.unwrap();
+        let before = store.change_stamp(&user, Freshness::Latest).await.unwrap();
         let res = push_raw(&app, &token, "", body.to_string().into_bytes()).await;
         check(&format!("push {i} ({what})"), &res);
         if res.status.is_success() {
             accepted += 1;
         } else {
             assert_eq!(
-                store.change_stamp(&user).await.unwrap(),
+                store.change_stamp(&user, Freshness::Latest).await.unwrap(),
                 before,
                 "push {i} ({what}) was refused with {} but wrote something",
                 res.status
@@ -324,11 +325,14 @@ async fn hostile_input_is_refused_cleanly(db: TestDb) {
         raw_bodies.push(bytes);
     }
     for (i, body) in raw_bodies.into_iter().enumerate() {
-        let before = store.change_stamp(&user).await.unwrap();
+        let before = store.change_stamp(&user, Freshness::Latest).await.unwrap();
         let res = push_raw(&app, &token, "", body).await;
         check(&format!("raw push {i}"), &res);
         if !res.status.is_success() {
-            assert_eq!(store.change_stamp(&user).await.unwrap(), before);
+            assert_eq!(
+                store.change_stamp(&user, Freshness::Latest).await.unwrap(),
+                before
+            );
         }
         *tried.entry("malformed push bodies").or_default() += 1;
     }
@@ -355,7 +359,7 @@ async fn hostile_input_is_refused_cleanly(db: TestDb) {
             >= 10_000
     );
     // The same with one bad record at the end: nothing of it is written.
-    let before = store.change_stamp(&user).await.unwrap();
+    let before = store.change_stamp(&user, Freshness::Latest).await.unwrap();
     let mut many: Vec<Value> = (0..10_000)
         .map(|i| json!({ "id": format!("more{i}"), "title": "R" }))
         .collect();
@@ -370,7 +374,10 @@ async fn hostile_input_is_refused_cleanly(db: TestDb) {
         .await;
     check("10,001 records, the last bad", &res);
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
-    assert_eq!(store.change_stamp(&user).await.unwrap(), before);
+    assert_eq!(
+        store.change_stamp(&user, Freshness::Latest).await.unwrap(),
+        before
+    );
     *tried.entry("bulk pushes").or_default() += 2;
 
     // Schema versions and pull queries.
@@ -412,7 +419,7 @@ async fn hostile_input_is_refused_cleanly(db: TestDb) {
             )
             .await;
         check(&format!("pull ?{q:.80}"), &res);
-        let before = store.change_stamp(&user).await.unwrap();
+        let before = store.change_stamp(&user, Freshness::Latest).await.unwrap();
         let res = push_raw(
             &app,
             &token,
@@ -423,7 +430,10 @@ async fn hostile_input_is_refused_cleanly(db: TestDb) {
         )
         .await;
         check(&format!("push ?{q:.80}"), &res);
-        assert_eq!(store.change_stamp(&user).await.unwrap(), before);
+        assert_eq!(
+            store.change_stamp(&user, Freshness::Latest).await.unwrap(),
+            before
+        );
         *tried.entry("pull and push queries").or_default() += 2;
     }
 
@@ -522,7 +532,7 @@ async fn hostile_input_is_refused_cleanly(db: TestDb) {
             .into_bytes(),
             _ => random_json(&mut rng, 4).to_string().into_bytes(),
         };
-        let before = store.change_stamp(&user).await.unwrap();
+        let before = store.change_stamp(&user, Freshness::Latest).await.unwrap();
         let res = app
             .call(
                 Request::post("/api/import?unit=kg&tz=Europe/Berlin")
@@ -533,7 +543,10 @@ async fn hostile_input_is_refused_cleanly(db: TestDb) {
             .await;
         check(&format!("import {i}"), &res);
         if !res.status.is_success() {
-            assert_eq!(store.change_stamp(&user).await.unwrap(), before);
+            assert_eq!(
+                store.change_stamp(&user, Freshness::Latest).await.unwrap(),
+                before
+            );
         }
         *tried.entry("imported files").or_default() += 1;
     }

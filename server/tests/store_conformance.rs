@@ -18,7 +18,74 @@ on_both_backends!(
     records_are_the_users_live_rows,
     a_stale_cursors_delete_lookup_probes_only_the_pushed_ids,
     attempts_are_counted_in_the_database,
+    a_sequence_never_decides_the_order_of_changes,
 );
+
+/// A user's changes are pulled (and listed) in the order of their stamps, whatever their
+/// ids say: ids drawn from a sequence (on several nodes of a sharded database, each with
+/// its own range) must never reorder two writes.
+async fn a_sequence_never_decides_the_order_of_changes(db: TestDb) {
+    use server::store::changeset::PullQuery;
+    let store = store::connect(&db.url).await.unwrap();
+    store.ensure_user("ordered", None).await.unwrap();
+    let since = raw_count(
+        &db,
+        "select last_change_at from user_profile where id = 'ordered'",
+    )
+    .await;
+    // Routine r is created at one stamp and deleted at the next, but the delete drew the
+    // smaller id.
+    for (id, kind, changes, at) in [
+        (
+            900_001,
+            "created",
+            "'{\"id\":\"r\",\"title\":\"t\"}'",
+            since + 10,
+        ),
+        (900_000, "deleted", "'{\"id\":\"r\"}'", since + 11),
+    ] {
+        raw_execute(
+            &db,
+            &format!(
+                "insert into changes (id, table_name, record_id, change_type, changes, user_id, \"timestamp\") \
+                 values ({id}, 'routines', 'r', '{kind}', {changes}, 'ordered', {at})"
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    raw_execute(
+        &db,
+        &format!(
+            "update user_profile set last_change_at = {} where id = 'ordered'",
+            since + 11
+        ),
+    )
+    .await
+    .unwrap();
+    let pulled = store
+        .pull(
+            "ordered",
+            PullQuery {
+                last_pulled_at: Some(since),
+                schema_version: 1,
+                migrated_from: None,
+            },
+        )
+        .await
+        .unwrap();
+    let routines = &pulled.changes["routines"];
+    assert_eq!(routines.deleted, ["r"], "the later stamp wins");
+    assert!(routines.created.is_empty() && routines.updated.is_empty());
+    let log = store.change_log("ordered").await.unwrap();
+    let kinds: Vec<&str> = log
+        .iter()
+        .rev()
+        .take(2)
+        .map(|c| c.change_type.as_str())
+        .collect();
+    assert_eq!(kinds, ["deleted", "created"], "listed by stamp");
+}
 
 /// Attempt limits live in the database: a burst, then refusals saying how long to wait;
 /// another key is not affected; a second connection to the same database (another

@@ -124,7 +124,9 @@ impl Auth {
     pub async fn end_session(&self, token: &str) -> Result<(), AuthError> {
         if let Verifier::Local(t) = &self.verifier {
             if let Ok(verified) = t.verify(token) {
-                self.store.end_session(&verified.session).await?;
+                self.store
+                    .end_session(&verified.session, &verified.identity.user_id)
+                    .await?;
             }
         }
         Ok(())

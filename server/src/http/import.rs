@@ -3,8 +3,10 @@
 
 use super::error::{ApiError, ApiResult};
 use super::extract::AuthUser;
+use super::seen::seen_by;
 use super::state::AppState;
 use crate::import::{self, export, Format, ImportError, Options, Report};
+use crate::store::Freshness;
 use app::model::WeightUnit;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
@@ -148,6 +150,8 @@ async fn export_file(
 ) -> ApiResult<Response> {
     let Query(params) = params?;
     let day = chrono::Utc::now().format("%Y-%m-%d");
+    // A standby serves the export once it has what this browser has seen.
+    let seen = Freshness::Seen(seen_by(&headers, &user.user_id));
     let (bytes, kind, name) = match params.format.as_deref().unwrap_or("json") {
         "strong" | "csv" => {
             let zone = zone(params.tz.as_deref(), &headers)?;
@@ -156,6 +160,7 @@ async fn export_file(
                 &state.catalogue.library,
                 &user.user_id,
                 zone,
+                seen,
             )
             .await?;
             (
@@ -165,7 +170,7 @@ async fn export_file(
             )
         }
         "json" => {
-            let json = export::json_export(state.store.as_ref(), &user.user_id).await?;
+            let json = export::json_export(state.store.as_ref(), &user.user_id, seen).await?;
             (json, "application/json", format!("ezlift-{day}.json"))
         }
         other => {

@@ -1,6 +1,7 @@
 //! Metrics in Prometheus's text format at `GET /metrics` (when `EZLIFT_METRICS` is on, for
 //! a scraper on the operator's network): requests by route and status with their latency,
-//! records pushed and pulled, the database pool, the figures cache. Routes are labelled
+//! records pushed and pulled, the database pool, reads by database node (primary or
+//! standby), the figures cache. Routes are labelled
 //! by their pattern (`/history/{id}`), never by a path a user's ids fill in, so the
 //! metrics hold nothing of any user's data.
 
@@ -26,6 +27,7 @@ pub struct Metrics {
     latency: HistogramVec,
     records: IntCounterVec,
     pool: IntGaugeVec,
+    reads: IntCounterVec,
     cache_bytes: IntGauge,
     cache_entries: IntGauge,
 }
@@ -67,6 +69,14 @@ impl Default for Metrics {
             &["state"],
         )
         .expect("valid metric");
+        let reads = IntCounterVec::new(
+            Opts::new(
+                "ezlift_db_reads_total",
+                "Snapshot reads (pulls, pages, exports) by the node that served them.",
+            ),
+            &["node"],
+        )
+        .expect("valid metric");
         let cache_bytes = IntGauge::new(
             "ezlift_figures_cache_bytes",
             "Bytes of computed page figures held, as weighed.",
@@ -83,6 +93,7 @@ impl Default for Metrics {
             Box::new(latency.clone()),
             Box::new(records.clone()),
             Box::new(pool.clone()),
+            Box::new(reads.clone()),
             Box::new(cache_bytes.clone()),
             Box::new(cache_entries.clone()),
         ] {
@@ -94,6 +105,7 @@ impl Default for Metrics {
             latency,
             records,
             pool,
+            reads,
             cache_bytes,
             cache_entries,
         }
@@ -154,6 +166,12 @@ fn render(state: &AppState, pages: &StorePageData) -> impl IntoResponse {
         .pool
         .with_label_values(&["idle"])
         .set(pool.idle as i64);
+    // The store counts; the counters catch up with it at each scrape.
+    let served = state.store.reads_served();
+    for (node, total) in [("primary", served.primary), ("standby", served.standby)] {
+        let counter = metrics.reads.with_label_values(&[node]);
+        counter.inc_by(total.saturating_sub(counter.get()));
+    }
     let mut body = Vec::new();
     let encoder = TextEncoder::new();
     if let Err(e) = encoder.encode(&metrics.registry.gather(), &mut body) {

@@ -13,6 +13,7 @@ mod page_data;
 mod pages;
 mod render;
 mod security;
+mod seen;
 pub mod state;
 mod sync;
 

@@ -1,8 +1,9 @@
 //! The database as server-rendered pages read it, and the cache of the figures pages
 //! compute from it.
 
+use super::seen::PageReads;
 use super::state::AppState;
-use crate::store::{Store, StoreError};
+use crate::store::{Freshness, Store, StoreError};
 use app::local::Snapshot;
 use app::page_data::{Compute, PageData};
 use async_trait::async_trait;
@@ -30,6 +31,11 @@ impl PageFailure {
     pub fn take(&self) -> Option<StoreError> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
+}
+
+/// Pages show data: any copy that has what the browser has seen will do.
+fn seen_here() -> Freshness {
+    Freshness::Seen(PageReads::floor_here())
 }
 
 pub struct StorePageData {
@@ -86,9 +92,10 @@ impl StorePageData {
     async fn cached(&self, user_id: &str, key: &str) -> Result<Option<Arc<str>>, String> {
         let stamp = self
             .store
-            .change_stamp(user_id)
+            .change_stamp(user_id, seen_here())
             .await
             .map_err(PageFailure::record)?;
+        PageReads::read_at(stamp);
         Ok(self
             .figures
             .get(&(user_id.to_owned(), key.to_owned()))
@@ -100,11 +107,12 @@ impl StorePageData {
 #[async_trait]
 impl PageData for StorePageData {
     async fn records(&self, user_id: &str, tables: &[&str]) -> Result<Snapshot, String> {
-        let tables = self
+        let (stamp, tables) = self
             .store
-            .records(user_id, tables)
+            .records_stamped(user_id, tables, seen_here())
             .await
             .map_err(PageFailure::record)?;
+        PageReads::read_at(stamp);
         Ok(Snapshot { tables })
     }
 
@@ -127,9 +135,10 @@ impl PageData for StorePageData {
         }
         let (stamp, tables) = self
             .store
-            .records_stamped(user_id, tables)
+            .records_stamped(user_id, tables, seen_here())
             .await
             .map_err(PageFailure::record)?;
+        PageReads::read_at(stamp);
         // Years of sets take a while: on the blocking pool, not a runtime worker.
         let value: Arc<str> =
             match tokio::task::spawn_blocking(move || compute(&Snapshot { tables })).await {

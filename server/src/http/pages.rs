@@ -3,11 +3,12 @@
 use super::error::ApiError;
 use super::links::query_value;
 use super::page_data::PageFailure;
+use super::seen::{seen_by, seen_cookie, PageReads};
 use super::state::AppState;
 use crate::auth::Identity;
 use app::session::{SessionUser, UserInfo};
 use axum::extract::{Request, State};
-use axum::http::header::CONTENT_SECURITY_POLICY;
+use axum::http::header::{CONTENT_SECURITY_POLICY, SET_COOKIE};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -43,6 +44,13 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             _ => {}
         }
     }
+    let user_id = identity.as_ref().map(|i| i.user_id.clone());
+    let reads = PageReads::new(
+        user_id
+            .as_deref()
+            .map_or(0, |user| seen_by(req.headers(), user)),
+    );
+    req.extensions_mut().insert(reads.clone());
     req.extensions_mut()
         .insert(SessionUser(identity.map(user_info)));
     let failure = PageFailure::default();
@@ -60,6 +68,14 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         response
             .headers_mut()
             .insert(CONTENT_SECURITY_POLICY, policy);
+    }
+    // What this page showed is what the browser has now seen: no later page of it may be
+    // older, whichever database serves it.
+    if let (Some(user), Some(stamp)) = (user_id, reads.newer()) {
+        let cookie = seen_cookie(&user, stamp, state.config.secure_cookies);
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
     }
     response
 }

@@ -2,14 +2,17 @@
 
 use super::error::{ApiError, ApiResult, AppJson};
 use super::extract::AuthUser;
+use super::seen::remember;
 use super::state::AppState;
 use crate::validate::{parse_pull_query, parse_push, parse_schema_version, push_size};
 use app::model::wire::{PullResponse, PushResponse};
 use app::model::{ColumnKind, SCHEMA_VERSION, TABLES};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -70,8 +73,10 @@ struct SyncParams {
 async fn pull(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
     params: Result<Query<SyncParams>, QueryRejection>,
-) -> ApiResult<Json<PullResponse>> {
+) -> ApiResult<(CookieJar, Json<PullResponse>)> {
     let Query(params) = params?;
     let query = parse_pull_query(
         params.last_pulled_at.as_deref(),
@@ -86,15 +91,19 @@ async fn pull(
         .map(|c| c.created.len() + c.updated.len() + c.deleted.len())
         .sum();
     state.metrics.synced("pull", records);
-    Ok(Json(response))
+    let secure = state.config.secure_cookies;
+    let jar = remember(jar, &headers, &user.user_id, response.timestamp, secure);
+    Ok((jar, Json(response)))
 }
 
 async fn push(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
     params: Result<Query<SyncParams>, QueryRejection>,
     AppJson(body): AppJson<Value>,
-) -> ApiResult<Json<PushResponse>> {
+) -> ApiResult<(CookieJar, Json<PushResponse>)> {
     let Query(params) = params?;
     // Without a version the push is read with every column this server knows; columns a
     // client does not send keep their stored values either way.
@@ -110,10 +119,22 @@ async fn push(
         )));
     }
     let changes = parse_push(&body, version)?;
-    let response = state.store.push(&user.user_id, &changes).await?;
+    let pushed = state.store.push(&user.user_id, &changes).await?;
     state.metrics.synced("push", records);
+    let response = pushed.response;
     if !response.experimental_rejected_ids.is_empty() {
         tracing::info!(rejected = ?response.experimental_rejected_ids, "push skipped records with missing parents");
     }
-    Ok(Json(response))
+    // The browser's next pages must show what it just wrote.
+    let jar = match pushed.stamp {
+        Some(stamp) => remember(
+            jar,
+            &headers,
+            &user.user_id,
+            stamp,
+            state.config.secure_cookies,
+        ),
+        None => jar,
+    };
+    Ok((jar, Json(response)))
 }

@@ -2,7 +2,7 @@
 //! our own JSON (every record of the user, re-importable with `POST /api/import`).
 
 use super::json::MARKER;
-use crate::store::{Store, StoreError};
+use crate::store::{Freshness, Store, StoreError};
 use app::local::edit::sort_listed;
 use app::local::{query_snapshot, Query, Snapshot};
 use app::model::records::{LogExercise, LogExerciseSet};
@@ -13,10 +13,15 @@ use app::stats::catalog::Catalog;
 use chrono::TimeZone;
 use serde_json::json;
 
-/// Every record of the user, by table, with the schema version they are of.
-pub async fn json_export(store: &dyn Store, user_id: &str) -> Result<Vec<u8>, StoreError> {
+/// Every record of the user, by table, with the schema version they are of, from a
+/// database as fresh as `freshness` (what the browser asking has seen).
+pub async fn json_export(
+    store: &dyn Store,
+    user_id: &str,
+    freshness: Freshness,
+) -> Result<Vec<u8>, StoreError> {
     let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
-    let tables = store.records(user_id, &names).await?;
+    let (_, tables) = store.records_stamped(user_id, &names, freshness).await?;
     let doc = json!({
         "format": MARKER,
         "schema_version": SCHEMA_VERSION,
@@ -66,9 +71,10 @@ pub async fn strong_csv(
     library: &[LibraryExercise],
     user_id: &str,
     zone: chrono_tz::Tz,
+    freshness: Freshness,
 ) -> Result<Vec<u8>, StoreError> {
-    let tables = store
-        .records(
+    let (_, tables) = store
+        .records_stamped(
             user_id,
             &[
                 "user_settings",
@@ -77,6 +83,7 @@ pub async fn strong_csv(
                 "log_exercise",
                 "log_exercise_sets",
             ],
+            freshness,
         )
         .await?;
     query_snapshot(&Snapshot { tables }, |q| write_strong(q, library, zone))

@@ -3,7 +3,7 @@
 //! and everything else goes through the push validation like any device's records.
 
 use super::options::{ImportError, Options};
-use crate::store::Store;
+use crate::store::{Freshness, Store};
 use crate::validate::parse_push;
 use app::import::{Format, Report};
 use app::model::{TableDef, SCHEMA_VERSION, TABLES};
@@ -71,7 +71,7 @@ pub async fn import(
         .filter(|t| t.name != "user_settings")
         .collect();
     // As of now; written under the normal conflict rule (see `import_sessions`).
-    let cursor = store.change_stamp(user_id).await?;
+    let cursor = store.change_stamp(user_id, Freshness::Latest).await?;
     let mut changes = Map::new();
     let mut existing_logs = HashSet::new();
     let mut new_custom: Vec<String> = Vec::new();

@@ -15,7 +15,7 @@ mod read;
 mod values;
 
 use crate::store::changeset::ValidPush;
-use crate::store::{Store, StoreError};
+use crate::store::{Freshness, Store, StoreError};
 use crate::validate::parse_push;
 use app::model::{LibraryExercise, WeightUnit, SCHEMA_VERSION};
 use chrono::{NaiveDateTime, TimeZone};
@@ -132,7 +132,7 @@ async fn import_sessions(
     let format = file.format.unwrap_or(Format::Strong);
     // What the account holds as of now: the import writes under the normal conflict rule
     // from here, so anything the user changes meanwhile is never overwritten (409).
-    let cursor = store.change_stamp(user_id).await?;
+    let cursor = store.change_stamp(user_id, Freshness::Latest).await?;
     let custom_rows = store.records(user_id, &["custom_exercises"]).await?;
     let custom: Vec<(String, String)> = custom_rows
         .get("custom_exercises")

@@ -185,10 +185,18 @@ pub(super) async fn session_active(
     Ok(found.is_some())
 }
 
-pub(super) async fn end_session(tx: &mut dyn Db, session_id: &str) -> StoreResult<()> {
+pub(super) async fn end_session(
+    tx: &mut dyn Db,
+    session_id: &str,
+    user_id: &str,
+) -> StoreResult<()> {
     tx.execute(
-        "update auth_session set ended_at = $2 where id = $1 and ended_at is null",
-        vec![SqlValue::text(session_id), SqlValue::int(now_ms())],
+        "update auth_session set ended_at = $3 where user_id = $1 and id = $2 and ended_at is null",
+        vec![
+            SqlValue::text(user_id),
+            SqlValue::text(session_id),
+            SqlValue::int(now_ms()),
+        ],
     )
     .await?;
     Ok(())

@@ -15,6 +15,7 @@ mod lookup;
 mod postgres;
 mod pull;
 mod push;
+mod reads;
 pub mod record;
 mod settings;
 pub mod sql;
@@ -26,8 +27,10 @@ pub use changes::now_ms;
 pub use error::{StoreError, StoreResult};
 pub use limits::AttemptRate;
 pub use lookup::latest_changes_sql;
+pub use reads::{Freshness, Node, ReadsServed};
 
 use backend::Backend;
+use reads::ReadCounters;
 
 use app::model::wire::{PullResponse, PushResponse};
 use app::model::LibraryExercise;
@@ -44,6 +47,15 @@ use tracing::instrument;
 pub struct PoolUsage {
     pub size: u32,
     pub idle: usize,
+}
+
+/// What a push did: the records it skipped, and the user's stamp after it, which a
+/// browser carries so that its next pages are never older than its own writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pushed {
+    pub response: PushResponse,
+    /// `None` when the push was empty and wrote nothing.
+    pub stamp: Option<i64>,
 }
 
 /// One row of the change log, as tests and diagnostics read it.
@@ -66,6 +78,9 @@ pub trait Store: Send + Sync + 'static {
     /// This process's connections to the database (for the metrics).
     fn pool_usage(&self) -> PoolUsage;
 
+    /// Snapshot reads served so far by the primary and by the standby.
+    fn reads_served(&self) -> ReadsServed;
+
     /// Whether the database takes writes now: false on a standby (in recovery) or a
     /// database set read-only, where every push would fail.
     async fn accepts_writes(&self) -> StoreResult<bool>;
@@ -86,8 +101,9 @@ pub trait Store: Send + Sync + 'static {
     async fn start_session(&self, user_id: &str) -> StoreResult<String>;
     /// Whether the session exists, belongs to `user_id` and has not ended.
     async fn session_active(&self, session_id: &str, user_id: &str) -> StoreResult<bool>;
-    /// Ends one session (sign-out); ending an ended or unknown one is not an error.
-    async fn end_session(&self, session_id: &str) -> StoreResult<()>;
+    /// Ends one session of the user (sign-out); ending an ended or unknown one is not an
+    /// error. By user and id, as the sessions are keyed (and would be sharded) by user.
+    async fn end_session(&self, session_id: &str, user_id: &str) -> StoreResult<()>;
 
     /// Spends one attempt of `key` (an opaque key: the caller hashes what it limits) at
     /// `rate`; when none is left, how long until the next. Every process on the database
@@ -111,31 +127,36 @@ pub trait Store: Send + Sync + 'static {
     async fn user_settings(&self, user_id: &str) -> StoreResult<Option<WireRecord>>;
 
     /// Applies a validated push in one transaction: all of it, or nothing on error.
-    async fn push(&self, user_id: &str, push: &changeset::ValidPush) -> StoreResult<PushResponse>;
+    async fn push(&self, user_id: &str, push: &changeset::ValidPush) -> StoreResult<Pushed>;
 
-    /// Reads the user's changes (or whole state) and the cursor from one snapshot.
+    /// Reads the user's changes (or whole state) and the cursor from one snapshot, on the
+    /// standby when it has replayed up to the pull's cursor.
     async fn pull(&self, user_id: &str, query: changeset::PullQuery) -> StoreResult<PullResponse>;
 
-    /// The user's live records of some tables, read in one snapshot (server rendering).
+    /// The user's live records of some tables, read in one snapshot of the primary.
     async fn records(
         &self,
         user_id: &str,
         tables: &[&str],
     ) -> StoreResult<BTreeMap<String, Vec<WireRecord>>> {
-        Ok(self.records_stamped(user_id, tables).await?.1)
+        Ok(self
+            .records_stamped(user_id, tables, Freshness::Latest)
+            .await?
+            .1)
     }
 
     /// [`Store::records`] and the [`Store::change_stamp`] they are as of, from one
-    /// snapshot.
+    /// snapshot of a node as fresh as `freshness` asks (server rendering, exports).
     async fn records_stamped(
         &self,
         user_id: &str,
         tables: &[&str],
+        freshness: Freshness,
     ) -> StoreResult<(i64, BTreeMap<String, Vec<WireRecord>>)>;
 
     /// A number that grows with every write to the user's records (the cursor of the
     /// last change; 0 before any): what is computed from them stays valid while it stays.
-    async fn change_stamp(&self, user_id: &str) -> StoreResult<i64>;
+    async fn change_stamp(&self, user_id: &str, freshness: Freshness) -> StoreResult<i64>;
 
     /// Of `ids`, those the user has or ever had in `table`, live or deleted (the change
     /// log knows every record it ever held): what an import must never write again.
@@ -163,30 +184,68 @@ pub trait Store: Send + Sync + 'static {
 
 /// Opens the store named by `url` (`sqlite:…` or `postgres:…`) and runs its migrations.
 pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
-    connect_waiting(url, std::time::Duration::from_secs(10)).await
+    connect_with(url, &Options::default()).await
 }
 
-/// [`connect`], with writers on SQLite waiting at most `lock_wait` for the database's one
-/// write lock before failing as busy (answered `503` with `Retry-After`): kept below the
-/// request timeout so that a long wait is an outage the client retries, not a `408`.
-pub async fn connect_waiting(
-    url: &str,
-    lock_wait: std::time::Duration,
-) -> StoreResult<Arc<dyn Store>> {
+/// How a store is opened beyond its URL.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Writers on SQLite wait at most this long for the database's one write lock before
+    /// failing as busy (answered `503` with `Retry-After`): kept below the request timeout
+    /// so that a long wait is an outage the client retries, not a `408`.
+    pub lock_wait: std::time::Duration,
+    /// A streaming standby of the PostgreSQL primary that pulls, pages and exports read
+    /// from whenever it has replayed what their caller has seen.
+    pub standby_url: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            lock_wait: std::time::Duration::from_secs(10),
+            standby_url: None,
+        }
+    }
+}
+
+/// [`connect`] with [`Options`].
+pub async fn connect_with(url: &str, options: &Options) -> StoreResult<Arc<dyn Store>> {
     let backend: Box<dyn Backend> = if url.starts_with("sqlite:") {
-        Box::new(sqlite::Sqlite::connect(url, lock_wait).await?)
+        if options.standby_url.is_some() {
+            return Err(StoreError::Config(
+                "DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL (SQLite has no standby)"
+                    .into(),
+            ));
+        }
+        Box::new(sqlite::Sqlite::connect(url, options.lock_wait).await?)
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Box::new(postgres::Postgres::connect(url).await?)
+        Box::new(postgres::Postgres::connect(url, options.standby_url.as_deref()).await?)
     } else {
         return Err(StoreError::Config(
             "DATABASE_URL must start with sqlite: or postgres:".into(),
         ));
     };
-    Ok(Arc::new(SqlStore { backend }))
+    Ok(Arc::new(SqlStore {
+        backend,
+        reads: ReadCounters::default(),
+    }))
 }
 
 struct SqlStore {
     backend: Box<dyn Backend>,
+    reads: ReadCounters,
+}
+
+impl SqlStore {
+    async fn begin_read(
+        &self,
+        user_id: &str,
+        freshness: Freshness,
+    ) -> StoreResult<Box<dyn db::Tx>> {
+        let (tx, node) = self.backend.begin_read(user_id, freshness).await?;
+        self.reads.count(node);
+        Ok(tx)
+    }
 }
 
 #[async_trait]
@@ -195,9 +254,12 @@ impl Store for SqlStore {
         self.backend.name()
     }
 
-    #[instrument(skip_all)]
     fn pool_usage(&self) -> PoolUsage {
         self.backend.pool_usage()
+    }
+
+    fn reads_served(&self) -> ReadsServed {
+        self.reads.served()
     }
 
     async fn accepts_writes(&self) -> StoreResult<bool> {
@@ -277,9 +339,9 @@ impl Store for SqlStore {
     }
 
     #[instrument(skip_all)]
-    async fn end_session(&self, session_id: &str) -> StoreResult<()> {
+    async fn end_session(&self, session_id: &str, user_id: &str) -> StoreResult<()> {
         let mut tx = self.backend.begin().await?;
-        let out = accounts::end_session(&mut *tx, session_id).await?;
+        let out = accounts::end_session(&mut *tx, session_id, user_id).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -330,16 +392,17 @@ impl Store for SqlStore {
     }
 
     #[instrument(skip_all)]
-    async fn push(&self, user_id: &str, push: &changeset::ValidPush) -> StoreResult<PushResponse> {
+    async fn push(&self, user_id: &str, push: &changeset::ValidPush) -> StoreResult<Pushed> {
         let mut tx = self.backend.begin().await?;
-        let response = push::push(&mut *tx, self.backend.dialect(), user_id, push).await?;
+        let pushed = push::push(&mut *tx, self.backend.dialect(), user_id, push).await?;
         tx.commit().await?;
-        Ok(response)
+        Ok(pushed)
     }
 
     #[instrument(skip_all)]
     async fn pull(&self, user_id: &str, query: changeset::PullQuery) -> StoreResult<PullResponse> {
-        let mut tx = self.backend.begin_snapshot().await?;
+        let seen = Freshness::Seen(query.last_pulled_at.unwrap_or(0));
+        let mut tx = self.begin_read(user_id, seen).await?;
         let response = pull::pull(&mut *tx, user_id, query).await?;
         tx.commit().await?;
         Ok(response)
@@ -350,8 +413,9 @@ impl Store for SqlStore {
         &self,
         user_id: &str,
         tables: &[&str],
+        freshness: Freshness,
     ) -> StoreResult<(i64, BTreeMap<String, Vec<WireRecord>>)> {
-        let mut tx = self.backend.begin_snapshot().await?;
+        let mut tx = self.begin_read(user_id, freshness).await?;
         let stamp = changes::last_stamp(&mut *tx, user_id).await?;
         let mut out = BTreeMap::new();
         for def in tables.iter().filter_map(|name| table(name)) {
@@ -362,8 +426,8 @@ impl Store for SqlStore {
         Ok((stamp, out))
     }
 
-    async fn change_stamp(&self, user_id: &str) -> StoreResult<i64> {
-        let mut tx = self.backend.begin().await?;
+    async fn change_stamp(&self, user_id: &str, freshness: Freshness) -> StoreResult<i64> {
+        let mut tx = self.begin_read(user_id, freshness).await?;
         let stamp = changes::last_stamp(&mut *tx, user_id).await?;
         tx.commit().await?;
         Ok(stamp)
@@ -400,7 +464,7 @@ impl Store for SqlStore {
             .fetch(
                 &format!(
                     "select table_name, record_id, change_type, {}, \"timestamp\" from changes \
-                     where user_id = $1 order by id",
+                     where user_id = $1 order by \"timestamp\", id",
                     dialect.json_text("changes")
                 ),
                 vec![SqlValue::text(user_id)],

@@ -104,9 +104,9 @@ pub async fn pull(db: &mut dyn Db, user_id: &str, query: PullQuery) -> StoreResu
             let rows = db
                 .fetch(
                     "select table_name, record_id, change_type, changes_text from (\
-                     select id, table_name, record_id, change_type, cast(changes as text) as changes_text \
+                     select id, \"timestamp\", table_name, record_id, change_type, cast(changes as text) as changes_text \
                      from changes where user_id = $1 and \"timestamp\" > $2 and \"timestamp\" <= $3) c \
-                     order by id",
+                     order by \"timestamp\", id",
                     vec![SqlValue::text(user_id), SqlValue::int(since), SqlValue::int(cursor)],
                     &[ColumnKind::Text; 4],
                 )

@@ -8,6 +8,7 @@ use super::error::{StoreError, StoreResult};
 use super::lookup::{columns_sql, existing_ids, latest_changes, union_per_id, CHUNK};
 use super::settings;
 use super::sql::{quote, Dialect};
+use super::Pushed;
 use app::model::wire::PushResponse;
 use app::model::{tables::table, ColumnKind, RecordId, TableDef};
 use std::collections::{HashMap, HashSet};
@@ -93,10 +94,13 @@ pub async fn push(
     dialect: Dialect,
     user_id: &str,
     push: &ValidPush,
-) -> StoreResult<PushResponse> {
+) -> StoreResult<Pushed> {
     let mut response = PushResponse::default();
     if push.is_empty() {
-        return Ok(response);
+        return Ok(Pushed {
+            response,
+            stamp: None,
+        });
     }
     // Locks the user's row first: pushes of one user run one at a time.
     let stamp = changes::stamp(db, dialect, user_id).await?;
@@ -217,7 +221,10 @@ pub async fn push(
         }
     }
     folded.log(db, dialect, user_id, stamp).await?;
-    Ok(response)
+    Ok(Pushed {
+        response,
+        stamp: Some(stamp),
+    })
 }
 
 fn conflict(table: &TableDef, id: &str) -> StoreError {
@@ -308,8 +315,8 @@ pub(super) async fn import_batch(
     if let Some(after) = *cursor {
         batch.last_pulled_at = after;
     }
-    let response = push(tx, dialect, user_id, &batch).await?;
-    if let Some((table, ids)) = response.experimental_rejected_ids.iter().next() {
+    let pushed = push(tx, dialect, user_id, &batch).await?;
+    if let Some((table, ids)) = pushed.response.experimental_rejected_ids.iter().next() {
         // The caller drops the transaction, which rolls it back.
         return Err(StoreError::Invalid(format!(
             "{table} {} points at a record that does not exist",

@@ -1,7 +1,9 @@
 //! Shared test harness: a fresh database per test on each backend, and the app on top.
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod device;
+pub mod haproxy;
 pub mod process;
 
 use axum::body::Body;
@@ -35,6 +37,15 @@ impl TestDb {
         Self {
             url: self.url.clone(),
             backend: self.backend,
+            _dir: None,
+        }
+    }
+
+    /// A PostgreSQL database that something else made and keeps (a test's own cluster).
+    pub fn postgres_at(url: String) -> Self {
+        Self {
+            url,
+            backend: "postgres",
             _dir: None,
         }
     }
@@ -84,6 +95,14 @@ impl TestDb {
             _dir: None,
         })
     }
+}
+
+/// A loopback port free at the moment of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 pub fn config_for(db: &TestDb, vars: &[(&str, &str)]) -> Config {
