@@ -1,10 +1,12 @@
 // Compatibility with the mobile apps: two real WatermelonDB clients (LokiJS adapter, in
 // memory) sync through the server's endpoints and must end identical to each other and to
-// the server. Run with `node --test`; it starts the release server itself.
+// the server. Run with `node --test`; it starts the release server itself, or with
+// EZLIFT_WATERMELON_PROCESSES=n several of them on one database behind HAProxy, which
+// spreads the clients' requests over them (a fleet).
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
-const { mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -15,52 +17,92 @@ require('@nozbe/watermelondb/utils/common/logger').default.silence();
 const ROOT = path.resolve(__dirname, '..', '..');
 const PORT = Number(process.env.EZLIFT_WATERMELON_PORT ?? 3200);
 const BASE = `http://127.0.0.1:${PORT}`;
-let server;
+const PROCESSES = Number(process.env.EZLIFT_WATERMELON_PROCESSES ?? 1);
+const servers = [];
+let balancer;
 let serverLog = '';
 
-async function waitForHealth() {
+async function waitForHealth(base) {
   for (let i = 0; i < 600; i++) {
     try {
-      if ((await fetch(`${BASE}/healthz`)).ok) return;
+      if ((await fetch(`${base}/healthz`)).ok) return;
     } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`server did not start:\n${serverLog}`);
+  throw new Error(`${base} did not start:\n${serverLog}`);
 }
 
-let sqliteDir;
-
-before(async () => {
-  if (!process.env.EZLIFT_WATERMELON_DATABASE_URL) {
-    sqliteDir = mkdtempSync(path.join(os.tmpdir(), 'ezlift-wm-'));
-  }
-  const databaseUrl = process.env.EZLIFT_WATERMELON_DATABASE_URL ?? `sqlite://${sqliteDir}/wm.db`;
-  server = spawn(path.join(ROOT, 'target', 'release', 'server'), [], {
+function startServer(databaseUrl, port) {
+  const server = spawn(path.join(ROOT, 'target', 'release', 'server'), [], {
     cwd: ROOT,
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
-      LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: 'target/site',
       LEPTOS_OUTPUT_NAME: 'ezlift',
       LEPTOS_ENV: 'PROD',
       RUST_LOG: 'warn',
       EZLIFT_SIGNIN_PER_ADDRESS: '100000',
+      EZLIFT_TRUST_PROXY: PROCESSES > 1 ? '1' : '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout.on('data', (d) => (serverLog += d));
   server.stderr.on('data', (d) => (serverLog += d));
-  await waitForHealth();
+  servers.push(server);
+}
+
+let tempDir;
+
+before(async () => {
+  tempDir = mkdtempSync(path.join(os.tmpdir(), 'ezlift-wm-'));
+  const databaseUrl = process.env.EZLIFT_WATERMELON_DATABASE_URL ?? `sqlite://${tempDir}/wm.db`;
+  if (PROCESSES === 1) {
+    startServer(databaseUrl, PORT);
+    await waitForHealth(BASE);
+    return;
+  }
+  // Each request of a client may land on any process: round robin, no stickiness.
+  const ports = Array.from({ length: PROCESSES }, (_, i) => PORT + 1 + i);
+  for (const port of ports) startServer(databaseUrl, port);
+  for (const port of ports) await waitForHealth(`http://127.0.0.1:${port}`);
+  const config = path.join(tempDir, 'haproxy.cfg');
+  writeFileSync(
+    config,
+    [
+      'defaults',
+      '  mode http',
+      '  timeout connect 2s',
+      '  timeout client 60s',
+      '  timeout server 60s',
+      '  option forwardfor',
+      'frontend ezlift',
+      `  bind 127.0.0.1:${PORT}`,
+      '  default_backend servers',
+      'backend servers',
+      '  balance roundrobin',
+      '  option httpchk GET /readyz',
+      ...ports.map((port, i) => `  server s${i} 127.0.0.1:${port} check inter 500ms`),
+      '',
+    ].join('\n'),
+  );
+  balancer = spawn('haproxy', ['-db', '-f', config], { stdio: 'ignore' });
+  await waitForHealth(BASE);
 });
 
 after(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
+  if (balancer) balancer.kill('SIGKILL');
+  await Promise.all(
+    servers
+      .filter((server) => server.exitCode === null)
+      .map((server) => {
+        const exited = new Promise((resolve) => server.once('exit', resolve));
+        server.kill('SIGTERM');
+        return exited;
+      }),
+  );
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
 });
 
 async function api(method, url, token, body) {

@@ -207,10 +207,14 @@ fn is_connection_error(err: &sqlx::Error) -> bool {
 /// wrong: PostgreSQL shutting down or starting up (class 57P: admin_shutdown,
 /// crash_shutdown, cannot_connect_now), a lost connection (class 08), too many
 /// connections (53300), a database not accepting connections (55000, as with
-/// `allow_connections false` during a restart or failover); SQLite busy or locked past
-/// its timeout (5, 6 and their extended codes).
+/// `allow_connections false` during a restart or failover), a write reaching a node that
+/// is (still or again) a standby during a failover (25006); SQLite busy or locked past its
+/// timeout (5, 6 and their extended codes).
 fn is_outage_code(code: &str) -> bool {
-    if code.starts_with("57P") || code.starts_with("08") || code == "53300" || code == "55000" {
+    if code.starts_with("57P")
+        || code.starts_with("08")
+        || ["53300", "55000", "25006"].contains(&code)
+    {
         return true;
     }
     code.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
