@@ -5,9 +5,8 @@
 //! by their pattern (`/history/{id}`), never by a path a user's ids fill in, so the
 //! metrics hold nothing of any user's data.
 
-use super::page_data::StorePageData;
-use super::state::AppState;
-use axum::extract::{MatchedPath, Request, State};
+use crate::store::Store;
+use axum::extract::{FromRef, MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -142,22 +141,31 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
     response
 }
 
-pub fn router(pages: Arc<StorePageData>) -> Router<AppState> {
+/// What the figures cache holds now: weighed bytes and entries.
+pub type CacheUsage = Arc<dyn Fn() -> (u64, u64) + Send + Sync>;
+
+/// `GET /metrics`, for any state that holds the counters and the store.
+pub fn router<S>(cache_usage: CacheUsage) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<Metrics>: FromRef<S>,
+    Arc<dyn Store>: FromRef<S>,
+{
     Router::new().route(
         "/metrics",
-        get(move |State(state): State<AppState>| {
-            let pages = pages.clone();
-            async move { render(&state, &pages) }
-        }),
+        get(
+            move |State(metrics): State<Arc<Metrics>>, State(store): State<Arc<dyn Store>>| {
+                let cache_usage = cache_usage.clone();
+                async move { render(&metrics, store.as_ref(), cache_usage()) }
+            },
+        ),
     )
 }
 
-fn render(state: &AppState, pages: &StorePageData) -> impl IntoResponse {
-    let metrics = &state.metrics;
-    let (bytes, entries) = pages.cache_usage();
+fn render(metrics: &Metrics, store: &dyn Store, (bytes, entries): (u64, u64)) -> impl IntoResponse {
     metrics.cache_bytes.set(bytes as i64);
     metrics.cache_entries.set(entries as i64);
-    let pool = state.store.pool_usage();
+    let pool = store.pool_usage();
     metrics
         .pool
         .with_label_values(&["in_use"])
@@ -167,7 +175,7 @@ fn render(state: &AppState, pages: &StorePageData) -> impl IntoResponse {
         .with_label_values(&["idle"])
         .set(pool.idle as i64);
     // The store counts; the counters catch up with it at each scrape.
-    let served = state.store.reads_served();
+    let served = store.reads_served();
     for (node, total) in [("primary", served.primary), ("standby", served.standby)] {
         let counter = metrics.reads.with_label_values(&[node]);
         counter.inc_by(total.saturating_sub(counter.get()));

@@ -75,7 +75,7 @@ pub fn router_with(
     let max_body = state.config.max_body_bytes;
     let timeout = state.config.request_timeout;
     let metrics = if state.config.metrics {
-        metrics::router(store_pages)
+        metrics::router(std::sync::Arc::new(move || store_pages.cache_usage()))
     } else {
         Router::new()
     };

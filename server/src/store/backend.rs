@@ -27,7 +27,7 @@ pub(super) trait Backend: Send + Sync + 'static {
         Ok((self.begin_snapshot().await?, Node::Primary))
     }
     async fn close(&self);
-    fn pool_usage(&self) -> super::PoolUsage;
+    fn pool_usage(&self) -> PoolUsage;
 
     /// `Store::import`: by default every batch in one transaction, which on a store
     /// with row locks holds only the importing user's row.
@@ -44,4 +44,11 @@ pub(super) trait Backend: Send + Sync + 'static {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A process's connections to the database: open, and of those idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub size: u32,
+    pub idle: usize,
 }

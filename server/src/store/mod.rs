@@ -23,16 +23,18 @@ mod sqlite;
 mod staged_import;
 
 pub use accounts::LocalAccount;
+pub use backend::PoolUsage;
 pub use changes::now_ms;
 pub use error::{StoreError, StoreResult};
 pub use limits::AttemptRate;
 pub use lookup::latest_changes_sql;
+pub use push::Pushed;
 pub use reads::{Freshness, Node, ReadsServed};
 
 use backend::Backend;
 use reads::ReadCounters;
 
-use app::model::wire::{PullResponse, PushResponse};
+use app::model::wire::PullResponse;
 use app::model::LibraryExercise;
 use app::model::{tables::table, ColumnKind, SCHEMA_VERSION};
 use async_trait::async_trait;
@@ -41,22 +43,6 @@ use record::WireRecord;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tracing::instrument;
-
-/// A process's connections to the database: open, and of those idle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PoolUsage {
-    pub size: u32,
-    pub idle: usize,
-}
-
-/// What a push did: the records it skipped, and the user's stamp after it, which a
-/// browser carries so that its next pages are never older than its own writes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pushed {
-    pub response: PushResponse,
-    /// `None` when the push was empty and wrote nothing.
-    pub stamp: Option<i64>,
-}
 
 /// One row of the change log, as tests and diagnostics read it.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! PostgreSQL: the store of record for production, CI and benchmarks, with an optional
 //! streaming standby for reads.
 
-use super::backend::Backend;
+use super::backend::{Backend, PoolUsage};
 use super::db::Tx;
 use super::error::StoreResult;
 use super::reads::{Freshness, Node};
@@ -90,7 +90,7 @@ impl Standby {
     }
 
     async fn read(&self, user_id: &str, seen: i64) -> Option<Box<dyn Tx>> {
-        let now = super::now_ms();
+        let now = super::changes::now_ms();
         if self.paused_until.load(Ordering::Relaxed) > now {
             return None;
         }
@@ -146,8 +146,8 @@ impl Backend for Postgres {
         Ok((self.begin_snapshot().await?, Node::Primary))
     }
 
-    fn pool_usage(&self) -> super::PoolUsage {
-        super::PoolUsage {
+    fn pool_usage(&self) -> PoolUsage {
+        PoolUsage {
             size: self.pool.size(),
             idle: self.pool.num_idle(),
         }

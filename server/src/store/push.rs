@@ -8,7 +8,6 @@ use super::error::{StoreError, StoreResult};
 use super::lookup::{columns_sql, existing_ids, latest_changes, union_per_id, CHUNK};
 use super::settings;
 use super::sql::{quote, Dialect};
-use super::Pushed;
 use app::model::wire::PushResponse;
 use app::model::{tables::table, ColumnKind, RecordId, TableDef};
 use std::collections::{HashMap, HashSet};
@@ -85,6 +84,15 @@ fn text_at(values: &[Option<SqlValue>], pos: usize) -> Option<&str> {
         Some(Some(SqlValue::Text(Some(s)))) => Some(s.as_str()),
         _ => None,
     }
+}
+
+/// What a push did: the records it skipped, and the user's stamp after it, which a
+/// browser carries so that its next pages are never older than its own writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pushed {
+    pub response: PushResponse,
+    /// `None` when the push was empty and wrote nothing.
+    pub stamp: Option<i64>,
 }
 
 /// Applies a validated push in the caller's transaction; on any error the caller rolls

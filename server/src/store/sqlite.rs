@@ -1,6 +1,6 @@
 //! SQLite: the embedded default, so the app runs on a fresh machine with nothing to start.
 
-use super::backend::Backend;
+use super::backend::{Backend, PoolUsage};
 use super::db::Tx;
 use super::error::{StoreError, StoreResult};
 use super::sql::Dialect;
@@ -74,8 +74,8 @@ impl Backend for Sqlite {
         Ok(Box::new(self.pool.begin().await?))
     }
 
-    fn pool_usage(&self) -> super::PoolUsage {
-        super::PoolUsage {
+    fn pool_usage(&self) -> PoolUsage {
+        PoolUsage {
             size: self.pool.size(),
             idle: self.pool.num_idle(),
         }
