@@ -71,18 +71,7 @@ const BATCH_SIZE: usize = 9;
 
 /// Records per batch tag on the server, read over HTTP.
 async fn batches_on_server(base: &str, token: &str) -> BTreeMap<String, usize> {
-    let pull: Value = reqwest::Client::new()
-        .get(format!(
-            "{base}/api/sync/pull-changes?lastPulledAt=null&schemaVersion={}",
-            app::model::SCHEMA_VERSION
-        ))
-        .header("x-jwt-token", token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pull = common::whole_state(base, token).await;
     let mut out = BTreeMap::new();
     for table in ["logs", "log_exercise", "log_exercise_sets"] {
         for r in pull["changes"][table]["created"].as_array().unwrap() {

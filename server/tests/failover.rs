@@ -17,7 +17,7 @@ mod common;
 use common::cluster::{running_as_root, server_bin};
 use common::haproxy::{self, Haproxy};
 use common::process::ServerProcess;
-use common::{bounded, free_port};
+use common::{bounded, created_ids, free_port, whole_state};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -546,25 +546,9 @@ async fn a_failover_loses_no_acknowledged_push() {
 
         // Every acknowledged push is there, whole, and written once.
         for (n, token) in tokens.iter().enumerate() {
-            let pulled: Value = reqwest::Client::new()
-                .get(format!(
-                    "{}/api/sync/pull-changes?lastPulledAt=null&schemaVersion=2",
-                    server.base()
-                ))
-                .header("x-jwt-token", token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let pulled = whole_state(&server.base(), token).await;
             let ids = |table: &str| -> BTreeSet<String> {
-                pulled["changes"][table]["created"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|r| r["id"].as_str().unwrap().to_owned())
-                    .collect()
+                created_ids(&pulled, table).into_iter().collect()
             };
             let (logs, exercises, sets) =
                 (ids("logs"), ids("log_exercise"), ids("log_exercise_sets"));

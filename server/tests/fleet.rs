@@ -11,7 +11,7 @@ mod common;
 
 use common::haproxy::{self, Haproxy};
 use common::process::ServerProcess;
-use common::{free_port, TestDb};
+use common::{created_ids, free_port, whole_state, TestDb};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -332,23 +332,8 @@ async fn a_process_killed_mid_push_leaves_nothing_partial() {
         failures += d.await.unwrap();
     }
     // Every session whole: the log, its two exercises and six sets, once each.
-    let body: Value = reqwest::Client::new()
-        .get(format!("{}/api/sync/pull-changes", fleet.base()))
-        .header("x-jwt-token", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ids = |table: &str| -> Vec<String> {
-        body["changes"][table]["created"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let body = whole_state(&fleet.base(), &token).await;
+    let ids = |table: &str| created_ids(&body, table);
     let (logs, exercises, sets) = (ids("logs"), ids("log_exercise"), ids("log_exercise_sets"));
     assert_eq!(logs.len(), 100, "one log per session");
     assert_eq!(exercises.len(), 200, "two exercises per session");

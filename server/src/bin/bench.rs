@@ -14,6 +14,8 @@
 mod client;
 #[path = "bench/figures.rs"]
 mod figures;
+#[path = "bench/fleet.rs"]
+mod fleet;
 #[path = "bench/import.rs"]
 mod import;
 #[path = "bench/load.rs"]
@@ -172,6 +174,9 @@ async fn run(url: &str, mode: &str) -> Res<()> {
     }
     if mode == "load" {
         return print(load::bench(url).await?);
+    }
+    if mode == "fleet" {
+        return fleet_on(url).await;
     }
     let config = server::config::Config::from_lookup(|k| match k {
         "DATABASE_URL" => Some(url.to_owned()),
@@ -615,6 +620,30 @@ async fn query_w1() -> Res<Vec<(String, String)>> {
         ));
     }
     Ok(rows)
+}
+
+/// `bench fleet`: `url` is the one process's database; the fleet gets another beside it,
+/// which the standby (`EZLIFT_FLEET_STANDBY`, a server URL without a database) replays.
+async fn fleet_on(url: &str) -> Res<()> {
+    let standby = std::env::var("EZLIFT_FLEET_STANDBY")
+        .map_err(|_| "EZLIFT_FLEET_STANDBY: the standby's URL (./dev bench fleet sets it)")?;
+    let (server, single) = url.rsplit_once('/').ok_or("a database URL")?;
+    let name = format!("{single}_fleet");
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    sqlx::query(&format!("create database \"{name}\""))
+        .execute(&mut conn)
+        .await?;
+    let rows = fleet::bench(
+        url,
+        &format!("{server}/{name}"),
+        &format!("{}/{name}", standby.trim_end_matches('/')),
+    )
+    .await?;
+    println!("| measurement | {} |\n|---|---|---|", fleet::COLUMNS);
+    for (k, v) in rows {
+        println!("| {k} | {v} |");
+    }
+    Ok(())
 }
 
 fn print(rows: Vec<(String, String)>) -> Res<()> {

@@ -97,6 +97,32 @@ impl TestDb {
     }
 }
 
+/// The whole state a new device's first pull gets, over HTTP from `base`.
+pub async fn whole_state(base: &str, token: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(format!(
+            "{base}/api/sync/pull-changes?lastPulledAt=null&schemaVersion={}",
+            app::model::SCHEMA_VERSION
+        ))
+        .header("x-jwt-token", token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The ids of a pull's created records of `table`.
+pub fn created_ids(pull: &serde_json::Value, table: &str) -> Vec<String> {
+    pull["changes"][table]["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// A loopback port free at the moment of asking.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -6,7 +6,8 @@
 //! size before the load, the peak during it, and after it has ended (twice, 10 s apart,
 //! to show it does not keep growing). Every request's latency is kept.
 //!
-//! `EZLIFT_LOAD_SECS` sets the length (60 s by default).
+//! `EZLIFT_LOAD_SECS` sets the length (60 s by default). `bench fleet` runs the same load
+//! against several processes behind a balancer ([`run`] with a [`Target`] of its own).
 
 use super::figures::{ms, percentile, Res};
 use super::process::{mb, ServerProcess};
@@ -119,19 +120,51 @@ impl Load {
     }
 }
 
+/// Where the load goes: the address the devices use and the server processes behind it
+/// (whose memory is measured, summed).
+pub struct Target {
+    pub base: String,
+    pub servers: Vec<ServerProcess>,
+}
+
+impl Target {
+    fn memory(&self, field: &str) -> Res<u64> {
+        self.servers.iter().map(|s| s.memory(field)).sum()
+    }
+
+    fn reset_peak(&self) -> Res<()> {
+        self.servers.iter().try_for_each(ServerProcess::reset_peak)
+    }
+}
+
 pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
+    let server = ServerProcess::start(database_url)?;
+    let target = Target {
+        base: server.base.clone(),
+        servers: vec![server],
+    };
+    let (mut rows, accounts) = run(&target).await?;
+    let client = super::client::Client {
+        http: reqwest::Client::new(),
+        base: target.base.clone(),
+    };
+    rows.extend(figures_cache(&client, &target.servers[0], &accounts).await?);
+    Ok(rows)
+}
+
+/// The load against `target`: its figures, and the accounts it made (a token each).
+pub async fn run(target: &Target) -> Res<(Vec<(String, String)>, Vec<String>)> {
     let secs: u64 = std::env::var("EZLIFT_LOAD_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(60);
-    let server = ServerProcess::start(database_url)?;
     let load = Arc::new(Load {
         client: super::client::Client {
             http: reqwest::Client::builder()
                 .pool_max_idle_per_host(512)
                 .timeout(Duration::from_secs(30))
                 .build()?,
-            base: server.base.clone(),
+            base: target.base.clone(),
         },
         errors: AtomicUsize::new(0),
     });
@@ -170,8 +203,8 @@ pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
     if load.errors.load(Ordering::Relaxed) > 0 {
         return Err("requests failed while setting up".into());
     }
-    let idle = server.memory("VmRSS")?;
-    server.reset_peak()?;
+    let idle = target.memory("VmRSS")?;
+    target.reset_peak()?;
     let accounts: Vec<String> = devices
         .iter()
         .filter(|d| d.n == 0)
@@ -250,11 +283,11 @@ pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
     }
     samples.extend(bursts.await?);
     let elapsed = started.elapsed();
-    let peak = server.memory("VmHWM")?;
+    let peak = target.memory("VmHWM")?;
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let after = server.memory("VmRSS")?;
+    let after = target.memory("VmRSS")?;
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let later = server.memory("VmRSS")?;
+    let later = target.memory("VmRSS")?;
 
     let mut rows = vec![
         (
@@ -303,8 +336,7 @@ pub async fn bench(database_url: &str) -> Res<Vec<(String, String)>> {
     rows.push(("server memory, peak during the load".into(), mb(peak)));
     rows.push(("server memory 5 s after the load".into(), mb(after)));
     rows.push(("server memory 15 s after the load".into(), mb(later)));
-    rows.extend(figures_cache(&load.client, &server, &accounts).await?);
-    Ok(rows)
+    Ok((rows, accounts))
 }
 
 /// Every user's dashboard, history and exercise page rendered once after the load: what

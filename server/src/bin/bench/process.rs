@@ -12,8 +12,14 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(database_url: &str) -> Res<Self> {
+        Self::start_with(database_url, &[])
+    }
+
+    /// [`ServerProcess::start`] with more variables set.
+    pub fn start_with(database_url: &str, env: &[(&str, &str)]) -> Res<Self> {
         let mut child = Command::new(std::env::current_exe()?)
             .arg("serve")
+            .envs(env.iter().copied())
             .env("DATABASE_URL", database_url)
             .env("EZLIFT_SIGNIN_PER_ADDRESS", "100000000")
             .env("EZLIFT_SIGNIN_PER_ACCOUNT", "100000000")
