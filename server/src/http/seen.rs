@@ -19,8 +19,12 @@ const SEEN_COOKIE: &str = "ezlift_seen";
 /// The stamp the request's browser has seen of `user_id`'s records: 0 without the cookie,
 /// or with one of another user (an earlier sign-in on the same browser).
 pub fn seen_by(headers: &HeaderMap, user_id: &str) -> i64 {
-    CookieJar::from_headers(headers)
-        .get(SEEN_COOKIE)
+    seen_in(&CookieJar::from_headers(headers), user_id)
+}
+
+/// [`seen_by`], from the request's cookies already read.
+fn seen_in(jar: &CookieJar, user_id: &str) -> i64 {
+    jar.get(SEEN_COOKIE)
         .and_then(|c| parse(c.value(), user_id))
         .unwrap_or(0)
 }
@@ -41,17 +45,14 @@ pub fn seen_cookie(user_id: &str, stamp: i64, secure: bool) -> Cookie<'static> {
         .build()
 }
 
-/// Adds the cookie to `jar` when `stamp` is newer than what the browser had seen: only
-/// for browsers (requests that came with the session cookie), the mobile apps keep their
-/// cursor themselves.
-pub fn remember(
-    jar: CookieJar,
-    headers: &HeaderMap,
-    user_id: &str,
-    stamp: i64,
-    secure: bool,
-) -> CookieJar {
-    if crate::auth::cookie_token(headers).is_none() || stamp <= seen_by(headers, user_id) {
+/// Adds the cookie to `jar` (the request's cookies) when `stamp` is newer than what the
+/// browser had seen: only for browsers (requests that came with the session cookie), the
+/// mobile apps keep their cursor themselves.
+pub fn remember(jar: CookieJar, user_id: &str, stamp: i64, secure: bool) -> CookieJar {
+    let browser = jar
+        .get(crate::auth::SESSION_COOKIE)
+        .is_some_and(|c| !c.value().is_empty());
+    if !browser || stamp <= seen_in(&jar, user_id) {
         return jar;
     }
     jar.add(seen_cookie(user_id, stamp, secure))

@@ -9,7 +9,6 @@ use app::model::wire::{PullResponse, PushResponse};
 use app::model::{ColumnKind, SCHEMA_VERSION, TABLES};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
@@ -73,7 +72,6 @@ struct SyncParams {
 async fn pull(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: CookieJar,
     params: Result<Query<SyncParams>, QueryRejection>,
 ) -> ApiResult<(CookieJar, Json<PullResponse>)> {
@@ -92,14 +90,13 @@ async fn pull(
         .sum();
     state.metrics.synced("pull", records);
     let secure = state.config.secure_cookies;
-    let jar = remember(jar, &headers, &user.user_id, response.timestamp, secure);
+    let jar = remember(jar, &user.user_id, response.timestamp, secure);
     Ok((jar, Json(response)))
 }
 
 async fn push(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: CookieJar,
     params: Result<Query<SyncParams>, QueryRejection>,
     AppJson(body): AppJson<Value>,
@@ -127,13 +124,7 @@ async fn push(
     }
     // The browser's next pages must show what it just wrote.
     let jar = match pushed.stamp {
-        Some(stamp) => remember(
-            jar,
-            &headers,
-            &user.user_id,
-            stamp,
-            state.config.secure_cookies,
-        ),
+        Some(stamp) => remember(jar, &user.user_id, stamp, state.config.secure_cookies),
         None => jar,
     };
     Ok((jar, Json(response)))

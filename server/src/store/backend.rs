@@ -5,7 +5,6 @@ use super::changeset::ValidPush;
 use super::db::Tx;
 use super::error::StoreResult;
 use super::push::import_batch;
-use super::reads::{Freshness, Node};
 use super::sql::Dialect;
 use async_trait::async_trait;
 
@@ -17,14 +16,10 @@ pub(super) trait Backend: Send + Sync + 'static {
     async fn begin(&self) -> Result<Box<dyn Tx>, sqlx::Error>;
     /// A read-only transaction whose reads all see one snapshot.
     async fn begin_snapshot(&self) -> Result<Box<dyn Tx>, sqlx::Error>;
-    /// A snapshot for reading `user_id`'s records at `freshness`, and the node it is on:
-    /// by default the one database.
-    async fn begin_read(
-        &self,
-        _user_id: &str,
-        _freshness: Freshness,
-    ) -> Result<(Box<dyn Tx>, Node), sqlx::Error> {
-        Ok((self.begin_snapshot().await?, Node::Primary))
+    /// A snapshot on a standby that has replayed `user_id`'s changes up to `seen`, if the
+    /// backend has one that can serve now: by default none.
+    async fn begin_standby(&self, _user_id: &str, _seen: i64) -> Option<Box<dyn Tx>> {
+        None
     }
     async fn close(&self);
     fn pool_usage(&self) -> PoolUsage;

@@ -29,10 +29,10 @@ pub use error::{StoreError, StoreResult};
 pub use limits::AttemptRate;
 pub use lookup::latest_changes_sql;
 pub use push::Pushed;
-pub use reads::{Freshness, Node, ReadsServed};
+pub use reads::{Freshness, ReadsServed};
 
 use backend::Backend;
-use reads::ReadCounters;
+use reads::{Node, ReadCounters};
 
 use app::model::wire::PullResponse;
 use app::model::LibraryExercise;
@@ -222,15 +222,34 @@ struct SqlStore {
     reads: ReadCounters,
 }
 
+/// What a read of the primary needs: one statement's view, or several statements agreeing
+/// on one snapshot (a standby read is always a snapshot).
+#[derive(Clone, Copy)]
+enum OnPrimary {
+    OneStatement,
+    Snapshot,
+}
+
 impl SqlStore {
+    /// Where a read of `user_id`'s records runs: the standby when `freshness` lets it
+    /// serve, else the primary as `primary` needs.
     async fn begin_read(
         &self,
         user_id: &str,
         freshness: Freshness,
+        primary: OnPrimary,
     ) -> StoreResult<Box<dyn db::Tx>> {
-        let (tx, node) = self.backend.begin_read(user_id, freshness).await?;
-        self.reads.count(node);
-        Ok(tx)
+        if let Freshness::Seen(seen) = freshness {
+            if let Some(tx) = self.backend.begin_standby(user_id, seen).await {
+                self.reads.count(Node::Standby);
+                return Ok(tx);
+            }
+        }
+        self.reads.count(Node::Primary);
+        Ok(match primary {
+            OnPrimary::OneStatement => self.backend.begin().await?,
+            OnPrimary::Snapshot => self.backend.begin_snapshot().await?,
+        })
     }
 }
 
@@ -388,7 +407,7 @@ impl Store for SqlStore {
     #[instrument(skip_all)]
     async fn pull(&self, user_id: &str, query: changeset::PullQuery) -> StoreResult<PullResponse> {
         let seen = Freshness::Seen(query.last_pulled_at.unwrap_or(0));
-        let mut tx = self.begin_read(user_id, seen).await?;
+        let mut tx = self.begin_read(user_id, seen, OnPrimary::Snapshot).await?;
         let response = pull::pull(&mut *tx, user_id, query).await?;
         tx.commit().await?;
         Ok(response)
@@ -401,7 +420,9 @@ impl Store for SqlStore {
         tables: &[&str],
         freshness: Freshness,
     ) -> StoreResult<(i64, BTreeMap<String, Vec<WireRecord>>)> {
-        let mut tx = self.begin_read(user_id, freshness).await?;
+        let mut tx = self
+            .begin_read(user_id, freshness, OnPrimary::Snapshot)
+            .await?;
         let stamp = changes::last_stamp(&mut *tx, user_id).await?;
         let mut out = BTreeMap::new();
         for def in tables.iter().filter_map(|name| table(name)) {
@@ -413,7 +434,9 @@ impl Store for SqlStore {
     }
 
     async fn change_stamp(&self, user_id: &str, freshness: Freshness) -> StoreResult<i64> {
-        let mut tx = self.begin_read(user_id, freshness).await?;
+        let mut tx = self
+            .begin_read(user_id, freshness, OnPrimary::OneStatement)
+            .await?;
         let stamp = changes::last_stamp(&mut *tx, user_id).await?;
         tx.commit().await?;
         Ok(stamp)

@@ -4,7 +4,6 @@
 use super::backend::{Backend, PoolUsage};
 use super::db::Tx;
 use super::error::StoreResult;
-use super::reads::{Freshness, Node};
 use super::sql::Dialect;
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
@@ -133,17 +132,8 @@ impl Backend for Postgres {
         Ok(Box::new(snapshot(&self.pool).await?))
     }
 
-    async fn begin_read(
-        &self,
-        user_id: &str,
-        freshness: Freshness,
-    ) -> Result<(Box<dyn Tx>, Node), sqlx::Error> {
-        if let (Some(standby), Freshness::Seen(seen)) = (&self.standby, freshness) {
-            if let Some(tx) = standby.read(user_id, seen).await {
-                return Ok((tx, Node::Standby));
-            }
-        }
-        Ok((self.begin_snapshot().await?, Node::Primary))
+    async fn begin_standby(&self, user_id: &str, seen: i64) -> Option<Box<dyn Tx>> {
+        self.standby.as_ref()?.read(user_id, seen).await
     }
 
     fn pool_usage(&self) -> PoolUsage {

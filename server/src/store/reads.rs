@@ -21,7 +21,7 @@ pub enum Freshness {
 
 /// Which database served a read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Node {
+pub(super) enum Node {
     Primary,
     Standby,
 }
