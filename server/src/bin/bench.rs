@@ -20,6 +20,8 @@ mod fleet;
 mod import;
 #[path = "bench/load.rs"]
 mod load;
+#[path = "bench/pg_cpu.rs"]
+mod pg_cpu;
 #[path = "bench/process.rs"]
 mod process;
 #[path = "bench/workload.rs"]
@@ -193,7 +195,7 @@ async fn run(url: &str, mode: &str) -> Res<()> {
         base,
     };
     match mode {
-        "push" => return print(push_growth(&client).await?),
+        "push" => return print(push_growth(&client, url).await?),
         "pages" => return print(pages(&client).await?),
         _ => {}
     }
@@ -307,7 +309,7 @@ async fn run(url: &str, mode: &str) -> Res<()> {
     ));
 
     // Pushes of one logged session (31 records) into one account as it grows.
-    rows.extend(push_growth(&client).await?);
+    rows.extend(push_growth(&client, url).await?);
     let mut tokens = Vec::new();
     for u in 0..16 {
         tokens.push(client.signup(&format!("c{u}@example.com")).await?);
@@ -447,17 +449,22 @@ async fn pages(client: &Client) -> Res<Vec<(String, String)>> {
     Ok(rows)
 }
 
-async fn push_growth(client: &Client) -> Res<Vec<(String, String)>> {
+async fn push_growth(client: &Client, url: &str) -> Res<Vec<(String, String)>> {
     eprintln!("pushing 1,000 sessions into one account …");
+    let database = pg_cpu::database_of(url);
     let token = client.signup("grower@example.com").await?;
     let (mut cursor, _) = client.pull(&token, None).await?;
     let before_all = cursor;
     let mut times = Vec::new();
+    // PostgreSQL's CPU during the pushes only (the pulls between them are left out).
+    let mut database_cpu = Duration::ZERO;
     for n in 0..1000 {
         let changes = session("grow", n);
+        let cpu = pg_cpu::backends(database);
         let t = Instant::now();
         client.push(&token, cursor, &changes).await?;
         times.push(t.elapsed());
+        database_cpu += pg_cpu::backends(database).saturating_sub(cpu);
         cursor = client.pull(&token, Some(cursor)).await?.0;
     }
     let mut rows = Vec::new();
@@ -475,6 +482,10 @@ async fn push_growth(client: &Client) -> Res<Vec<(String, String)>> {
             ),
         ));
     }
+    rows.push((
+        "PostgreSQL CPU per push of one session (31 records), mean over the 1,000 pushes".into(),
+        ms(database_cpu / 1000),
+    ));
     // The same push from a client that pushes without pulling first (or whose pull
     // failed): its cursor is from before all 31k records. It must cost the same.
     let mut stale = Vec::new();
