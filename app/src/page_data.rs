@@ -3,7 +3,7 @@
 //! the browser (where the replica answers instead) and for a signed-out visitor, so a
 //! page's loader is written once for both builds.
 
-use crate::local::Snapshot;
+use crate::local::{Query, Snapshot};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -13,7 +13,7 @@ mod source;
 pub use source::{zone_cookie, PageData, SharedPageData};
 
 /// Computes a page's figures (serialised) from the user's records.
-pub type Compute = Box<dyn FnOnce(&Snapshot) -> String + Send>;
+pub type Compute = Box<dyn FnOnce(&Query) -> String + Send>;
 
 /// The signed-in user's live records of `tables`, while rendering on the server.
 pub async fn records(tables: &[&str]) -> Option<Snapshot> {
@@ -29,17 +29,17 @@ pub async fn records(tables: &[&str]) -> Option<Snapshot> {
     }
 }
 
-/// `compute` over the signed-in user's records of `tables`, from the server's cache when
-/// nothing of the user's changed since it was last computed under `key`.
-pub async fn computed(tables: &[&str], key: String, compute: Compute) -> Option<Arc<str>> {
+/// `compute` over the signed-in user's records, from the server's cache when nothing of
+/// the user's changed since it was last computed under `key`.
+pub async fn computed(key: String, compute: Compute) -> Option<Arc<str>> {
     #[cfg(feature = "ssr")]
     {
         let (data, user) = source::data_and_user()?;
-        data.computed(&user.id, tables, key, compute).await.ok()
+        data.computed(&user.id, key, compute).await.ok()
     }
     #[cfg(not(feature = "ssr"))]
     {
-        let _ = (tables, key, compute);
+        let _ = (key, compute);
         None
     }
 }

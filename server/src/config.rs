@@ -56,6 +56,9 @@ pub struct Config {
     pub request_timeout: std::time::Duration,
     /// Bytes the server keeps of computed page figures (dashboard, history, exercise pages).
     pub figures_cache_bytes: u64,
+    /// Bytes (as weighed: about 2 KiB a record) of users' records the server keeps in
+    /// memory to compute figures from, so the page after a push reads only what changed.
+    pub records_cache_bytes: u64,
     /// Serve `GET /metrics` (for a scraper on the operator's network, not the public).
     pub metrics: bool,
 }
@@ -84,6 +87,7 @@ impl std::fmt::Debug for Config {
             .field("password_hashes", &self.password_hashes)
             .field("request_timeout", &self.request_timeout)
             .field("figures_cache_bytes", &self.figures_cache_bytes)
+            .field("records_cache_bytes", &self.records_cache_bytes)
             .field("metrics", &self.metrics)
             .finish()
     }
@@ -190,6 +194,8 @@ impl Config {
         let request_timeout = positive("EZLIFT_REQUEST_TIMEOUT_SECS", 30, "a number of seconds")?;
         let figures_cache_bytes =
             positive("EZLIFT_FIGURES_CACHE_BYTES", 64 << 20, "a number of bytes")?;
+        let records_cache_bytes =
+            positive("EZLIFT_RECORDS_CACHE_BYTES", 256 << 20, "a number of bytes")?;
         Ok(Self {
             database_url,
             database_replica_url: get("DATABASE_REPLICA_URL"),
@@ -206,6 +212,7 @@ impl Config {
             password_hashes,
             request_timeout: std::time::Duration::from_secs(request_timeout as u64),
             figures_cache_bytes: figures_cache_bytes as u64,
+            records_cache_bytes: records_cache_bytes as u64,
             metrics,
         })
     }

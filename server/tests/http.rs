@@ -25,6 +25,7 @@ on_both_backends!(
     history_pages_render_the_users_figures,
     pages_render_while_another_app_is_built,
     metrics_show_the_figures_cache_when_asked_for,
+    pages_after_a_push_read_only_what_changed,
 );
 
 /// `/metrics` only when the operator turns it on; it shows the figures cache filling.
@@ -52,6 +53,91 @@ async fn metrics_show_the_figures_cache_when_asked_for(db: TestDb) {
         "{after}"
     );
     assert!(gauge(&after, "ezlift_figures_cache_bytes") > 0, "{after}");
+}
+
+/// The records figures are computed from stay in memory between pages: after a push (or
+/// a delete, or an edit), the next page reads only the changes since, and shows exactly
+/// what reading everything would.
+async fn pages_after_a_push_read_only_what_changed(db: TestDb) {
+    let app = TestApp::new(db, &[("EZLIFT_METRICS", "true")]).await;
+    let (token, _) = app.sign_up("held@example.com", PASSWORD).await;
+    let cookie = format!("ezlift_session={token}; tz=UTC");
+    let reads = || async {
+        let text = app.get("/metrics", &[]).await.text();
+        let count = |kind: &str| -> u64 {
+            text.lines()
+                .find_map(|l| {
+                    l.strip_prefix(&format!(
+                        "ezlift_records_cache_reads_total{{kind=\"{kind}\"}} "
+                    ))
+                })
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no {kind} reads in {text}"))
+        };
+        (count("whole"), count("changes"))
+    };
+    let day = 1_793_575_800_000_i64;
+    let session = |id: &str, n: i64, weight: f64| {
+        json!({
+            "logs": { "created": [{ "id": id, "workout_title": format!("Session {id}"), "session_date": day + n * 86_400_000, "duration": 3000 }] },
+            "log_exercise": { "created": [{ "id": format!("{id}-e"), "log_id": id, "exercise_id": "barbell-back-squat", "order": 1 }] },
+            "log_exercise_sets": { "created": [
+                { "id": format!("{id}-s1"), "log_exercise_id": format!("{id}-e"), "order": 1, "weight": weight, "reps": 5, "completed": true, "set_type": "normal" },
+            ] },
+        })
+    };
+    for (n, id) in ["one", "two"].iter().enumerate() {
+        let res = app.push(&token, 0, session(id, n as i64, 100.0)).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    }
+    let page = |path: &'static str| {
+        let cookie = cookie.clone();
+        let app = &app;
+        async move {
+            let res = app.get(path, &[("cookie", &cookie)]).await;
+            assert_eq!(res.status, StatusCode::OK);
+            res.text()
+        }
+    };
+    let html = page("/history?month=2026-11").await;
+    assert!(html.contains("2 sessions<"), "{html}");
+    assert_eq!(
+        reads().await,
+        (1, 0),
+        "the first page reads the records whole"
+    );
+    // Another page of the same state reads nothing more.
+    page("/exercises/barbell-back-squat").await;
+    assert_eq!(reads().await, (1, 0));
+
+    // A new session, an edited set and a deleted session (with everything under it).
+    let cursor = app.pull(&token, None).await["timestamp"].as_i64().unwrap();
+    let mut changes = session("three", 2, 140.0);
+    changes["log_exercise_sets"]["updated"] = json!([{ "id": "one-s1", "log_exercise_id": "one-e", "order": 1, "weight": 130, "reps": 5, "completed": true, "set_type": "normal" }]);
+    changes["logs"]["deleted"] = json!(["two"]);
+    let res = app.push(&token, cursor, changes).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+
+    let html = page("/history?month=2026-11").await;
+    assert!(html.contains("2 sessions<"), "{html}");
+    assert!(
+        html.contains("Session three") && !html.contains("Session two"),
+        "{html}"
+    );
+    let exercise = page("/exercises/barbell-back-squat").await;
+    // The best set is the new 140 kg; the edited 130 kg set counts, the deleted one not.
+    assert!(
+        exercise.contains("140 kg") && exercise.contains("130 kg"),
+        "{exercise}"
+    );
+    let (whole, since) = reads().await;
+    assert_eq!(whole, 1, "after a push only the changes are read");
+    assert!(since >= 1, "the changes since were read");
+    assert_eq!(
+        app.get("/history/two", &[("cookie", &cookie)]).await.status,
+        StatusCode::NOT_FOUND,
+        "the deleted session is gone from the held records"
+    );
 }
 
 /// Apps built in one process (as tests do, each on a runtime of its own) never stall

@@ -67,13 +67,7 @@ impl PageData for Faulty {
         self.fail().await
     }
 
-    async fn computed(
-        &self,
-        _: &str,
-        _: &[&str],
-        _: String,
-        _: Compute,
-    ) -> Result<Arc<str>, String> {
+    async fn computed(&self, _: &str, _: String, _: Compute) -> Result<Arc<str>, String> {
         self.fail().await
     }
 
@@ -203,19 +197,12 @@ async fn figures_compute_off_the_runtime_and_apart() {
                     Err(_) => "never released".into(),
                 }
             });
-            pages
-                .computed(&user, &["logs"], "slow".into(), compute)
-                .await
+            pages.computed(&user, "slow".into(), compute).await
         })
     };
     has_started.await.expect("the slow figure started");
     let quick = pages
-        .computed(
-            &user,
-            &["logs"],
-            "quick".into(),
-            Box::new(|_| "quick".into()),
-        )
+        .computed(&user, "quick".into(), Box::new(|_| "quick".into()))
         .await
         .unwrap();
     assert_eq!(&*quick, "quick");

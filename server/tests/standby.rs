@@ -231,16 +231,10 @@ async fn reads_come_from_a_standby_that_has_what_the_caller_saw() {
         );
         assert_eq!(titles(&from_start), ["Monday legs"]);
 
-        // Pages: the browser that pushed sees its push, from the primary; a page of a
-        // browser that has not seen it comes from the standby, and tells that browser what
-        // it has now seen.
+        // Pages: a page of a browser that has not seen the push comes from the standby,
+        // and tells that browser what it has now seen; the browser that pushed sees its
+        // push, from the primary (and this process's figures are then the newer ones).
         let with_seen = format!("{session_cookie}; {seen_cookie}");
-        let (page, served) = setup
-            .served(app.get("/history", &[("cookie", &with_seen)]))
-            .await;
-        assert_eq!(page.status, StatusCode::OK);
-        assert!(page.text().contains("Tuesday press"), "{}", page.text());
-        assert!(served.primary > 0 && served.standby == 0, "{served:?}");
         let (page, served) = setup
             .served(app.get("/history", &[("cookie", &session_cookie)]))
             .await;
@@ -266,6 +260,25 @@ async fn reads_come_from_a_standby_that_has_what_the_caller_saw() {
         assert!(!page.text().contains("Tuesday press"));
         assert!(served.primary == 0, "{served:?}");
 
+        let (page, served) = setup
+            .served(app.get("/history", &[("cookie", &with_seen)]))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("Tuesday press"), "{}", page.text());
+        assert!(served.primary > 0 && served.standby == 0, "{served:?}");
+        // This process now holds figures newer than the standby: a page read at the
+        // standby's stamp shows them, and tells the browser the stamp it has now seen, so
+        // no later page (of any process) shows it less.
+        let (page, served) = setup
+            .served(app.get("/history", &[("cookie", &session_cookie)]))
+            .await;
+        assert!(page.text().contains("Tuesday press"));
+        assert!(served.primary == 0, "{served:?}");
+        let told = page.set_cookie("ezlift_seen").expect("the page's stamp");
+        assert!(
+            told.starts_with(&format!("ezlift_seen={pushed}.{user}")),
+            "{told}"
+        );
         // An export follows the same rule.
         let (export, served) = setup
             .served(app.get("/api/export?format=json", &[("cookie", &with_seen)]))

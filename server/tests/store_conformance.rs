@@ -205,6 +205,67 @@ async fn a_stale_cursors_delete_lookup_probes_only_the_pushed_ids(db: TestDb) {
     store.push("grown", &stale).await.unwrap();
 }
 
+/// A push of a new session writes each table once and its whole change log in one
+/// statement: PostgreSQL gives the rows one statement writes the same command id
+/// (`cmin`), so counting distinct ids counts the statements that wrote them.
+#[tokio::test]
+async fn a_push_writes_each_table_once_and_the_log_once() {
+    use sqlx::{Connection, Row};
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let store = store::connect(&db.url).await.unwrap();
+    store.ensure_user("counted", None).await.unwrap();
+    let (sets, exercises): (Vec<_>, Vec<_>) = (0..6)
+        .map(|e| {
+            let sets: Vec<_> = (0..4)
+                .map(|s| serde_json::json!({ "id": format!("s{e}-{s}"), "log_exercise_id": format!("e{e}"), "order": s, "reps": 5, "weight": 100, "completed": true, "set_type": "normal" }))
+                .collect();
+            (sets, serde_json::json!({ "id": format!("e{e}"), "log_id": "log", "exercise_id": "barbell-bench-press", "order": e }))
+        })
+        .unzip();
+    let push = server::validate::parse_push(
+        &serde_json::json!({ "lastPulledAt": null, "changes": {
+            "logs": { "created": [{ "id": "log", "workout_title": "Bench", "session_date": 1, "duration": 60 }] },
+            "log_exercise": { "created": exercises },
+            "log_exercise_sets": { "created": sets.concat() },
+        } }),
+        2,
+    )
+    .unwrap();
+    let pushed = store.push("counted", &push).await.unwrap();
+    assert!(pushed.response.experimental_rejected_ids.is_empty());
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let statements = |table: &str| {
+        format!(
+            "select count(*)::bigint as rows, count(distinct cmin::text)::bigint as statements \
+             from {table} where user_id = 'counted' and {}",
+            if table == "changes" {
+                "table_name <> 'user_settings'"
+            } else {
+                "true"
+            }
+        )
+    };
+    for (table, rows) in [
+        ("logs", 1),
+        ("log_exercise", 6),
+        ("log_exercise_sets", 24),
+        ("changes", 31),
+    ] {
+        let row = sqlx::query(&statements(table))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        let (n, by): (i64, i64) = (row.get("rows"), row.get("statements"));
+        assert_eq!(
+            (n, by),
+            (rows, 1),
+            "{table}: {n} rows written by {by} statements"
+        );
+    }
+}
+
 /// What server-rendered pages read: only the user's own rows, only live ones, only the
 /// tables asked for.
 async fn records_are_the_users_live_rows(db: TestDb) {

@@ -3,37 +3,33 @@
 //! [`crate::stats`] code.
 
 use super::zone::zone_here;
-use crate::local::{query_snapshot, Query};
+use crate::local::Query;
 use crate::model::LibraryExercise;
 use crate::replica::{now_ms, use_replica, ReplicaSlot};
 use crate::settings::Settings;
 use crate::stats::{Catalog, Scope, Zone};
 use leptos::prelude::*;
 
-/// Computes `f` on the server over the user's records of `tables` (settings and custom
-/// exercises are always read), or takes it from the server's cache of figures when
-/// nothing of the user's changed since. `key` names the question (page and parameters);
-/// the zone and the day are added to it. `None` in the browser and for a signed-out
-/// visitor.
+/// Computes `f` on the server over the user's records, or takes it from the server's
+/// cache of figures when nothing of the user's changed since. `key` names the question
+/// (page and parameters); the zone and the day are added to it. `None` in the browser and
+/// for a signed-out visitor.
 pub async fn on_server<T>(
     key: String,
-    tables: &[&str],
     f: impl FnOnce(&Query, &Scope) -> T + Send + 'static,
 ) -> Option<T>
 where
     T: serde::Serialize + serde::de::DeserializeOwned,
 {
     let library = crate::page_data::library()?;
-    let mut all: Vec<&str> = vec!["user_settings", "custom_exercises"];
-    all.extend(tables);
     let zone = zone_here();
     let now = now_ms();
     let key = format!("{key}|{zone:?}|{}", zone.day(now).0);
-    let compute: crate::page_data::Compute = Box::new(move |snapshot| {
-        let value = query_snapshot(snapshot, |q| scoped(q, &library, &zone, now, f));
+    let compute: crate::page_data::Compute = Box::new(move |q| {
+        let value = scoped(q, &library, &zone, now, f);
         serde_json::to_string(&value).unwrap_or_default()
     });
-    let json = crate::page_data::computed(&all, key, compute).await?;
+    let json = crate::page_data::computed(key, compute).await?;
     serde_json::from_str(&json).ok()
 }
 

@@ -2,15 +2,19 @@
 //! tab holds (IndexedDB persists it in chunks). Beside the raw records it keeps them
 //! typed and indexed ([`Indexed`]), built on demand and updated with every change.
 
+use super::apply::apply_pull_to;
 use super::chunks::{key_of, table_of, ChunkKey};
-use super::ops::{apply_ops_to, footprint, Op, Tables};
+use super::ops::{apply_ops_to, footprint, pull_footprint, Op, Tables};
 use super::query::{Indexed, Query};
 use super::record::{LocalRecord, Status};
+use crate::model::wire::PullResponse;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
+/// Records with their typed indexes, kept in step: what a tab's [`MemoryStore`] holds,
+/// and what the server holds of a user between the pages it computes figures for.
 #[derive(Debug, Default)]
-pub(crate) struct Inner {
+pub struct IndexedRecords {
     pub(crate) tables: Tables,
     pub(crate) index: Indexed,
 }
@@ -22,7 +26,32 @@ pub(crate) enum Touched {
     All,
 }
 
-impl Inner {
+impl IndexedRecords {
+    /// Applies a pull (see [`apply_pull_to`]), updating the indexes of the records it
+    /// touches only, unless it is a full pull.
+    pub fn apply_pull(&mut self, pull: PullResponse, full: bool) {
+        let touched = if full {
+            Touched::All
+        } else {
+            Touched::Records(pull_footprint(&self.tables, &pull))
+        };
+        self.change(touched, |tables| apply_pull_to(tables, pull, full));
+    }
+
+    /// Answers a typed query (see [`Query`]).
+    pub fn query<R>(&self, f: impl FnOnce(&Query) -> R) -> R {
+        f(&self.index.over(&self.tables))
+    }
+
+    /// How many records are held, tombstones included.
+    pub fn len(&self) -> usize {
+        self.tables.values().map(|t| t.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Runs a change of the records, keeping the indexes in step with it.
     pub(crate) fn change<R>(&mut self, touched: Touched, f: impl FnOnce(&mut Tables) -> R) -> R {
         match touched {
@@ -59,7 +88,7 @@ impl Inner {
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    pub(crate) inner: RefCell<Inner>,
+    pub(crate) inner: RefCell<IndexedRecords>,
 }
 
 impl MemoryStore {
@@ -109,8 +138,7 @@ impl MemoryStore {
 
     /// Answers a typed query (see [`Query`]).
     pub fn query<R>(&self, f: impl FnOnce(&Query) -> R) -> R {
-        let inner = self.inner.borrow();
-        f(&inner.index.over(&inner.tables))
+        self.inner.borrow().query(f)
     }
 
     pub fn get(&self, table: &str, id: &str) -> Option<LocalRecord> {

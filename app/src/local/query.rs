@@ -18,10 +18,10 @@ use crate::model::wire::WireRecord;
 use crate::model::{Column, Record};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::ops::RangeBounds;
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 use super::edit::list_order;
 use super::ops::Tables;
@@ -122,19 +122,19 @@ impl TableIndex {
 /// The typed, indexed view of a replica's live records, built per table on demand.
 #[derive(Debug)]
 pub struct Indexed {
-    tables: Vec<(&'static str, OnceCell<TableIndex>)>,
+    tables: Vec<(&'static str, OnceLock<TableIndex>)>,
 }
 
 impl Default for Indexed {
     fn default() -> Self {
         Self {
-            tables: TABLES.iter().map(|t| (t.name, OnceCell::new())).collect(),
+            tables: TABLES.iter().map(|t| (t.name, OnceLock::new())).collect(),
         }
     }
 }
 
 impl Indexed {
-    fn cell(&self, table: &str) -> Option<&(&'static str, OnceCell<TableIndex>)> {
+    fn cell(&self, table: &str) -> Option<&(&'static str, OnceLock<TableIndex>)> {
         self.tables.iter().find(|(name, _)| *name == table)
     }
 

@@ -15,13 +15,12 @@ pub trait PageData: Send + Sync {
     /// The user's live records of `tables`.
     async fn records(&self, user_id: &str, tables: &[&str]) -> Result<Snapshot, String>;
 
-    /// `compute` over the user's records of `tables`, remembered under `key` (which must
-    /// name everything else the result depends on) until any of the user's records
+    /// `compute` over the user's records (every table), remembered under `key` (which
+    /// must name everything else the result depends on) until any of the user's records
     /// change: a page viewed again is rendered without reading years of sets again.
     async fn computed(
         &self,
         user_id: &str,
-        tables: &[&str],
         key: String,
         compute: Compute,
     ) -> Result<Arc<str>, String>;

@@ -36,22 +36,10 @@ impl LazyRoute for DashboardRoute {
     }
 }
 
-/// What the dashboard reads: the log and the program (for the next workout).
-const TABLES: &[&str] = &[
-    "logs",
-    "log_exercise",
-    "log_exercise_sets",
-    "routines",
-    "workouts",
-    "routine_workouts",
-    "workout_exercise",
-    "workout_exercise_sets",
-];
-
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let session = use_session();
-    let server = Resource::new(|| (), |_| on_server("overview".into(), TABLES, overview));
+    let server = Resource::new(|| (), |_| on_server("overview".into(), overview));
     let settings = expect_context::<ServerSettings>().0;
     view! {
         <Title text="Dashboard · EzLift" />

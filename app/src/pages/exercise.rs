@@ -8,7 +8,6 @@ use crate::model::{SetType, Tracking, WeightUnit};
 use crate::pages::chart::{Chart, ChartKind};
 use crate::pages::format::show_number;
 use crate::pages::format::weight;
-use crate::stats::history::LOG_TABLES;
 use crate::stats::progress::{progress, Progress, RecordCell};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -44,7 +43,7 @@ pub fn ExercisePage() -> impl IntoView {
         move || key.get(),
         |(id, page)| async move {
             let key = format!("exercise {id} {page}");
-            let found = on_server(key, LOG_TABLES, move |q, s| progress(q, s, &id, page)).await;
+            let found = on_server(key, move |q, s| progress(q, s, &id, page)).await;
             status_of(&found);
             found
         },

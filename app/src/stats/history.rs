@@ -11,9 +11,6 @@ use crate::model::{SetType, Tracking};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The log's tables: what history figures read.
-pub const LOG_TABLES: &[&str] = &["logs", "log_exercise", "log_exercise_sets"];
-
 /// Sessions per page of the history list: a screenful or two on a phone.
 pub const PAGE_SIZE: usize = 20;
 

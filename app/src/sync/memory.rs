@@ -2,9 +2,9 @@
 //! push's answer, a refused change discarded — each keeping the indexes in step.
 
 use super::engine::TableRecord;
-use crate::local::apply::{apply_pull_to, discard_in, finish_push_on};
+use crate::local::apply::{discard_in, finish_push_on};
 use crate::local::memory::{MemoryStore, Touched};
-use crate::local::ops::{pull_footprint, with_descendants};
+use crate::local::ops::with_descendants;
 use crate::local::record::Status;
 use crate::model::wire::PullResponse;
 use std::collections::BTreeMap;
@@ -13,13 +13,7 @@ use std::collections::BTreeMap;
 /// [`crate::sync::persisted::LocalReplica`] makes each durable before applying it here.
 impl MemoryStore {
     pub fn apply_pull(&self, pull: PullResponse, full: bool) {
-        let mut inner = self.inner.borrow_mut();
-        let touched = if full {
-            Touched::All
-        } else {
-            Touched::Records(pull_footprint(&inner.tables, &pull))
-        };
-        inner.change(touched, |tables| apply_pull_to(tables, pull, full));
+        self.inner.borrow_mut().apply_pull(pull, full);
     }
 
     /// Every record with a change to push (tombstones included).

@@ -1,7 +1,7 @@
 //! Metrics in Prometheus's text format at `GET /metrics` (when `EZLIFT_METRICS` is on, for
 //! a scraper on the operator's network): requests by route and status with their latency,
 //! records pushed and pulled, the database pool, reads by database node (primary or
-//! standby), the figures cache. Routes are labelled
+//! standby), the figures cache and the records held for it. Routes are labelled
 //! by their pattern (`/history/{id}`), never by a path a user's ids fill in, so the
 //! metrics hold nothing of any user's data.
 
@@ -29,6 +29,9 @@ pub struct Metrics {
     reads: IntCounterVec,
     cache_bytes: IntGauge,
     cache_entries: IntGauge,
+    held_bytes: IntGauge,
+    held_users: IntGauge,
+    held_reads: IntCounterVec,
 }
 
 impl Default for Metrics {
@@ -86,6 +89,24 @@ impl Default for Metrics {
             "Computed page figures held.",
         )
         .expect("valid metric");
+        let held_bytes = IntGauge::new(
+            "ezlift_records_cache_bytes",
+            "Bytes of users' records held in memory for page figures, as weighed.",
+        )
+        .expect("valid metric");
+        let held_users = IntGauge::new(
+            "ezlift_records_cache_users",
+            "Users whose records are held in memory for page figures.",
+        )
+        .expect("valid metric");
+        let held_reads = IntCounterVec::new(
+            Opts::new(
+                "ezlift_records_cache_reads_total",
+                "Reads of a user's records for page figures: whole, or the changes since held.",
+            ),
+            &["kind"],
+        )
+        .expect("valid metric");
         let registry = Registry::new();
         for m in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
@@ -95,6 +116,9 @@ impl Default for Metrics {
             Box::new(reads.clone()),
             Box::new(cache_bytes.clone()),
             Box::new(cache_entries.clone()),
+            Box::new(held_bytes.clone()),
+            Box::new(held_users.clone()),
+            Box::new(held_reads.clone()),
         ] {
             registry.register(m).expect("metric registered once");
         }
@@ -107,6 +131,9 @@ impl Default for Metrics {
             reads,
             cache_bytes,
             cache_entries,
+            held_bytes,
+            held_users,
+            held_reads,
         }
     }
 }
@@ -141,8 +168,17 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
     response
 }
 
-/// What the figures cache holds now: weighed bytes and entries.
-pub type CacheUsage = Arc<dyn Fn() -> (u64, u64) + Send + Sync>;
+/// What the pages' caches hold now, each as weighed bytes and entries.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Caches {
+    /// Computed figures.
+    pub figures: (u64, u64),
+    /// Users' records held to compute figures from, and how they were read.
+    pub records: super::held_records::HeldUsage,
+}
+
+/// Reads the pages' caches' usage at a scrape.
+pub type CacheUsage = Arc<dyn Fn() -> Caches + Send + Sync>;
 
 /// `GET /metrics`, for any state that holds the counters and the store.
 pub fn router<S>(cache_usage: CacheUsage) -> Router<S>
@@ -162,9 +198,18 @@ where
     )
 }
 
-fn render(metrics: &Metrics, store: &dyn Store, (bytes, entries): (u64, u64)) -> impl IntoResponse {
-    metrics.cache_bytes.set(bytes as i64);
-    metrics.cache_entries.set(entries as i64);
+fn render(metrics: &Metrics, store: &dyn Store, caches: Caches) -> impl IntoResponse {
+    metrics.cache_bytes.set(caches.figures.0 as i64);
+    metrics.cache_entries.set(caches.figures.1 as i64);
+    metrics.held_bytes.set(caches.records.bytes as i64);
+    metrics.held_users.set(caches.records.users as i64);
+    for (kind, total) in [
+        ("whole", caches.records.whole_reads),
+        ("changes", caches.records.change_reads),
+    ] {
+        let counter = metrics.held_reads.with_label_values(&[kind]);
+        counter.inc_by(total.saturating_sub(counter.get()));
+    }
     let pool = store.pool_usage();
     metrics
         .pool

@@ -6,6 +6,7 @@ pub mod error;
 mod exercises;
 pub mod extract;
 mod health;
+pub mod held_records;
 mod import;
 mod links;
 pub mod metrics;
@@ -75,7 +76,10 @@ pub fn router_with(
     let max_body = state.config.max_body_bytes;
     let timeout = state.config.request_timeout;
     let metrics = if state.config.metrics {
-        metrics::router(std::sync::Arc::new(move || store_pages.cache_usage()))
+        metrics::router(std::sync::Arc::new(move || metrics::Caches {
+            figures: store_pages.cache_usage(),
+            records: store_pages.held_usage(),
+        }))
     } else {
         Router::new()
     };

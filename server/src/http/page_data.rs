@@ -1,6 +1,7 @@
 //! The database as server-rendered pages read it, and the cache of the figures pages
 //! compute from it.
 
+use super::held_records::{HeldRecords, HeldUsage};
 use super::seen::PageReads;
 use super::state::AppState;
 use crate::store::{Freshness, Store, StoreError};
@@ -50,6 +51,8 @@ pub struct StorePageData {
     /// that moment wait for its result instead of all reading the database; a user's
     /// other figures are not held up.
     computing: Cache<(String, String), Arc<tokio::sync::Mutex<()>>>,
+    /// The records figures are computed from, kept between renders per user.
+    held: Arc<HeldRecords>,
 }
 
 struct Figures {
@@ -79,7 +82,16 @@ impl StorePageData {
             library: state.catalogue.library.clone(),
             figures: figures_cache(state.config.figures_cache_bytes),
             computing: Cache::builder().max_capacity(4096).build(),
+            held: Arc::new(HeldRecords::new(
+                state.store.clone(),
+                state.config.records_cache_bytes,
+            )),
         }
+    }
+
+    /// What the held records hold and have read, as of now.
+    pub fn held_usage(&self) -> HeldUsage {
+        self.held.usage()
     }
 
     /// The figures cache's weighed bytes and entries, as of now.
@@ -88,19 +100,28 @@ impl StorePageData {
         (self.figures.weighted_size(), self.figures.entry_count())
     }
 
-    /// The figures under `key` if the user's records have not changed since.
-    async fn cached(&self, user_id: &str, key: &str) -> Result<Option<Arc<str>>, String> {
+    /// The figures under `key` if the user's records have not changed since; else the
+    /// user's stamp they must be computed at.
+    async fn cached(&self, user_id: &str, key: &str) -> Result<Result<Arc<str>, i64>, String> {
         let stamp = self
             .store
             .change_stamp(user_id, seen_here())
             .await
             .map_err(PageFailure::record)?;
         PageReads::read_at(stamp);
-        Ok(self
+        // Figures computed at a later stamp (this process pushed or read the primary
+        // since) are as good: the page shows them and tells the browser their stamp.
+        let hit = self
             .figures
             .get(&(user_id.to_owned(), key.to_owned()))
-            .filter(|f| f.stamp == stamp)
-            .map(|f| f.value.clone()))
+            .filter(|f| f.stamp >= stamp);
+        Ok(match hit {
+            Some(f) => {
+                PageReads::read_at(f.stamp);
+                Ok(f.value.clone())
+            }
+            None => Err(stamp),
+        })
     }
 }
 
@@ -119,29 +140,33 @@ impl PageData for StorePageData {
     async fn computed(
         &self,
         user_id: &str,
-        tables: &[&str],
         key: String,
         compute: Compute,
     ) -> Result<Arc<str>, String> {
-        if let Some(hit) = self.cached(user_id, &key).await? {
-            return Ok(hit);
-        }
+        let stamp = match self.cached(user_id, &key).await? {
+            Ok(hit) => return Ok(hit),
+            Err(stamp) => stamp,
+        };
         let id = (user_id.to_owned(), key);
         let gate = self.computing.get_with(id.clone(), Default::default);
         let _turn = gate.lock().await;
         // Another request may have computed it while this one waited.
-        if let Some(hit) = self.cached(user_id, &id.1).await? {
-            return Ok(hit);
-        }
-        let (stamp, tables) = self
-            .store
-            .records_stamped(user_id, tables, seen_here())
+        let stamp = match self.cached(user_id, &id.1).await? {
+            Ok(hit) => return Ok(hit),
+            Err(newer) => newer.max(stamp),
+        };
+        // The held records, brought up to the stamp: after a push, only what changed since
+        // they were last current is read and applied.
+        let memory = self
+            .held
+            .current(user_id, stamp, seen_here())
             .await
             .map_err(PageFailure::record)?;
+        let stamp = memory.stamp();
         PageReads::read_at(stamp);
         // Years of sets take a while: on the blocking pool, not a runtime worker.
         let value: Arc<str> =
-            match tokio::task::spawn_blocking(move || compute(&Snapshot { tables })).await {
+            match tokio::task::spawn_blocking(move || memory.query(|q| compute(q))).await {
                 Ok(value) => value.into(),
                 // Panics on in the page's task, which answers the page with 500 at once.
                 Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),

@@ -61,7 +61,7 @@ pub(super) async fn create_profile(
     if inserted == 0 {
         return Ok(false);
     }
-    let stamp = changes::stamp(tx, dialect, user_id).await?;
+    let stamp = changes::stamp(tx, dialect, user_id).await?.at;
     let settings_table = table("user_settings").expect("registry has user_settings");
     let id = uuid::Uuid::new_v4().to_string();
     let values = changes::record_values(settings_table, &changes::default_settings(&id, now))?;

@@ -1,7 +1,7 @@
 //! The one write path for synced tables: every write stamps the user's cursor, writes the
 //! row and appends to `changes` in the caller's transaction (DESIGN.md §4).
 
-use super::db::{Db, SqlValue};
+use super::db::{Cells, Db, SqlValue};
 use super::error::{StoreError, StoreResult};
 use super::record::{to_json, to_sql, WireRecord};
 use super::sql::{self, Dialect};
@@ -31,16 +31,30 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// The stamp a write takes, and the user's stamp before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// What the write's rows and change-log entries carry.
+    pub at: i64,
+    /// The user's `last_change_at` until this write: a cursor at or past it has seen
+    /// every change the user had.
+    pub previous: i64,
+}
+
 /// Takes the next stamp of the user's cursor: `max(now, last_change_at + 1)`.
-pub async fn stamp(db: &mut dyn Db, dialect: Dialect, user_id: &str) -> StoreResult<i64> {
-    db.fetch_int(
-        &sql::stamp(dialect),
-        vec![SqlValue::text(user_id), SqlValue::int(now_ms())],
-    )
-    .await
-    .map_err(|e| match e {
-        sqlx::Error::RowNotFound => StoreError::NotFound,
-        e => e.into(),
+pub async fn stamp(db: &mut dyn Db, dialect: Dialect, user_id: &str) -> StoreResult<Stamp> {
+    let row = db
+        .fetch_optional(
+            &sql::stamp(dialect),
+            vec![SqlValue::text(user_id), SqlValue::int(now_ms())],
+            &[ColumnKind::Int, ColumnKind::Int],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let mut cells = Cells::new(row);
+    Ok(Stamp {
+        at: cells.int("last_change_at")?,
+        previous: cells.int("previous_change_at")?,
     })
 }
 
@@ -101,26 +115,21 @@ pub struct RecordWrite {
     pub change: ChangeType,
 }
 
-/// Writes records of one table and logs each change with the full record as it now
-/// stands, a few statements for the whole batch.
+/// Writes records of one table, adding each change, with the full record as it now
+/// stands, to `log`: one statement per `ROWS_PER_STATEMENT` records.
 pub async fn write_records(
     db: &mut dyn Db,
-    dialect: Dialect,
-    table: &TableDef,
+    table: &'static TableDef,
     user_id: &str,
     records: Vec<RecordWrite>,
     stamp: i64,
+    log: &mut ChangeLog,
 ) -> StoreResult<()> {
     for chunk in records.chunks(ROWS_PER_STATEMENT) {
         let mut args = Vec::with_capacity(chunk.len() * (table.columns.len() + 3));
-        let mut log = Vec::with_capacity(chunk.len());
         for r in chunk {
             debug_assert_eq!(r.values.len(), table.columns.len());
-            log.push((
-                r.id.as_str(),
-                r.change,
-                record_json(table, &r.id, r.values.clone()),
-            ));
+            log.add(table, &r.id, r.change, r.values.clone());
             args.push(SqlValue::text(&r.id));
             args.push(SqlValue::text(user_id));
             args.extend(r.values.iter().cloned());
@@ -128,7 +137,6 @@ pub async fn write_records(
         }
         db.execute(&sql::upsert_records(table, chunk.len()), args)
             .await?;
-        log_changes(db, dialect, table, user_id, &log, stamp).await?;
     }
     Ok(())
 }
@@ -138,7 +146,7 @@ pub async fn write_records(
 pub async fn write_record(
     db: &mut dyn Db,
     dialect: Dialect,
-    table: &TableDef,
+    table: &'static TableDef,
     user_id: &str,
     id: &str,
     values: Vec<SqlValue>,
@@ -150,33 +158,74 @@ pub async fn write_record(
         values,
         change,
     };
-    write_records(db, dialect, table, user_id, vec![record], stamp).await
+    let mut log = ChangeLog::default();
+    write_records(db, table, user_id, vec![record], stamp, &mut log).await?;
+    log.append(db, dialect, user_id, stamp).await
 }
 
-/// Appends entries for one table to the change log in one statement.
-pub async fn log_changes(
-    db: &mut dyn Db,
-    dialect: Dialect,
-    table: &TableDef,
-    user_id: &str,
-    entries: &[(&str, ChangeType, WireRecord)],
-    stamp: i64,
-) -> StoreResult<()> {
-    if entries.is_empty() {
-        return Ok(());
+/// Most change-log rows one statement carries: 6 parameters each, well under both
+/// backends' limits.
+const LOG_ROWS_PER_STATEMENT: usize = 1000;
+
+/// The change-log entries of one write, gathered from every table it touches and appended
+/// together: a push of a session, its exercises and its sets is one `insert` into
+/// `changes`, not one per table.
+#[derive(Default)]
+pub struct ChangeLog {
+    /// Table, record id, change kind, the record as JSON text.
+    entries: Vec<(&'static str, String, ChangeType, String)>,
+}
+
+impl ChangeLog {
+    /// Adds a record's change; `values` are its stored values in registry order.
+    pub fn add(
+        &mut self,
+        table: &'static TableDef,
+        id: &str,
+        change: ChangeType,
+        values: Vec<SqlValue>,
+    ) {
+        let record = Value::Object(record_json(table, id, values)).to_string();
+        self.entries
+            .push((table.name, id.to_owned(), change, record));
     }
-    let mut args = Vec::with_capacity(entries.len() * 6);
-    for (id, change, record) in entries {
-        args.push(SqlValue::text(table.name));
-        args.push(SqlValue::text(*id));
-        args.push(SqlValue::text(change.as_str()));
-        args.push(SqlValue::text(Value::Object(record.clone()).to_string()));
-        args.push(SqlValue::text(user_id));
-        args.push(SqlValue::int(stamp));
+
+    /// Adds a record's change in wire form.
+    pub fn add_wire(
+        &mut self,
+        table: &'static TableDef,
+        id: &str,
+        change: ChangeType,
+        record: WireRecord,
+    ) {
+        let record = Value::Object(record).to_string();
+        self.entries
+            .push((table.name, id.to_owned(), change, record));
     }
-    db.execute(&sql::append_changes(dialect, entries.len()), args)
-        .await?;
-    Ok(())
+
+    /// Appends every entry, in the order added, under `stamp`.
+    pub async fn append(
+        self,
+        db: &mut dyn Db,
+        dialect: Dialect,
+        user_id: &str,
+        stamp: i64,
+    ) -> StoreResult<()> {
+        for chunk in self.entries.chunks(LOG_ROWS_PER_STATEMENT) {
+            let mut args = Vec::with_capacity(chunk.len() * 6);
+            for (table, id, change, record) in chunk {
+                args.push(SqlValue::text(*table));
+                args.push(SqlValue::text(id.as_str()));
+                args.push(SqlValue::text(change.as_str()));
+                args.push(SqlValue::text(record.as_str()));
+                args.push(SqlValue::text(user_id));
+                args.push(SqlValue::int(stamp));
+            }
+            db.execute(&sql::append_changes(dialect, chunk.len()), args)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// The wire form of a record from its stored values.

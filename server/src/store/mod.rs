@@ -117,7 +117,20 @@ pub trait Store: Send + Sync + 'static {
 
     /// Reads the user's changes (or whole state) and the cursor from one snapshot, on the
     /// standby when it has replayed up to the pull's cursor.
-    async fn pull(&self, user_id: &str, query: changeset::PullQuery) -> StoreResult<PullResponse>;
+    async fn pull(&self, user_id: &str, query: changeset::PullQuery) -> StoreResult<PullResponse> {
+        let seen = Freshness::Seen(query.last_pulled_at.unwrap_or(0));
+        self.pull_from(user_id, query, seen).await
+    }
+
+    /// [`Store::pull`] read from a copy as fresh as `freshness` asks: the server's own
+    /// pulls (the records pages compute from) must also reach what the browser has seen,
+    /// which may be past their cursor.
+    async fn pull_from(
+        &self,
+        user_id: &str,
+        query: changeset::PullQuery,
+        freshness: Freshness,
+    ) -> StoreResult<PullResponse>;
 
     /// The user's live records of some tables, read in one snapshot of the primary.
     async fn records(
@@ -405,8 +418,17 @@ impl Store for SqlStore {
     }
 
     #[instrument(skip_all)]
-    async fn pull(&self, user_id: &str, query: changeset::PullQuery) -> StoreResult<PullResponse> {
-        let seen = Freshness::Seen(query.last_pulled_at.unwrap_or(0));
+    async fn pull_from(
+        &self,
+        user_id: &str,
+        query: changeset::PullQuery,
+        freshness: Freshness,
+    ) -> StoreResult<PullResponse> {
+        let cursor = query.last_pulled_at.unwrap_or(0);
+        let seen = match freshness {
+            Freshness::Seen(at) => Freshness::Seen(at.max(cursor)),
+            Freshness::Latest => Freshness::Latest,
+        };
         let mut tx = self.begin_read(user_id, seen, OnPrimary::Snapshot).await?;
         let response = pull::pull(&mut *tx, user_id, query).await?;
         tx.commit().await?;

@@ -1,7 +1,7 @@
 //! A push applied in the caller's transaction (DESIGN.md §4): conflicts refused before
 //! anything is written, creates and updates parents first, deletes children first.
 
-use super::changes::{self, log_changes, record_json, write_records, ChangeType, RecordWrite};
+use super::changes::{self, write_records, ChangeLog, ChangeType, RecordWrite};
 use super::changeset::ValidPush;
 use super::db::{Cells, Db, SqlValue};
 use super::error::{StoreError, StoreResult};
@@ -111,16 +111,18 @@ pub async fn push(
         });
     }
     // Locks the user's row first: pushes of one user run one at a time.
-    let stamp = changes::stamp(db, dialect, user_id).await?;
+    let taken = changes::stamp(db, dialect, user_id).await?;
+    let stamp = taken.at;
     let since = push.last_pulled_at;
     let (push, folded) = settings::fold(db, user_id, push).await?;
     let push = push.as_ref();
 
-    // A cursor at or past the user's newest change has seen every change, so nothing can
-    // have been deleted since it: the usual push (right after a pull) and each batch of an
-    // import after its first skip a look-up per record. Exact, as the stamp above holds
-    // the user's row until the transaction ends.
-    let seen_everything = since >= changes::newest(db, user_id).await?;
+    // A cursor at or past the user's stamp before this push has seen every change (each
+    // change carries a stamp no later than it), so nothing can have been deleted since:
+    // the usual push (right after a pull, whose cursor is that stamp) and each batch of an
+    // import after its first skip a look-up per record. Exact, as the stamp holds the
+    // user's row until the transaction ends.
+    let seen_everything = since >= taken.previous;
 
     // Read what is there and refuse conflicts before writing anything.
     let mut current: HashMap<&str, HashMap<String, Current>> = HashMap::new();
@@ -171,14 +173,30 @@ pub async fn push(
     }
 
     // Creates and updates, parents first; a child whose parent is missing is skipped.
+    let mut log = ChangeLog::default();
+    // Ids this push has written, by table: a parent among them exists without a look-up
+    // (a new session's exercises and sets point at records of the same push).
+    let mut written: HashMap<&str, HashSet<String>> = HashMap::new();
     for tp in &push.tables {
         let rows = current.get(tp.table.name).expect("read above");
         // Each parent column's position and the parent ids that exist for this push.
         let mut parents: Vec<(usize, HashSet<String>)> = Vec::new();
         for parent in tp.table.parents {
             let (pos, wanted) = tp.pointed_at(parent);
+            let here = written.get(parent.table);
+            let (mut present, elsewhere): (HashSet<String>, Vec<&str>) = (
+                HashSet::new(),
+                wanted
+                    .into_iter()
+                    .filter(|id| !here.is_some_and(|w| w.contains(*id)))
+                    .collect(),
+            );
+            if let Some(here) = here {
+                present.extend(here.iter().cloned());
+            }
             let parent_table = table(parent.table).expect("registry");
-            parents.push((pos, existing_ids(db, user_id, parent_table, &wanted).await?));
+            present.extend(existing_ids(db, user_id, parent_table, &elsewhere).await?);
+            parents.push((pos, present));
         }
         let mut writes: Vec<RecordWrite> = Vec::with_capacity(tp.upserts.len());
         for upsert in &tp.upserts {
@@ -219,16 +237,18 @@ pub async fn push(
                 change,
             });
         }
-        write_records(db, dialect, tp.table, user_id, writes, stamp).await?;
+        written.insert(tp.table.name, writes.iter().map(|w| w.id.clone()).collect());
+        write_records(db, tp.table, user_id, writes, stamp, &mut log).await?;
     }
 
     // Deletes, children first; each cascaded child gets its own `deleted` change.
     for tp in push.tables.iter().rev() {
         for id in &tp.deletes {
-            delete_cascade(db, dialect, user_id, tp.table, id.as_str(), stamp).await?;
+            delete_cascade(db, user_id, tp.table, id.as_str(), &mut log).await?;
         }
     }
-    folded.log(db, dialect, user_id, stamp).await?;
+    folded.log(db, user_id, &mut log).await?;
+    log.append(db, dialect, user_id, stamp).await?;
     Ok(Pushed {
         response,
         stamp: Some(stamp),
@@ -254,11 +274,10 @@ fn null_of(kind: ColumnKind) -> SqlValue {
 /// Deletes a record and, first, everything under it. Missing records are ignored.
 async fn delete_cascade(
     db: &mut dyn Db,
-    dialect: Dialect,
     user_id: &str,
     table: &'static TableDef,
     id: &str,
-    stamp: i64,
+    log: &mut ChangeLog,
 ) -> StoreResult<()> {
     let mut kinds = vec![ColumnKind::Text];
     kinds.extend(table.columns.iter().map(|c| c.kind));
@@ -290,10 +309,7 @@ async fn delete_cascade(
             .into_iter()
             .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_text))
         {
-            Box::pin(delete_cascade(
-                db, dialect, user_id, child, &child_id, stamp,
-            ))
-            .await?;
+            Box::pin(delete_cascade(db, user_id, child, &child_id, log)).await?;
         }
     }
     db.execute(
@@ -304,9 +320,13 @@ async fn delete_cascade(
         vec![SqlValue::text(id), SqlValue::text(user_id)],
     )
     .await?;
-    let last_state = record_json(table, id, row.into_iter().skip(1).collect());
-    let entry = [(id, ChangeType::Deleted, last_state)];
-    log_changes(db, dialect, table, user_id, &entry, stamp).await
+    log.add(
+        table,
+        id,
+        ChangeType::Deleted,
+        row.into_iter().skip(1).collect(),
+    );
+    Ok(())
 }
 
 /// Applies one batch of an import in the caller's transaction. The first batch is checked

@@ -7,11 +7,10 @@
 //! logged as `deleted`, so the device that created it drops it at its next pull and keeps
 //! the one record instead.
 
-use super::changes::{log_changes, read_record_of_user, ChangeType};
+use super::changes::{read_record_of_user, ChangeLog, ChangeType};
 use super::changeset::{TablePush, Upsert, ValidPush};
 use super::db::{Db, SqlValue};
 use super::error::StoreResult;
-use super::sql::Dialect;
 use app::model::{tables::table, ColumnKind, RecordId, TableDef};
 use std::borrow::Cow;
 
@@ -32,13 +31,13 @@ pub struct Folded {
 }
 
 impl Folded {
-    /// Logs the aliases' deletes and a restored record, stamped with the push.
+    /// Adds the aliases' deletes and a restored record to the push's log; called once the
+    /// push's rows are written, as the entries carry the record as it then stands.
     pub async fn log(
         &self,
         db: &mut dyn Db,
-        dialect: Dialect,
         user_id: &str,
-        stamp: i64,
+        log: &mut ChangeLog,
     ) -> StoreResult<()> {
         if self.aliases.is_empty() && !self.restore {
             return Ok(());
@@ -47,17 +46,16 @@ impl Folded {
         let Some(record) = read_record_of_user(db, def, user_id).await? else {
             return Ok(());
         };
-        let mut entries = Vec::new();
         if self.restore {
-            let id = record["id"].as_str().unwrap_or_default();
-            entries.push((id, ChangeType::Updated, record.clone()));
+            let id = record["id"].as_str().unwrap_or_default().to_owned();
+            log.add_wire(def, &id, ChangeType::Updated, record.clone());
         }
         for alias in &self.aliases {
             let mut last = record.clone();
             last.insert("id".into(), alias.as_str().into());
-            entries.push((alias.as_str(), ChangeType::Deleted, last));
+            log.add_wire(def, alias.as_str(), ChangeType::Deleted, last);
         }
-        log_changes(db, dialect, def, user_id, &entries, stamp).await
+        Ok(())
     }
 }
 

@@ -65,13 +65,15 @@ pub fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
-/// Advances a user's sync cursor and returns the new stamp (DESIGN.md §4 "Timestamps").
+/// Advances a user's sync cursor and returns the new stamp and the one before it
+/// (DESIGN.md §4 "Timestamps"); both stores evaluate every `set` on the row as it was.
 /// Being an `update`, it also takes the user's row lock (PostgreSQL) or the database's
 /// write lock (SQLite) before anything else in the transaction is read.
 pub fn stamp(dialect: Dialect) -> String {
     format!(
-        "update \"user_profile\" set \"last_change_at\" = {}($2, \"last_change_at\" + 1) \
-         where \"id\" = $1 returning \"last_change_at\"",
+        "update \"user_profile\" set \"previous_change_at\" = \"last_change_at\", \
+         \"last_change_at\" = {}($2, \"last_change_at\" + 1) \
+         where \"id\" = $1 returning \"last_change_at\", \"previous_change_at\"",
         dialect.greatest()
     )
 }
@@ -158,8 +160,9 @@ mod tests {
     fn stamp_golden() {
         assert_eq!(
             stamp(Dialect::Postgres),
-            "update \"user_profile\" set \"last_change_at\" = greatest($2, \"last_change_at\" + 1) \
-             where \"id\" = $1 returning \"last_change_at\""
+            "update \"user_profile\" set \"previous_change_at\" = \"last_change_at\", \
+             \"last_change_at\" = greatest($2, \"last_change_at\" + 1) \
+             where \"id\" = $1 returning \"last_change_at\", \"previous_change_at\""
         );
         assert!(stamp(Dialect::Sqlite).contains("= max($2, "));
     }

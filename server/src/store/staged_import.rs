@@ -179,7 +179,7 @@ async fn publish_in(conn: &mut SqliteConnection, user_id: &str, since: i64) -> S
     };
     let mut tx = conn.begin().await?;
     // Takes the write lock first: from here on, other writers wait (for this step only).
-    let stamp = changes::stamp(&mut tx, Dialect::Sqlite, user_id).await?;
+    let stamp = changes::stamp(&mut tx, Dialect::Sqlite, user_id).await?.at;
     if changes::newest(&mut tx, user_id).await? > seen {
         refuse_touched(&mut tx, user_id, since).await?;
     }

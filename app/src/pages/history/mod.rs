@@ -95,10 +95,7 @@ pub fn HistoryPage() -> impl IntoView {
         move || ask.get(),
         |ask| async move {
             let key = format!("history {ask:?}");
-            on_server(key, crate::stats::history::LOG_TABLES, move |q, s| {
-                history(q, s, &ask)
-            })
-            .await
+            on_server(key, move |q, s| history(q, s, &ask)).await
         },
     );
     let settings = expect_context::<ServerSettings>().0;

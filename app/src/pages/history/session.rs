@@ -13,23 +13,12 @@ use crate::pages::shell::confirm;
 use crate::pages::starter::StartButton;
 use crate::programs::{edits, Program};
 use crate::replica::{new_id, now_ms, ReplicaSlot};
-use crate::stats::history::LOG_TABLES;
 use crate::stats::history::{session_detail, DetailSet, SessionDetail};
 use crate::workout::start::from_log;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use std::sync::Arc;
-
-/// The tables the session page reads: the log, and the program to save a template into.
-const TABLES: &[&str] = &[
-    LOG_TABLES[0],
-    LOG_TABLES[1],
-    LOG_TABLES[2],
-    "routines",
-    "routine_workouts",
-    "workouts",
-];
 
 #[component]
 pub fn SessionPage() -> impl IntoView {
@@ -39,7 +28,7 @@ pub fn SessionPage() -> impl IntoView {
         move || id.get(),
         |id| async move {
             let key = format!("session {id}");
-            let found = on_server(key, TABLES, move |q, s| session_detail(q, s, &id)).await;
+            let found = on_server(key, move |q, s| session_detail(q, s, &id)).await;
             status_of(&found);
             found
         },
