@@ -185,12 +185,11 @@ async fn the_schema_keeps_citus_rules_for_distributing_by_user() {
         .await
         .unwrap();
         assert_eq!(owned, [("changes".to_owned(), "id".to_owned())]);
-        // The pull's index orders by stamp first.
-        let (def,): (String,) =
-            sqlx::query_as("select pg_get_indexdef('changes_user_timestamp_idx'::regclass)")
-                .fetch_one(&mut catalog.conn)
-                .await
-                .unwrap();
+        // The pull's index (the log's key) orders by stamp first.
+        let (def,): (String,) = sqlx::query_as("select pg_get_indexdef('changes_pkey'::regclass)")
+            .fetch_one(&mut catalog.conn)
+            .await
+            .unwrap();
         assert!(def.ends_with("(user_id, \"timestamp\", id)"), "{def}");
     })
     .await;

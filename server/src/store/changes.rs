@@ -74,7 +74,7 @@ pub async fn last_stamp(db: &mut dyn Db, user_id: &str) -> StoreResult<i64> {
 }
 
 /// The time of the user's newest change (0 before any): one step down
-/// `changes_user_timestamp_idx`.
+/// the log's index in stamp order.
 pub async fn newest(db: &mut dyn Db, user_id: &str) -> StoreResult<i64> {
     Ok(db
         .fetch_int(

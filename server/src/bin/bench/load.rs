@@ -396,11 +396,13 @@ async fn figures_cache(
             format!("{pages} in {:.1} s", took.as_secs_f64()),
         ),
         (
-            "figures cache then: weighed size (entries) / server memory grown meanwhile".into(),
+            "figures cache then: weighed size (entries) / records held for it: weighed size (users) / server memory grown meanwhile".into(),
             format!(
-                "{} ({} entries) / {}",
+                "{} ({} entries) / {} ({} users) / {}",
                 mb(gauge("ezlift_figures_cache_bytes")),
                 gauge("ezlift_figures_cache_entries"),
+                mb(gauge("ezlift_records_cache_bytes")),
+                gauge("ezlift_records_cache_users"),
                 mb(after.saturating_sub(before))
             ),
         ),
