@@ -56,8 +56,10 @@ pub struct Config {
     pub request_timeout: std::time::Duration,
     /// Bytes the server keeps of computed page figures (dashboard, history, exercise pages).
     pub figures_cache_bytes: u64,
-    /// Bytes (as weighed: about 2 KiB a record) of users' records the server keeps in
-    /// memory to compute figures from, so the page after a push reads only what changed.
+    /// Bytes (as weighed: 2 KiB a record) of users' records the server keeps in memory to
+    /// compute figures from, so the page after a push reads only what changed. The default
+    /// holds three five-year heavy users (155k records each) or thousands of usual ones;
+    /// an account weighing more than all of it is read whole for each new figure.
     pub records_cache_bytes: u64,
     /// Serve `GET /metrics` (for a scraper on the operator's network, not the public).
     pub metrics: bool,
@@ -195,7 +197,7 @@ impl Config {
         let figures_cache_bytes =
             positive("EZLIFT_FIGURES_CACHE_BYTES", 64 << 20, "a number of bytes")?;
         let records_cache_bytes =
-            positive("EZLIFT_RECORDS_CACHE_BYTES", 256 << 20, "a number of bytes")?;
+            positive("EZLIFT_RECORDS_CACHE_BYTES", 1 << 30, "a number of bytes")?;
         Ok(Self {
             database_url,
             database_replica_url: get("DATABASE_REPLICA_URL"),

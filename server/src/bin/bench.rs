@@ -9,6 +9,7 @@
 //! W1 held in memory (no database). `bench pages` times server rendering of W1's
 //! dashboard, history and exercise page with 16 clients at once. `bench import` times a
 //! 25,000-row Strong export's dry run and import and the server's memory meanwhile.
+//! `bench scale` compares one account of W1 with one of W3 (5,000 sessions).
 
 #[path = "bench/client.rs"]
 mod client;
@@ -24,6 +25,8 @@ mod load;
 mod pg_cpu;
 #[path = "bench/process.rs"]
 mod process;
+#[path = "bench/scale.rs"]
+mod scale;
 #[path = "bench/workload.rs"]
 mod workload;
 
@@ -197,6 +200,7 @@ async fn run(url: &str, mode: &str) -> Res<()> {
     match mode {
         "push" => return print(push_growth(&client, url).await?),
         "pages" => return print(pages(&client).await?),
+        "scale" => return print(scale::bench(&client, url).await?),
         _ => {}
     }
     let mut conn = sqlx::PgConnection::connect(url).await?;
@@ -630,6 +634,36 @@ async fn query_w1() -> Res<Vec<(String, String)>> {
             format!("{} / {} / {}", ms(first), ms(p50), ms(p99)),
         ));
     }
+    // What the server holds of a user for page figures: the records and their typed
+    // indexes (every page's), measured as the resident memory they add. Everything
+    // allocated above stays alive meanwhile, so freed memory is not reused.
+    let resident = || -> Res<u64> {
+        let status = std::fs::read_to_string("/proc/self/status")?;
+        let kib = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .ok_or("no VmRSS")?;
+        Ok(kib * 1024)
+    };
+    let before = resident()?;
+    let mut held = app::local::memory::IndexedRecords::default();
+    held.apply_pull(serde_json::from_slice(&body)?, true);
+    for (_, f) in queries {
+        held.query(|q| f(q));
+    }
+    let grown = resident()?.saturating_sub(before);
+    rows.push((
+        format!(
+            "W1 held with every page's indexes ({} records): resident memory added, per record",
+            held.len()
+        ),
+        format!(
+            "{:.1} MB, {} B",
+            grown as f64 / 1e6,
+            grown / held.len().max(1) as u64
+        ),
+    ));
     Ok(rows)
 }
 
