@@ -383,11 +383,17 @@ async fn password_hashing_is_bounded(db: TestDb) {
                         .to_string(),
                 ))
                 .unwrap();
-            router.oneshot(req).await.unwrap().status()
+            let res = router.oneshot(req).await.unwrap();
+            let status = res.status();
+            let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+                .await
+                .unwrap_or_default();
+            (status, String::from_utf8_lossy(&body).into_owned())
         }));
     }
     for task in tasks {
-        assert_eq!(task.await.unwrap(), StatusCode::UNAUTHORIZED);
+        let (status, body) = task.await.unwrap();
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     }
     // The rule is "at most two, the rest wait", not how the scheduler interleaved them.
     let signin = &app.state.signin;
