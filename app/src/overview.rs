@@ -7,7 +7,7 @@ use crate::model::records::Log;
 use crate::programs::Program;
 use crate::stats::calendar::{streak, Day};
 use crate::stats::history::{RecordLine, SessionLine};
-use crate::stats::{personal_records, sessions, Scope};
+use crate::stats::{records_of, sessions, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -145,7 +145,7 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
             .cmp(&(a.week, a.last_7, a.last_30))
             .then_with(|| a.muscle.cmp(&b.muscle))
     });
-    let records = personal_records(&all, scope.settings.one_rm);
+    let records = records_of(q, &all, scope.catalog, scope.settings.one_rm);
     let all_time = all_time_bests(&all, &records, scope);
     let recent = all
         .iter()
@@ -189,7 +189,7 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
 
 /// The heaviest weight of each of the [`RECENT`] exercises trained in the most sessions.
 fn all_time_bests(
-    all: &[crate::stats::Session],
+    all: &[std::sync::Arc<crate::stats::Session>],
     records: &crate::stats::Records,
     scope: &Scope,
 ) -> Vec<RecordLine> {

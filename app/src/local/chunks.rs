@@ -39,6 +39,36 @@ fn chunk_key(table: &str, bucket: u32) -> ChunkKey {
     format!("{table}/{bucket}")
 }
 
+/// Chunks named by their keys, as one bit per bucket of each table: whether a record
+/// lies in one of them is a hash and a mask, with no key spelt per record.
+pub struct Within<'a>(BTreeMap<&'a str, u64>);
+
+impl<'a> Within<'a> {
+    pub fn of(keys: impl IntoIterator<Item = &'a ChunkKey>) -> Self {
+        let mut tables = BTreeMap::new();
+        for key in keys {
+            if let Some((table, bucket)) = key.rsplit_once('/') {
+                if let Some(bucket) = bucket.parse::<u32>().ok().filter(|b| *b < BUCKETS) {
+                    *tables.entry(table).or_default() |= 1_u64 << bucket;
+                }
+            }
+        }
+        Self(tables)
+    }
+
+    /// Whether any of the chunks is of `table`.
+    pub fn has_table(&self, table: &str) -> bool {
+        self.0.contains_key(table)
+    }
+
+    /// Whether the record `id` of `table` lies in one of the chunks.
+    pub fn holds(&self, table: &str, id: &str) -> bool {
+        self.0
+            .get(table)
+            .is_some_and(|mask| mask & (1_u64 << bucket_of(id)) != 0)
+    }
+}
+
 /// The table of a chunk key, if it is one.
 pub fn table_of(key: &str) -> Option<&str> {
     let (table, bucket) = key.rsplit_once('/')?;

@@ -3,7 +3,8 @@
 //! typed and indexed ([`Indexed`]), built on demand and updated with every change.
 
 use super::apply::apply_pull_to;
-use super::chunks::{key_of, table_of, ChunkKey};
+use super::chunks::{ChunkKey, Within};
+use super::derived::sessions_of;
 use super::ops::{apply_ops_to, footprint, pull_footprint, Op, Tables};
 use super::query::{Indexed, Query};
 use super::record::{LocalRecord, Status};
@@ -22,7 +23,6 @@ pub struct IndexedRecords {
 /// What a change may touch, so the indexes are updated for those records only.
 pub(crate) enum Touched {
     Records(Vec<(String, String)>),
-    Tables(BTreeSet<String>),
     All,
 }
 
@@ -58,17 +58,14 @@ impl IndexedRecords {
             // Whole tables changed: their indexes are built again when next queried.
             Touched::All => {
                 self.index = Indexed::default();
-                f(&mut self.tables)
-            }
-            Touched::Tables(names) => {
-                for name in &names {
-                    self.index.clear_table(name);
-                }
+                self.index.derived.everything_changed();
                 f(&mut self.tables)
             }
             Touched::Records(mut records) => {
                 records.sort();
                 records.dedup();
+                let mut sessions = Vec::new();
+                sessions_of(&self.tables, &records, &mut sessions);
                 for (table, id) in &records {
                     if let Some(r) = self.tables.get(table).and_then(|t| t.get(id)) {
                         self.index.remove(table, r);
@@ -80,6 +77,8 @@ impl IndexedRecords {
                         self.index.insert(table, r);
                     }
                 }
+                sessions_of(&self.tables, &records, &mut sessions);
+                self.index.derived.touched(sessions);
                 out
             }
         }
@@ -110,25 +109,43 @@ impl MemoryStore {
             .change(Touched::All, |t| *t = tables);
     }
 
-    /// Replaces the records of some chunks with what is stored in them now.
+    /// Replaces the records of some chunks with what is stored in them now (another tab
+    /// rewrote them). Only the records that differ count as changed: a chunk holds
+    /// hundreds, and figures kept over sessions should redo only the ones another tab
+    /// touched.
     pub fn replace_chunks(&self, keys: &BTreeSet<ChunkKey>, stored: Tables) {
-        let named: BTreeSet<String> = keys
-            .iter()
-            .filter_map(|k| table_of(k))
-            .map(str::to_owned)
-            .collect();
-        self.inner
-            .borrow_mut()
-            .change(Touched::Tables(named.clone()), |tables| {
-                for (table, records) in tables.iter_mut() {
-                    if named.contains(table.as_str()) {
-                        records.retain(|id, _| !keys.contains(&key_of(table, id)));
-                    }
+        let within = Within::of(keys);
+        let mut inner = self.inner.borrow_mut();
+        let mut touched = Vec::new();
+        for (table, records) in &inner.tables {
+            if !within.has_table(table) {
+                continue;
+            }
+            let now = stored.get(table);
+            for (id, record) in records {
+                if within.holds(table, id) && now.and_then(|t| t.get(id)) != Some(record) {
+                    touched.push((table.clone(), id.clone()));
                 }
-                for (table, records) in stored {
-                    tables.entry(table).or_default().extend(records);
+            }
+        }
+        for (table, records) in &stored {
+            let held = inner.tables.get(table);
+            for (id, record) in records {
+                if held.and_then(|t| t.get(id)) != Some(record) {
+                    touched.push((table.clone(), id.clone()));
                 }
-            });
+            }
+        }
+        inner.change(Touched::Records(touched), |tables| {
+            for (table, records) in tables.iter_mut() {
+                if within.has_table(table) {
+                    records.retain(|id, _| !within.holds(table, id));
+                }
+            }
+            for (table, records) in stored {
+                tables.entry(table).or_default().extend(records);
+            }
+        });
     }
 
     /// Reads the records (e.g. to find what lies under a record).

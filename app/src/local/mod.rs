@@ -7,6 +7,7 @@
 
 pub mod apply;
 pub mod chunks;
+pub mod derived;
 pub mod edit;
 pub mod memory;
 pub mod ops;

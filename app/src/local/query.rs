@@ -23,6 +23,7 @@ use std::ops::RangeBounds;
 use std::sync::Arc;
 use std::sync::OnceLock;
 
+use super::derived::Derived;
 use super::edit::list_order;
 use super::ops::Tables;
 
@@ -123,12 +124,15 @@ impl TableIndex {
 #[derive(Debug)]
 pub struct Indexed {
     tables: Vec<(&'static str, OnceLock<TableIndex>)>,
+    /// The sessions changes touched, and what computations keep over them.
+    pub(crate) derived: Derived,
 }
 
 impl Default for Indexed {
     fn default() -> Self {
         Self {
             tables: TABLES.iter().map(|t| (t.name, OnceLock::new())).collect(),
+            derived: Derived::default(),
         }
     }
 }
@@ -154,13 +158,6 @@ impl Indexed {
     pub fn remove(&mut self, table: &str, record: &LocalRecord) {
         if let Some((name, index)) = self.built_mut(table) {
             index.remove(name, record);
-        }
-    }
-
-    /// Forgets one table's index; the next query builds it again.
-    pub fn clear_table(&mut self, table: &str) {
-        if let Some((_, cell)) = self.tables.iter_mut().find(|(name, _)| *name == table) {
-            cell.take();
         }
     }
 
@@ -223,6 +220,11 @@ impl<'a> Query<'a> {
             }
             index
         }))
+    }
+
+    /// The sessions changes touched and the memos kept over them (see [`Derived`]).
+    pub fn derived(&self) -> &'a Derived {
+        &self.index.derived
     }
 
     /// One live record by id.

@@ -69,6 +69,24 @@ impl Catalog {
         self.get(id).map(|e| e.tracking).unwrap_or_default()
     }
 
+    /// A digest of how each exercise's sets are read ([`Tracking`]), the only part of the
+    /// catalog that statistics kept per session depend on: when it changes (a custom
+    /// exercise's tracking edited), they are read again.
+    pub fn tracking_digest(&self) -> u64 {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let build = rustc_hash::FxBuildHasher;
+        self.0
+            .iter()
+            .map(|(id, facts)| {
+                let mut h = build.build_hasher();
+                id.hash(&mut h);
+                std::mem::discriminant(&facts.tracking).hash(&mut h);
+                h.finish()
+            })
+            // Order-independent: the map's order is not the catalog's meaning.
+            .fold(self.0.len() as u64, u64::wrapping_add)
+    }
+
     /// For tests and tools: a catalog from `(id, name, muscle, tracking)`.
     pub fn of(entries: &[(&str, &str, &str, Tracking)]) -> Self {
         Self(

@@ -31,13 +31,17 @@ pub mod progress;
 pub use calendar::{Day, Month, Zone};
 pub use catalog::Catalog;
 
+use crate::local::derived::SessionTouched;
 use crate::local::edit::sort_listed;
 use crate::local::Query;
 use crate::model::records::{Log, LogExercise, LogExerciseSet};
 use crate::model::tables::{log_exercise, log_exercise_sets};
 use crate::model::{SetType, Tracking};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError};
 
 /// Everything besides the records that the pages' figures depend on.
 #[derive(Debug, Clone)]
@@ -125,12 +129,45 @@ pub struct Session {
 }
 
 /// Every logged session of the replica (or of a database snapshot, through
-/// [`crate::local::query_snapshot`]), oldest first, its exercises and sets in the
-/// order logged.
-pub fn sessions(q: &Query, catalog: &Catalog) -> Vec<Session> {
+/// [`crate::local::query_snapshot`]), oldest first (by date, then id), its exercises and
+/// sets in the order logged.
+///
+/// Each session is read once and kept beside the records until a change touches it (see
+/// [`crate::local::derived`]): after a set is ticked or a session finished, figures
+/// over years of sessions read one again, not all of them.
+pub fn sessions(q: &Query, catalog: &Catalog) -> Vec<Arc<Session>> {
+    let derived = q.derived();
+    let memo = derived.memo::<SessionsMemo>();
+    let mut memo = memo.lock().unwrap_or_else(PoisonError::into_inner);
+    let digest = catalog.tracking_digest();
+    match derived.touched_since(memo.seen) {
+        Some(touched) if memo.catalog == digest => {
+            for t in touched {
+                memo.by_log.remove(&t.log_id);
+            }
+        }
+        _ => memo.by_log.clear(),
+    }
+    memo.seen = derived.generation();
+    memo.catalog = digest;
     q.logs_by_date(..)
-        .map(|log| session(q, log, catalog))
+        .map(|log| match memo.by_log.get(&log.id) {
+            Some(kept) => kept.clone(),
+            None => {
+                let read = Arc::new(session(q, log, catalog));
+                memo.by_log.insert(log.id.clone(), read.clone());
+                read
+            }
+        })
         .collect()
+}
+
+/// Sessions kept between changes, by id, as read with the catalog of digest `catalog`.
+#[derive(Default)]
+struct SessionsMemo {
+    seen: u64,
+    catalog: u64,
+    by_log: FxHashMap<String, Arc<Session>>,
 }
 
 /// One logged session as statistics see it.
@@ -242,11 +279,92 @@ fn beat(best: &mut Option<Best>, value: f64, session: &Session) -> bool {
 }
 
 /// Walks `sessions` in date order (then id) and keeps every exercise's records.
-pub fn personal_records(sessions: &[Session], formula: OneRmFormula) -> Records {
-    let mut order: Vec<&Session> = sessions.iter().collect();
+pub fn personal_records<S: Borrow<Session>>(sessions: &[S], formula: OneRmFormula) -> Records {
+    let mut order: Vec<&Session> = sessions.iter().map(Borrow::borrow).collect();
     order.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.id.cmp(&b.id)));
     let mut out = Records::default();
     for session in order {
+        out.add(session, formula);
+    }
+    out
+}
+
+/// Every exercise's records over `all` (the replica's [`sessions`], in their order), kept
+/// between changes: what was set before the newest sessions is kept, so a change to
+/// those (a set ticked, a session finished) walks only them. A change to an older
+/// session walks everything again.
+pub fn records_of(
+    q: &Query,
+    all: &[Arc<Session>],
+    catalog: &Catalog,
+    formula: OneRmFormula,
+) -> Arc<Records> {
+    let derived = q.derived();
+    let memo = derived.memo::<RecordsMemo>();
+    let mut memo = memo.lock().unwrap_or_else(PoisonError::into_inner);
+    let digest = catalog.tracking_digest();
+    let kept = memo.formula == Some(formula) && memo.catalog == digest;
+    match derived.touched_since(memo.seen).filter(|_| kept) {
+        None => *memo = RecordsMemo::default(),
+        Some(mut touched) => {
+            let upto = memo.upto.as_ref().map(|(date, _)| *date);
+            if let Some(first) = touched.next() {
+                memo.whole = None;
+                let older =
+                    |t: &SessionTouched| upto.is_some_and(|u| t.date.is_some_and(|d| d <= u));
+                if older(first) || touched.any(older) {
+                    *memo = RecordsMemo::default();
+                }
+            }
+        }
+    }
+    memo.seen = derived.generation();
+    memo.catalog = digest;
+    memo.formula = Some(formula);
+    if let Some(whole) = &memo.whole {
+        return whole.clone();
+    }
+    let key = |s: &Session| (s.date, s.id.clone());
+    let mut start = match &memo.upto {
+        Some(upto) => all.partition_point(|s| key(s) < *upto),
+        None => 0,
+    };
+    // Move the newest sessions but a few into what is kept, once there are many.
+    if all.len() - start > 2 * RECENT_WALKED {
+        let end = all.len() - RECENT_WALKED;
+        for s in &all[start..end] {
+            memo.prefix.add(s, formula);
+        }
+        memo.upto = Some(key(&all[end]));
+        start = end;
+    }
+    let mut whole = memo.prefix.clone();
+    for s in &all[start..] {
+        whole.add(s, formula);
+    }
+    let whole = Arc::new(whole);
+    memo.whole = Some(whole.clone());
+    whole
+}
+
+/// The newest sessions whose records are walked again after a change to them.
+const RECENT_WALKED: usize = 32;
+
+/// Records kept between changes: `prefix` over the sessions before `upto` (date, id), and
+/// the whole as last computed.
+#[derive(Default)]
+struct RecordsMemo {
+    seen: u64,
+    catalog: u64,
+    formula: Option<OneRmFormula>,
+    prefix: Records,
+    upto: Option<(i64, String)>,
+    whole: Option<Arc<Records>>,
+}
+
+impl Records {
+    /// Walks one more session, later (by date, then id) than every one walked so far.
+    fn add(&mut self, session: &Session, formula: OneRmFormula) {
         // The session's best of each kind per exercise, over all its blocks of it.
         let mut tops: BTreeMap<&str, SessionTops> = BTreeMap::new();
         for (exercise, sets) in &session.exercises {
@@ -265,13 +383,14 @@ pub fn personal_records(sessions: &[Session], formula: OneRmFormula) -> Records 
             }
         }
         for (exercise, top) in tops {
-            if !out.by_exercise.contains_key(exercise) {
-                out.by_exercise
+            if !self.by_exercise.contains_key(exercise) {
+                self.by_exercise
                     .insert(exercise.to_owned(), ExerciseRecords::default());
             }
-            let records = out.by_exercise.get_mut(exercise).expect("just made sure");
+            let records = self.by_exercise.get_mut(exercise).expect("just made sure");
+            let history = &mut self.history;
             let mut set = |kind: RecordKind, best: &Option<Best>| {
-                out.history.push(RecordSet {
+                history.push(RecordSet {
                     exercise_id: exercise.to_owned(),
                     kind,
                     best: best.clone().expect("just set"),
@@ -298,7 +417,6 @@ pub fn personal_records(sessions: &[Session], formula: OneRmFormula) -> Records 
             }
         }
     }
-    out
 }
 
 /// One exercise's bests within one session.
@@ -355,6 +473,242 @@ mod tests {
         (a - b).abs() < 1e-9
     }
 
+    mod kept {
+        //! Sessions and records kept between changes give what a fresh computation gives,
+        //! and recompute only what a change touched.
+        use super::super::*;
+        use crate::local::edit::{create, delete, update};
+        use crate::local::memory::MemoryStore;
+        use crate::local::{query_snapshot, Snapshot};
+        use crate::model::records::CustomExercise;
+        use crate::model::tables::{custom_exercises, logs};
+
+        const DAY: i64 = 86_400_000;
+
+        /// Session `n` on day `n`: squats and a custom exercise, one set each.
+        fn logged(store: &MemoryStore, n: i64, weight: f64) {
+            let log = format!("log{n}");
+            let ops = [
+                create(logs::TABLE, &log, [logs::session_date.to(n * DAY)]),
+                create(
+                    log_exercise::TABLE,
+                    &format!("e{n}"),
+                    [
+                        log_exercise::log_id.to(log.clone()),
+                        log_exercise::exercise_id.to("squat".to_owned()),
+                    ],
+                ),
+                create(
+                    log_exercise_sets::TABLE,
+                    &format!("s{n}"),
+                    [
+                        log_exercise_sets::log_exercise_id.to(format!("e{n}")),
+                        log_exercise_sets::weight.to(weight),
+                        log_exercise_sets::reps.to(5),
+                        log_exercise_sets::completed.to(true),
+                    ],
+                ),
+                create(
+                    log_exercise::TABLE,
+                    &format!("f{n}"),
+                    [
+                        log_exercise::log_id.to(log),
+                        log_exercise::exercise_id.to("mine".to_owned()),
+                    ],
+                ),
+                create(
+                    log_exercise_sets::TABLE,
+                    &format!("t{n}"),
+                    [
+                        log_exercise_sets::log_exercise_id.to(format!("f{n}")),
+                        log_exercise_sets::weight.to(20.0),
+                        log_exercise_sets::reps.to(8),
+                        log_exercise_sets::completed.to(true),
+                    ],
+                ),
+            ];
+            store.apply(&ops);
+        }
+
+        fn catalog(q: &Query) -> Catalog {
+            let library = [crate::model::LibraryExercise {
+                id: "squat".into(),
+                name: "Squat".into(),
+                category: "strength".into(),
+                equipment: "barbell".into(),
+                primary_muscle: "legs".into(),
+                secondary_muscles: Vec::new(),
+                tracking: Tracking::WeightReps,
+            }];
+            Catalog::new(&library, q)
+        }
+
+        /// The store's sessions and records, kept and fresh (from a copy of its records
+        /// with nothing kept).
+        fn both(
+            store: &MemoryStore,
+            formula: OneRmFormula,
+        ) -> ((Vec<Session>, Records), (Vec<Session>, Records)) {
+            let kept = store.query(|q| {
+                let catalog = catalog(q);
+                let all = sessions(q, &catalog);
+                let records = records_of(q, &all, &catalog, formula);
+                (
+                    all.iter().map(|s| (**s).clone()).collect(),
+                    (*records).clone(),
+                )
+            });
+            let snapshot = Snapshot {
+                tables: store.with_tables(|t| {
+                    t.iter()
+                        .map(|(name, records)| {
+                            (
+                                name.clone(),
+                                records
+                                    .values()
+                                    .filter(|r| r.status != crate::local::record::Status::Deleted)
+                                    .map(|r| r.raw.clone())
+                                    .collect(),
+                            )
+                        })
+                        .collect()
+                }),
+            };
+            let fresh = query_snapshot(&snapshot, |q| {
+                let catalog = catalog(q);
+                let all: Vec<Session> = sessions(q, &catalog)
+                    .iter()
+                    .map(|s| (**s).clone())
+                    .collect();
+                let records = personal_records(&all, formula);
+                (all, records)
+            });
+            (kept, fresh)
+        }
+
+        fn kept_sessions(store: &MemoryStore) -> Vec<Arc<Session>> {
+            store.query(|q| sessions(q, &catalog(q)))
+        }
+
+        fn upto(store: &MemoryStore) -> Option<(i64, String)> {
+            store.query(|q| {
+                q.derived()
+                    .memo::<RecordsMemo>()
+                    .lock()
+                    .unwrap()
+                    .upto
+                    .clone()
+            })
+        }
+
+        #[test]
+        fn kept_figures_match_fresh_ones_through_every_kind_of_change() {
+            let store = MemoryStore::default();
+            store.apply(&[create(
+                custom_exercises::TABLE,
+                "mine",
+                [custom_exercises::name.to("Mine".to_owned())],
+            )]);
+            for n in 0..100 {
+                logged(&store, n, 100.0 + (n % 7) as f64);
+            }
+            let formula = OneRmFormula::Epley;
+            let check = |what: &str, formula| {
+                let (kept, fresh) = both(&store, formula);
+                assert_eq!(kept.0, fresh.0, "sessions after {what}");
+                assert_eq!(kept.1, fresh.1, "records after {what}");
+            };
+            check("the first read", formula);
+            let before = kept_sessions(&store);
+            // A set of the newest session edited: that session alone is read again, the
+            // records before the newest sessions are kept.
+            let boundary = upto(&store);
+            assert!(boundary.is_some(), "100 sessions: the older ones are kept");
+            store.apply(&[update(
+                log_exercise_sets::TABLE,
+                "s99",
+                [log_exercise_sets::weight.to(150.0)],
+                1,
+            )]);
+            check("a new best in the newest session", formula);
+            let after = kept_sessions(&store);
+            for (b, a) in before.iter().zip(&after) {
+                assert_eq!(Arc::ptr_eq(b, a), a.id != "log99", "{} read again?", a.id);
+            }
+            assert_eq!(
+                upto(&store),
+                boundary,
+                "the older sessions' records were kept"
+            );
+            // A session finished after all the others.
+            logged(&store, 100, 160.0);
+            check("a session added at the end", formula);
+            assert_eq!(upto(&store), boundary);
+            // An old session edited, moved, deleted: everything after it may change.
+            store.apply(&[update(
+                log_exercise_sets::TABLE,
+                "s3",
+                [log_exercise_sets::weight.to(170.0)],
+                2,
+            )]);
+            check("an old session's set edited", formula);
+            store.apply(&[update(
+                logs::TABLE,
+                "log5",
+                [logs::session_date.to(150 * DAY)],
+                3,
+            )]);
+            check("an old session moved to the end", formula);
+            store.apply(&[delete(logs::TABLE, "log10")]);
+            check("an old session deleted", formula);
+            store.apply(&[delete(log_exercise::TABLE, "e98")]);
+            check("an exercise removed from a recent session", formula);
+            check("the formula changed", OneRmFormula::Brzycki);
+            // The custom exercise becomes assisted: its weight stops counting everywhere.
+            store.apply(&[update(
+                custom_exercises::TABLE,
+                "mine",
+                [custom_exercises::tracking.to("assisted".to_owned())],
+                4,
+            )]);
+            assert_eq!(
+                store.query(|q| q
+                    .get::<CustomExercise>("mine")
+                    .and_then(|c| c.tracking.clone())),
+                Some("assisted".into())
+            );
+            check("an exercise's tracking changed", OneRmFormula::Brzycki);
+            let (kept, _) = both(&store, OneRmFormula::Brzycki);
+            assert!(
+                kept.1.by_exercise["mine"].heaviest.is_none(),
+                "assisted: no load"
+            );
+        }
+
+        #[test]
+        fn unchanged_records_are_the_same_figures() {
+            let store = MemoryStore::default();
+            for n in 0..3 {
+                logged(&store, n, 100.0);
+            }
+            let records = |store: &MemoryStore| {
+                store.query(|q| {
+                    let catalog = catalog(q);
+                    records_of(q, &sessions(q, &catalog), &catalog, OneRmFormula::Epley)
+                })
+            };
+            let first = records(&store);
+            assert!(Arc::ptr_eq(&first, &records(&store)));
+            store.apply(&[update(
+                log_exercise_sets::TABLE,
+                "s1",
+                [log_exercise_sets::reps.to(6)],
+                1,
+            )]);
+            assert!(!Arc::ptr_eq(&first, &records(&store)));
+        }
+    }
+
     #[test]
     fn sessions_are_read_from_logged_records_in_their_order() {
         use crate::local::{query_snapshot, Snapshot};
@@ -389,7 +743,12 @@ mod tests {
             .map(|(t, r)| (t.to_owned(), r))
             .collect(),
         };
-        let all = query_snapshot(&snapshot, |q| sessions(q, &Catalog::default()));
+        let all: Vec<Session> = query_snapshot(&snapshot, |q| {
+            sessions(q, &Catalog::default())
+                .iter()
+                .map(|s| (**s).clone())
+                .collect()
+        });
         let warm = warm_up(60.0, 10);
         let undone = not_done(50.0, 8);
         assert_eq!(

@@ -10,7 +10,7 @@ use crate::model::tables::{
     workout_exercise_sets as template_sets,
 };
 use crate::programs::Program;
-use crate::stats::{personal_records, sessions, Catalog, OneRmFormula, RecordSet};
+use crate::stats::{records_of, sessions, Catalog, OneRmFormula, RecordSet};
 
 /// What finishing does with sets that were not ticked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,7 +272,7 @@ pub fn summary(
     let facts = this.exercises.iter().flat_map(|(_, sets)| sets);
     let volume = crate::stats::volume(facts.clone());
     let set_count = facts.filter(|f| f.completed).count();
-    let records = personal_records(&all, formula);
+    let records = records_of(q, &all, catalog, formula);
     Some(Summary {
         title: log.workout_title.clone().unwrap_or_default(),
         duration: log.duration.unwrap_or_default(),
