@@ -1,4 +1,5 @@
-// Browser replica benchmark (`./dev bench replica`): the W1 heavy user's initial pull (the
+// Browser replica benchmark (`./dev bench replica`): the W1 (or, with
+// `EZLIFT_BENCH_ACCOUNT=w3`, W3) heavy user's initial pull (the
 // sync-server benchmark's data set) during a new device's real first sync in headless
 // Chromium with an on-disk profile; then a cold start of a tab on that replica and edits
 // committed on it; and a raw IndexedDB bulk put of the same records, one value per record,
@@ -20,6 +21,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const port = Number(process.env.EZLIFT_BENCH_PORT ?? 3200);
 const base = `http://127.0.0.1:${port}`;
 const runs = Number(process.env.EZLIFT_BENCH_RUNS ?? 3);
+// The account measured: W1 (1,000 sessions, 31k records) or W3 (5,000 sessions, 155k).
+const account = (process.env.EZLIFT_BENCH_ACCOUNT ?? 'w1').toLowerCase();
+if (!['w1', 'w3'].includes(account)) throw new Error(`EZLIFT_BENCH_ACCOUNT: w1 or w3, not ${account}`);
+const W = account.toUpperCase();
 const databaseUrl =
   process.env.EZLIFT_BENCH_DATABASE_URL ??
   `sqlite://${mkdtempSync(path.join(tmpdir(), 'ezlift-bench-'))}/bench.db`;
@@ -117,8 +122,8 @@ async function main() {
     body: JSON.stringify({ email, password: 'benchmark-password' }),
   });
   const { token } = await signup.json();
-  process.stderr.write('seeding W1 (31k records) …\n');
-  execFileSync(path.join(root, 'target/release/bench'), ['seed-w1', base, token], {
+  process.stderr.write(`seeding ${W} …\n`);
+  execFileSync(path.join(root, 'target/release/bench'), [`seed-${account}`, base, token], {
     stdio: 'inherit',
   });
 
@@ -184,7 +189,7 @@ async function main() {
       records = Number(measure.name.split(':').pop());
       apply.push(measure.duration);
 
-      // Cold start of a tab on the W1 replica: open IndexedDB and load every chunk.
+      // Cold start of a tab on the replica: open IndexedDB and load every chunk.
       await page.reload();
       await page.getByTestId('new-routine').and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
       const cold = await page.evaluate(() => {
@@ -196,7 +201,7 @@ async function main() {
       coldReady.push(cold.ready);
       heap = cold.heap;
 
-      // The dashboard on W1 in a warm tab: client-side navigation from the builder to the
+      // The dashboard in a warm tab: client-side navigation from the builder to the
       // dashboard drawn from the replica, then back (median of 5).
       const drawn = () =>
         new Promise((resolve) => {
@@ -226,7 +231,7 @@ async function main() {
       await page.goto(`${base}/`);
       dashboardCold.push(await page.evaluate(async (drawnSource) => eval(drawnSource)(), drawn.toString()));
 
-      // Edits committed on W1: 50 renames of a routine, one after another.
+      // Edits committed: 50 renames of a routine, one after another.
       await page.goto(`${base}/programs`);
       await page.getByTestId('new-routine').and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
       await synced();
@@ -242,7 +247,7 @@ async function main() {
       });
       commits.push(...times);
 
-      // Logging on W1: a session of 6 exercises × 4 sets, every set ticked, then finished.
+      // Logging: a session of 6 exercises × 4 sets, every set ticked, then finished.
       await page.goto(`${base}/workout`);
       await page.getByTestId('start-empty').and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
       await page.getByTestId('start-empty').click();
@@ -342,21 +347,21 @@ async function main() {
   };
   const pct = (p) => commits[Math.min(commits.length - 1, Math.floor(commits.length * p))];
   const rows = [
-    [`Replica apply and commit of the W1 initial pull (${records} records, median of ${runs})`, ms(a)],
+    [`Replica apply and commit of the ${W} initial pull (${records} records, median of ${runs})`, ms(a)],
     ['Replica apply rate', `${Math.round(records / (a / 1000)).toLocaleString('en')} records/s`],
     ['Pull response arrived → "Synced" on screen (parse, apply, commit, render)', ms(median(toSynced))],
-    ['Cold start on the W1 replica: open + load every chunk into memory', ms(median(coldOpen))],
+    [`Cold start on the ${W} replica: open + load every chunk into memory`, ms(median(coldOpen))],
     ['Cold start: navigation → replica in memory', ms(median(coldReady))],
-    [`One edit committed on W1 (${commits.length} edits): p50 / p99`, `${ms(pct(0.5))} / ${ms(pct(0.99))}`],
-    [`Set tick → frame showing it, W1 (${tickFrames.length} ticks): p50 / p99 (goal p50 ≤ 16 ms)`, `${ms(pctOf(tickFrames, 0.5))} / ${ms(pctOf(tickFrames, 0.99))}`],
+    [`One edit committed on ${W} (${commits.length} edits): p50 / p99`, `${ms(pct(0.5))} / ${ms(pct(0.99))}`],
+    [`Set tick → frame showing it, ${W} (${tickFrames.length} ticks): p50 / p99 (goal p50 ≤ 16 ms)`, `${ms(pctOf(tickFrames, 0.5))} / ${ms(pctOf(tickFrames, 0.99))}`],
     [`Set tick → IndexedDB commit: p50 / p99 (goal p99 ≤ 50 ms)`, `${ms(pctOf(tickCommits, 0.5))} / ${ms(pctOf(tickCommits, 0.99))}`],
     ['Finish a 6-exercise, 24-set session: log + sets committed, session cleared (median)', ms(median(finishes))],
-    [`Dashboard on W1, warm tab: navigation → drawn from the replica (${dashboardWarm.length} navigations): p50 / max (goal ≤ 100 ms)`, `${ms(pctOf(dashboardWarm, 0.5))} / ${ms(Math.max(...dashboardWarm))}`],
-    ['Dashboard on W1, cold tab: navigation start → drawn from the replica (median; goal ≤ 1 s)', ms(median(dashboardCold))],
-    ['Dashboard on W1 after a session finished in another tab: recompute → frame (median; goal ≤ 50 ms)', ms(median(dashboardUpdate))],
+    [`Dashboard on ${W}, warm tab: navigation → drawn from the replica (${dashboardWarm.length} navigations): p50 / max (goal ≤ 100 ms)`, `${ms(pctOf(dashboardWarm, 0.5))} / ${ms(Math.max(...dashboardWarm))}`],
+    [`Dashboard on ${W}, cold tab: navigation start → drawn from the replica (median; goal ≤ 1 s)`, ms(median(dashboardCold))],
+    [`Dashboard on ${W} after a session finished in another tab: recompute → frame (median; goal ≤ 50 ms)`, ms(median(dashboardUpdate))],
     ['… of which computing the figures (median)', ms(median(dashboardCompute))],
     ['… finish committed in one tab → the other tab\'s dashboard shows it (median)', ms(median(dashboardAcross))],
-    ['Wasm heap with the W1 replica in memory', `${(heap / 1048576).toFixed(1)} MiB`],
+    [`Wasm heap with the ${W} replica in memory`, `${(heap / 1048576).toFixed(1)} MiB`],
     ['WatermelonDB 0.28, LokiJS incremental IndexedDB: same pull applied and saved', ms(median(watermelon))],
     ['Ours / WatermelonDB (apply and save only)', `${(a / median(watermelon)).toFixed(2)}×`],
     ['WatermelonDB: the pull\'s text parsed (JSON.parse), applied and saved', ms(median(watermelonParsed))],

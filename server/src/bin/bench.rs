@@ -114,28 +114,26 @@ async fn incremental(
 
 /// Fills a user's account with W1 over HTTP.
 async fn seed_w1(client: &Client, token: &str) -> Res<()> {
-    client.push(token, 0, &templates()).await?;
-    for batch in 0..20 {
-        let mut changes = json!({});
-        for n in batch * 50..(batch + 1) * 50 {
-            merge(&mut changes, session("w1", n));
-        }
-        client.push(token, 0, &changes).await?;
-    }
-    Ok(())
+    scale::seed(client, token, "w1", scale::W1_SESSIONS).await
 }
 
 #[tokio::main]
 async fn main() -> Res<()> {
-    // `bench seed-w1 <base url> <token>`: W1 for the browser replica benchmark.
+    // `bench seed-w1|seed-w3 <base url> <token>`: an account for the browser replica
+    // benchmark.
     let args: Vec<String> = std::env::args().collect();
     if let [_, mode, base, token] = args.as_slice() {
-        if mode == "seed-w1" {
+        let sessions = match mode.as_str() {
+            "seed-w1" => Some(scale::W1_SESSIONS),
+            "seed-w3" => Some(scale::W3_SESSIONS),
+            _ => None,
+        };
+        if let Some(sessions) = sessions {
             let client = Client {
                 http: reqwest::Client::new(),
                 base: base.clone(),
             };
-            return seed_w1(&client, token).await;
+            return scale::seed(&client, token, "w1", sessions).await;
         }
     }
     if args.get(1).is_some_and(|m| m == "query") {

@@ -21,15 +21,20 @@ struct Account {
     again: Vec<Duration>,
 }
 
+/// Sessions of W1 (a heavy user's three years) and of W3 (five years, more often).
+pub const W1_SESSIONS: usize = 1_000;
+pub const W3_SESSIONS: usize = 5_000;
+
 const PAGES: [&str; 2] = ["/", "/exercises/barbell-bench-press"];
 
-/// Fills an account with `sessions` logged sessions (and the templates) over HTTP.
-async fn seed(client: &Client, token: &str, sessions: usize) -> Res<()> {
+/// Fills an account with `sessions` logged sessions (and the templates) over HTTP, their
+/// ids starting with `tag`.
+pub async fn seed(client: &Client, token: &str, tag: &str, sessions: usize) -> Res<()> {
     client.push(token, 0, &templates()).await?;
     for batch in 0..sessions.div_ceil(50) {
         let mut changes = json!({});
         for n in batch * 50..((batch + 1) * 50).min(sessions) {
-            merge(&mut changes, session("scale", n));
+            merge(&mut changes, session(tag, n));
         }
         client.push(token, 0, &changes).await?;
     }
@@ -46,7 +51,7 @@ async fn account(client: &Client, database: &str, sessions: usize) -> Res<Accoun
     let token = client
         .signup(&format!("scale{sessions}@example.com"))
         .await?;
-    seed(client, &token, sessions).await?;
+    seed(client, &token, "scale", sessions).await?;
     let get = |path: &str| {
         let request = client
             .http
@@ -125,8 +130,8 @@ fn ratio(w3: Duration, w1: Duration) -> String {
 
 pub async fn bench(client: &Client, url: &str) -> Res<Vec<(String, String)>> {
     let database = pg_cpu::database_of(url);
-    let w1 = account(client, database, 1_000).await?;
-    let w3 = account(client, database, 5_000).await?;
+    let w1 = account(client, database, W1_SESSIONS).await?;
+    let w3 = account(client, database, W3_SESSIONS).await?;
     let mut rows = vec![
         (
             "records: W1 / W3".into(),
