@@ -79,6 +79,7 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
     let today = scope.today();
     let this_week = today.week(start);
     let first_week = this_week.plus(-7 * (WEEKS - 1));
+    let last_week = this_week.plus(-7);
     let all = sessions(q, scope.catalog);
     let mut weeks: Vec<WeekVolume> = (0..WEEKS)
         .map(|i| WeekVolume {
@@ -96,10 +97,15 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
             continue;
         }
         let week = day.week(start);
+        if week < first_week {
+            // Older than the chart, the week totals and the 30 days of muscles: only the
+            // streak reads it (from `days`).
+            continue;
+        }
         let volume = s.volume();
         let totals = if week == this_week {
             Some(&mut now)
-        } else if week == this_week.plus(-7) {
+        } else if week == last_week {
             Some(&mut last)
         } else {
             None
