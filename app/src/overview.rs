@@ -152,7 +152,7 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
             .then_with(|| a.muscle.cmp(&b.muscle))
     });
     let records = records_of(q, &all, scope.catalog, scope.settings.one_rm);
-    let all_time = all_time_bests(&all, &records, scope);
+    let all_time = all_time_bests(&records, scope);
     let recent = all
         .iter()
         .rev()
@@ -194,20 +194,7 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
 }
 
 /// The heaviest weight of each of the [`RECENT`] exercises trained in the most sessions.
-fn all_time_bests(
-    all: &[std::sync::Arc<crate::stats::Session>],
-    records: &crate::stats::Records,
-    scope: &Scope,
-) -> Vec<RecordLine> {
-    let mut sessions_with: BTreeMap<&str, usize> = BTreeMap::new();
-    for s in all {
-        let mut seen = std::collections::BTreeSet::new();
-        for (exercise, _) in &s.exercises {
-            if seen.insert(exercise.as_str()) {
-                *sessions_with.entry(exercise.as_str()).or_default() += 1;
-            }
-        }
-    }
+fn all_time_bests(records: &crate::stats::Records, scope: &Scope) -> Vec<RecordLine> {
     let mut bests: Vec<(usize, RecordLine)> = records
         .by_exercise
         .iter()
@@ -221,7 +208,7 @@ fn all_time_bests(
                 },
                 scope,
             );
-            Some((sessions_with.get(id.as_str()).copied().unwrap_or(0), line))
+            Some((r.sessions, line))
         })
         .collect();
     bests.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.exercise.cmp(&b.1.exercise)));

@@ -248,6 +248,8 @@ pub struct ExerciseRecords {
     pub session_volume: Option<Best>,
     /// Most reps per weight, by the weight's bits (weights are compared exactly).
     pub reps_at: BTreeMap<u64, Best>,
+    /// Sessions the exercise was logged in (with or without a counting set).
+    pub sessions: usize,
 }
 
 /// Every exercise's records and every moment one was set, oldest first.
@@ -388,6 +390,7 @@ impl Records {
                     .insert(exercise.to_owned(), ExerciseRecords::default());
             }
             let records = self.by_exercise.get_mut(exercise).expect("just made sure");
+            records.sessions += 1;
             let history = &mut self.history;
             let mut set = |kind: RecordKind, best: &Option<Best>| {
                 history.push(RecordSet {
@@ -875,5 +878,10 @@ mod tests {
             .collect();
         assert_eq!(b, [RecordKind::MostRepsAt(90.0)]);
         assert_eq!(r.by_exercise["row"].heaviest.as_ref().unwrap().value, 50.0);
+        assert_eq!(
+            (squat.sessions, r.by_exercise["row"].sessions),
+            (2, 1),
+            "sessions with the exercise, blocks of one session counted once"
+        );
     }
 }
