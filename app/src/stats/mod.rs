@@ -291,10 +291,13 @@ pub fn personal_records<S: Borrow<Session>>(sessions: &[S], formula: OneRmFormul
     out
 }
 
-/// Every exercise's records over `all` (the replica's [`sessions`], in their order), kept
-/// between changes: what was set before the newest sessions is kept, so a change to
-/// those (a set ticked, a session finished) walks only them. A change to an older
-/// session walks everything again.
+/// Every exercise's records over `all`, kept between changes: what was set before the
+/// newest sessions is kept, so a change to those (a set ticked, a session finished) walks
+/// only them. A change to an older session walks everything again.
+///
+/// `all` must be what [`sessions`] gives for the same `q` and `catalog` (every session,
+/// in its order): the kept records are of the replica's sessions, and a subset would be
+/// answered with them. For records over some sessions, use [`personal_records`].
 pub fn records_of(
     q: &Query,
     all: &[Arc<Session>],
