@@ -46,12 +46,8 @@ pub struct Within<'a>(BTreeMap<&'a str, u64>);
 impl<'a> Within<'a> {
     pub fn of(keys: impl IntoIterator<Item = &'a ChunkKey>) -> Self {
         let mut tables = BTreeMap::new();
-        for key in keys {
-            if let Some((table, bucket)) = key.rsplit_once('/') {
-                if let Some(bucket) = bucket.parse::<u32>().ok().filter(|b| *b < BUCKETS) {
-                    *tables.entry(table).or_default() |= 1_u64 << bucket;
-                }
-            }
+        for (table, bucket) in keys.into_iter().filter_map(|k| parse_key(k)) {
+            *tables.entry(table).or_default() |= 1_u64 << bucket;
         }
         Self(tables)
     }
@@ -71,12 +67,14 @@ impl<'a> Within<'a> {
 
 /// The table of a chunk key, if it is one.
 pub fn table_of(key: &str) -> Option<&str> {
+    parse_key(key).map(|(table, _)| table)
+}
+
+/// A chunk key's table and bucket, if it is one ([`chunk_key`] read back).
+fn parse_key(key: &str) -> Option<(&str, u32)> {
     let (table, bucket) = key.rsplit_once('/')?;
-    bucket
-        .parse::<u32>()
-        .ok()
-        .filter(|b| *b < BUCKETS)
-        .map(|_| table)
+    let bucket = bucket.parse::<u32>().ok().filter(|b| *b < BUCKETS)?;
+    Some((table, bucket))
 }
 
 /// A chunk's stored value: its records in stored form (`_status`, `_changed`) as one JSON

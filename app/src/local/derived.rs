@@ -113,11 +113,6 @@ pub fn sessions_of(tables: &Tables, touched: &[(String, String)], out: &mut Vec<
     }
 }
 
-/// Whether a table's records are part of logged sessions.
-pub fn holds_sessions(table: &str) -> bool {
-    [logs::TABLE, log_exercise::TABLE, log_exercise_sets::TABLE].contains(&table)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
