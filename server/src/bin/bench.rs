@@ -462,12 +462,11 @@ async fn push_growth(client: &Client, url: &str) -> Res<Vec<(String, String)>> {
     let mut database_cpu = Duration::ZERO;
     for n in 0..1000 {
         let changes = session("grow", n);
-        let cpu = pg_cpu::backends(database);
-        let t = Instant::now();
-        client.push(&token, cursor, &changes).await?;
-        times.push(t.elapsed());
-        database_cpu += pg_cpu::backends(database).saturating_sub(cpu);
-        cursor = client.pull(&token, Some(cursor)).await?.0;
+        let (wall, cpu, next) =
+            pg_cpu::timed_push(client, database, &token, cursor, &changes).await?;
+        times.push(wall);
+        database_cpu += cpu;
+        cursor = next;
     }
     let mut rows = Vec::new();
     for (label, from) in [("0", 0), ("250", 250), ("500", 500), ("1,000", 950)] {

@@ -3,7 +3,10 @@
 //! connection and titles it `postgres: <user> <database> <client> <state>`, so the
 //! backends serving the benchmark's database are found by that title.
 
-use std::time::Duration;
+use super::client::Client;
+use super::figures::Res;
+use serde_json::Value;
+use std::time::{Duration, Instant};
 
 /// Linux reports `utime`/`stime` in USER_HZ, which is 100 on every architecture it runs on
 /// here; the kernel samples at its own tick, so one push's figure is noisy and only a sum
@@ -44,4 +47,22 @@ pub fn backends(database: &str) -> Duration {
 pub fn database_of(url: &str) -> &str {
     let tail = url.rsplit('/').next().unwrap_or(url);
     tail.split('?').next().unwrap_or(tail)
+}
+
+/// One push as a client makes it, timed on the wall and by the database's CPU (the backends
+/// of `database`), then the pull that follows it; returns both times and the new cursor.
+pub async fn timed_push(
+    client: &Client,
+    database: &str,
+    token: &str,
+    cursor: i64,
+    changes: &Value,
+) -> Res<(Duration, Duration, i64)> {
+    let cpu = backends(database);
+    let t = Instant::now();
+    client.push(token, cursor, changes).await?;
+    let wall = t.elapsed();
+    let cpu = backends(database).saturating_sub(cpu);
+    let (cursor, _) = client.pull(token, Some(cursor)).await?;
+    Ok((wall, cpu, cursor))
 }

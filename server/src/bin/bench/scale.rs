@@ -88,12 +88,11 @@ async fn account(client: &Client, database: &str, sessions: usize) -> Res<Accoun
     let (mut pushes, mut cpu) = (Vec::new(), Duration::ZERO);
     for n in 0..50 {
         let changes = session("scale-push", sessions + n);
-        let before = pg_cpu::backends(database);
-        let t = Instant::now();
-        client.push(&token, cursor, &changes).await?;
-        pushes.push(t.elapsed());
-        cpu += pg_cpu::backends(database).saturating_sub(before);
-        cursor = client.pull(&token, Some(cursor)).await?.0;
+        let (wall, used, next) =
+            pg_cpu::timed_push(client, database, &token, cursor, &changes).await?;
+        pushes.push(wall);
+        cpu += used;
+        cursor = next;
     }
     // Each page right after a push, then viewed again.
     let mut after_push = Vec::new();
@@ -128,6 +127,14 @@ fn ratio(w3: Duration, w1: Duration) -> String {
     format!("{:.2}×", w3.as_secs_f64() / w1.as_secs_f64().max(1e-9))
 }
 
+/// A row of one time measured on both accounts: `W1 / W3 (ratio)`.
+fn compared(label: String, w1: Duration, w3: Duration) -> (String, String) {
+    (
+        format!("{label}: W1 / W3 (ratio)"),
+        format!("{} / {} ({})", ms(w1), ms(w3), ratio(w3, w1)),
+    )
+}
+
 pub async fn bench(client: &Client, url: &str) -> Res<Vec<(String, String)>> {
     let database = pg_cpu::database_of(url);
     let w1 = account(client, database, W1_SESSIONS).await?;
@@ -153,43 +160,27 @@ pub async fn bench(client: &Client, url: &str) -> Res<Vec<(String, String)>> {
                 ratio(w3.pull, w1.pull)
             ),
         ),
-        (
-            "push of one session (31 records), p50 of 50: W1 / W3 (ratio)".into(),
-            format!(
-                "{} / {} ({})",
-                ms(w1.push),
-                ms(w3.push),
-                ratio(w3.push, w1.push)
-            ),
+        compared(
+            "push of one session (31 records), p50 of 50".into(),
+            w1.push,
+            w3.push,
         ),
-        (
-            "PostgreSQL CPU per push, mean of 50: W1 / W3 (ratio)".into(),
-            format!(
-                "{} / {} ({})",
-                ms(w1.push_cpu),
-                ms(w3.push_cpu),
-                ratio(w3.push_cpu, w1.push_cpu)
-            ),
+        compared(
+            "PostgreSQL CPU per push, mean of 50".into(),
+            w1.push_cpu,
+            w3.push_cpu,
         ),
     ];
     for (i, path) in PAGES.iter().enumerate() {
-        rows.push((
-            format!("{path} right after a push, median of 5: W1 / W3 (ratio)"),
-            format!(
-                "{} / {} ({})",
-                ms(w1.after_push[i]),
-                ms(w3.after_push[i]),
-                ratio(w3.after_push[i], w1.after_push[i])
-            ),
+        rows.push(compared(
+            format!("{path} right after a push, median of 5"),
+            w1.after_push[i],
+            w3.after_push[i],
         ));
-        rows.push((
-            format!("{path} viewed again, median of 20: W1 / W3 (ratio)"),
-            format!(
-                "{} / {} ({})",
-                ms(w1.again[i]),
-                ms(w3.again[i]),
-                ratio(w3.again[i], w1.again[i])
-            ),
+        rows.push(compared(
+            format!("{path} viewed again, median of 20"),
+            w1.again[i],
+            w3.again[i],
         ));
     }
     Ok(rows)
