@@ -7,7 +7,7 @@ use crate::model::records::Log;
 use crate::programs::Program;
 use crate::stats::calendar::{streak, Day};
 use crate::stats::history::{RecordLine, SessionLine};
-use crate::stats::{records_of, sessions, Scope};
+use crate::stats::{days_of, records_of, sessions, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -89,10 +89,8 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
         .collect();
     let (mut now, mut last) = (WeekTotals::default(), WeekTotals::default());
     let mut muscles: BTreeMap<&str, MuscleSets> = BTreeMap::new();
-    let mut days = Vec::with_capacity(all.len());
-    for s in &all {
-        let day = scope.day(s.date);
-        days.push(day);
+    let days = days_of(q, scope.zone, all.iter().map(|s| s.date));
+    for (s, &day) in all.iter().zip(&days) {
         if day > today {
             continue;
         }

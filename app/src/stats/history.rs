@@ -2,7 +2,7 @@
 //! calendar of training days; one session as logged with the records it set.
 
 use super::calendar::{Day, Month};
-use super::{personal_records, session, sessions, RecordKind, Scope, Session};
+use super::{days_of, personal_records, session, sessions, RecordKind, Scope, Session};
 use crate::local::edit::sort_listed;
 use crate::local::Query;
 use crate::model::records::{Log, LogExercise, LogExerciseSet};
@@ -123,15 +123,22 @@ pub fn history(q: &Query, scope: &Scope, ask: &HistoryQuery) -> HistoryView {
             .filter_map(|e| e.log_id.as_deref())
             .collect()
     });
-    let newest_first: Vec<(&Log, Day)> = q
+    let listed: Vec<&Log> = q
         .logs_by_date(..)
         .rev()
         .filter(|log| {
             only.as_ref()
                 .is_none_or(|ids| ids.contains(log.id.as_str()))
         })
-        .map(|log| (log, scope.day(log.session_date.unwrap_or_default())))
         .collect();
+    let days = days_of(
+        q,
+        scope.zone,
+        listed
+            .iter()
+            .map(|log| log.session_date.unwrap_or_default()),
+    );
+    let newest_first: Vec<(&Log, Day)> = listed.into_iter().zip(days).collect();
     let total = newest_first.len();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = match (ask.page, ask.month) {

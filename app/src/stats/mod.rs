@@ -162,6 +162,45 @@ pub fn sessions(q: &Query, catalog: &Catalog) -> Vec<Arc<Session>> {
         .collect()
 }
 
+/// The local day of each instant of `dates` (epoch milliseconds) in `zone`, in order.
+///
+/// The browser's zone asks JavaScript's `Date` for every instant (its daylight-saving
+/// rules are not ours to know), and a named zone walks its rules: over years of sessions
+/// that was most of the dashboard's computation after a change. An instant's day in a
+/// zone never changes, so days are kept by instant beside the records, for the last zone
+/// asked; no journal is needed to keep them true.
+pub fn days_of(q: &Query, zone: &Zone, dates: impl IntoIterator<Item = i64>) -> Vec<Day> {
+    if let Zone::Fixed(_) = zone {
+        return dates.into_iter().map(|ms| zone.day(ms)).collect();
+    }
+    let memo = q.derived().memo::<DaysMemo>();
+    let mut memo = memo.lock().unwrap_or_else(PoisonError::into_inner);
+    if memo.zone.as_ref() != Some(zone) {
+        memo.zone = Some(zone.clone());
+        memo.by_instant.clear();
+    }
+    let days: Vec<Day> = dates
+        .into_iter()
+        .map(|ms| *memo.by_instant.entry(ms).or_insert_with(|| zone.day(ms)))
+        .collect();
+    // Instants of sessions since moved or deleted are dropped once they are most of it
+    // (measured against the most days asked at once: a page of one exercise's sessions
+    // must not empty what the dashboard keeps).
+    memo.most_asked = memo.most_asked.max(days.len());
+    if memo.by_instant.len() > 2 * memo.most_asked + 1024 {
+        memo.by_instant.clear();
+    }
+    days
+}
+
+/// Local days by instant, for one zone ([`days_of`]).
+#[derive(Default)]
+struct DaysMemo {
+    zone: Option<Zone>,
+    by_instant: FxHashMap<i64, Day>,
+    most_asked: usize,
+}
+
 /// Sessions kept between changes, by id, as read with the catalog of digest `catalog`.
 #[derive(Default)]
 struct SessionsMemo {
@@ -886,5 +925,26 @@ mod tests {
             (2, 1),
             "sessions with the exercise, blocks of one session counted once"
         );
+    }
+
+    #[test]
+    fn kept_days_are_those_of_the_zone_asked() {
+        use crate::local::memory::MemoryStore;
+        let store = MemoryStore::default();
+        // Late evening in UTC: already the next day in Berlin, still that day in New York.
+        let instants: Vec<i64> = (0..400).map(|n| n * 86_400_000 + 23 * 3_600_000).collect();
+        let berlin = Zone::named("Europe/Berlin").unwrap();
+        let new_york = Zone::named("America/New_York").unwrap();
+        for zone in [&berlin, &new_york, &berlin, &Zone::UTC] {
+            let expected: Vec<Day> = instants.iter().map(|&ms| zone.day(ms)).collect();
+            let kept = store.query(|q| days_of(q, zone, instants.iter().copied()));
+            assert_eq!(kept, expected, "{zone:?}");
+            assert_eq!(
+                store.query(|q| days_of(q, zone, instants.iter().copied())),
+                expected,
+                "{zone:?} asked again"
+            );
+        }
+        assert_ne!(berlin.day(instants[0]), new_york.day(instants[0]));
     }
 }
