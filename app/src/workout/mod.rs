@@ -5,6 +5,7 @@
 
 pub mod active;
 pub mod finish;
+pub mod plates;
 pub mod start;
 
 pub use active::{ActiveExercise, ActiveSession, ActiveSet, Edit, RestTimer, SetField};
