@@ -157,9 +157,9 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("import") view={page!(import::ImportRoute, import::ImportPage)} ssr=SsrMode::Async />
-                    <Route path=StaticSegment("settings") view=settings::SettingsPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("login") view=auth::Login ssr=SsrMode::Async />
-                    <Route path=StaticSegment("signup") view=auth::Signup ssr=SsrMode::Async />
+                    <Route path=StaticSegment("settings") view={page!(settings::SettingsRoute, settings::SettingsPage)} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("login") view={page!(auth::LoginRoute, auth::Login)} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("signup") view={page!(auth::SignupRoute, auth::Signup)} ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -13,6 +13,22 @@ use crate::session::use_session;
 use crate::settings::{Settings, Theme, WeekStart, REST_CHOICES};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::{lazy_route, LazyRoute};
+
+/// `/settings`, loaded on demand: the account forms and every setting's control stay out
+/// of the module every first visit downloads.
+pub struct SettingsRoute;
+
+#[lazy_route]
+impl LazyRoute for SettingsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <SettingsPage /> }.into_any()
+    }
+}
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
