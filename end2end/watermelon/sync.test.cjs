@@ -213,6 +213,7 @@ test('two WatermelonDB clients converge with each other and the server', async (
   await create(a, 'log_exercise', { id: 'leAAAAAAAAAAAAAA', log_id: 'logAAAAAAAAAAAAA', exercise_id: 'barbell-bench-press', order: 0 });
   await create(a, 'log_exercise_sets', { id: 'lesAAAAAAAAAAAAA', log_exercise_id: 'leAAAAAAAAAAAAAA', order: 0, set_type: 'normal', reps: 5, weight: 102.5, rpe: 8.5, completed: true });
   await create(a, 'custom_exercises', { id: 'customAAAAAAAAAA', name: 'Belt squat march', category: 'legs', equipment: 'machine', primary_muscle: 'quads', created_at: now, updated_at: now });
+  await create(a, 'body_measurements', { id: 'bodyAAAAAAAAAAAA', measured_at: now, bodyweight: 82.4, waist: 0.85, created_at: now, updated_at: now });
   await sync(a, token);
   await sync(b, token);
   assert.deepEqual(await dump(b, tables), await dump(a, tables));
@@ -231,6 +232,7 @@ test('two WatermelonDB clients converge with each other and the server', async (
     log_exercise: ['leAAAAAAAAAAAAAA', { superset_group: 2 }],
     log_exercise_sets: ['lesAAAAAAAAAAAAA', { completed: false }],
     custom_exercises: ['customAAAAAAAAAA', { equipment: 'other' }],
+    body_measurements: ['bodyAAAAAAAAAAAA', { body_fat: 15.5 }],
   };
   assert.deepEqual(Object.keys(edits).sort(), [...tables].sort(), 'an edit for every table');
   for (const [t, [id, fields]] of Object.entries(edits)) await update(b, t, id, fields);
@@ -253,6 +255,7 @@ test('two WatermelonDB clients converge with each other and the server', async (
     ['log_exercise', { id: 'leVICTIM00000000', log_id: 'logAAAAAAAAAAAAA', order: 9 }],
     ['log_exercise_sets', { id: 'lesVICTIM0000000', log_exercise_id: 'leAAAAAAAAAAAAAA', order: 9 }],
     ['custom_exercises', { id: 'customVICTIM0000', name: 'gone' }],
+    ['body_measurements', { id: 'bodyVICTIM000000', bodyweight: 90 }],
   ];
   for (const [t, raw] of victims) await create(a, t, raw);
   await sync(a, token);
@@ -297,6 +300,7 @@ test('two WatermelonDB clients converge with each other and the server', async (
   assert.equal(finalA.routines[0].title, 'Upper/Lower 4x');
   assert.equal(finalA.user_settings[0].weight_unit, 'lb');
   assert.equal(finalA.custom_exercises.length, 1);
+  assert.deepEqual(finalA.body_measurements.map((m) => [m.id, m.body_fat]), [['bodyAAAAAAAAAAAA', 15.5]]);
   assert.equal(finalA.user_settings[0].default_rest_seconds, 150);
 });
 
@@ -412,4 +416,78 @@ test('schema version 2: a version-1 client syncs unharmed and an upgraded one re
   server = await serverState(token, ['custom_exercises']);
   assert.deepEqual(await dump(upgraded, ['custom_exercises']), server);
   assert.deepEqual(await dump(modern, ['custom_exercises']), server);
+});
+
+test('schema version 3: a version-2 client syncs unharmed and an upgraded one receives the new table and columns', async () => {
+  const { schemaMigrations, addColumns, createTable } = require('@nozbe/watermelondb/Schema/migrations');
+  const { LokiMemoryAdapter } = require('lokijs');
+  const v2 = await api('GET', '/api/sync/schema?version=2');
+  const v3 = await api('GET', '/api/sync/schema?version=3');
+  assert.ok(!v2.tables.some((t) => t.name === 'body_measurements'));
+  const measurements = v3.tables.find((t) => t.name === 'body_measurements');
+  assert.ok(measurements);
+  // What version 3 adds to tables version 2 had, as WatermelonDB migration steps.
+  const added = (name) => {
+    const known = new Set(v2.tables.find((t) => t.name === name).columns.map((c) => c.name));
+    return v3.tables.find((t) => t.name === name).columns.filter((c) => !known.has(c.name));
+  };
+  assert.deepEqual(added('user_settings').map((c) => c.name), ['plate_unit', 'bar_weight', 'plates', 'warmup_ramp']);
+  const toV2 = { toVersion: 2, steps: [addColumns({ table: 'custom_exercises', columns: [{ name: 'tracking', type: 'string', isOptional: true }] })] };
+  const oldMigrations = schemaMigrations({ migrations: [toV2] });
+  const migrations = schemaMigrations({
+    migrations: [
+      {
+        toVersion: 3,
+        steps: [
+          addColumns({ table: 'user_settings', columns: added('user_settings') }),
+          addColumns({ table: 'workout_exercise', columns: added('workout_exercise') }),
+          createTable(measurements),
+        ],
+      },
+      toV2,
+    ],
+  });
+  const { token } = await api('POST', '/api/auth/signup', null, { email: `wm-v3-${Date.now()}@example.com`, password: 'watermelon-sync' });
+  const now = Date.now();
+
+  // A new app (version 3) weighs in and says which plates it has.
+  const modern = await device('v3-modern', v3);
+  await sync(modern, token);
+  const [settings] = await modern.get('user_settings').query().fetch();
+  await create(modern, 'body_measurements', { id: 'weighIn000000001', measured_at: now, bodyweight: 81.4, body_fat: 14.5, notes: '', created_at: now, updated_at: now });
+  await update(modern, 'user_settings', settings.id, { plates: '20:4 10:2 2.5:2', bar_weight: 15, updated_at: now });
+  await sync(modern, token);
+
+  // An app of version 2 on a store that outlives it: it never sees the table or the
+  // columns, and its edit of the settings keeps them.
+  const store = new LokiMemoryAdapter();
+  const adapterOptions = { _testLokiAdapter: store, dbName: `v2-${now}`, useIncrementalIndexedDB: false };
+  const old = databaseFor(v2, adapterOptions, oldMigrations);
+  const log = {};
+  await sync(old, token, log, { migrationsEnabledAtVersion: 1 });
+  const seen = (await old.get('user_settings').find(settings.id))._raw;
+  assert.ok(!('plates' in seen), 'a version-2 client is sent no version-3 column');
+  await update(old, 'user_settings', settings.id, { week_start: 0, updated_at: now + 1 });
+  await sync(old, token, log, { migrationsEnabledAtVersion: 1 });
+  let server = await serverState(token, ['user_settings', 'body_measurements']);
+  assert.equal(server.user_settings[0].week_start, 0);
+  assert.equal(server.user_settings[0].plates, '20:4 10:2 2.5:2', 'the v2 push kept the v3 column');
+  assert.equal(server.body_measurements.length, 1);
+
+  // Upgraded: WatermelonDB adds the columns and creates the table, and the next sync, a
+  // migration sync, brings what the old pulls left out.
+  let loki;
+  await old.adapter.unsafeExecute({ loki: (l) => { loki = l; } });
+  await new Promise((resolve, reject) => loki.saveDatabase((e) => (e ? reject(e) : resolve())));
+  const upgraded = databaseFor(v3, adapterOptions, migrations);
+  await sync(upgraded, token, log, { migrationsEnabledAtVersion: 1 });
+  assert.equal(log.migration?.from, 2, 'the upgraded app asked for a migration sync');
+  const weighIn = (await upgraded.get('body_measurements').find('weighIn000000001'))._raw;
+  assert.equal(weighIn.bodyweight, 81.4);
+  assert.equal((await upgraded.get('user_settings').find(settings.id))._raw.plates, '20:4 10:2 2.5:2');
+
+  await sync(modern, token);
+  server = await serverState(token, ['user_settings', 'body_measurements']);
+  assert.deepEqual(await dump(upgraded, ['user_settings', 'body_measurements']), server);
+  assert.deepEqual(await dump(modern, ['user_settings', 'body_measurements']), server);
 });

@@ -399,7 +399,8 @@ mod tests {
         );
         assert!(parse_pull_query(Some("-1"), None, None).is_err());
         assert!(parse_pull_query(Some("abc"), None, None).is_err());
-        assert!(parse_pull_query(None, Some("3"), None)
+        let newer = (SCHEMA_VERSION + 1).to_string();
+        assert!(parse_pull_query(None, Some(&newer), None)
             .unwrap_err()
             .contains("newer"));
         assert!(parse_pull_query(None, Some("0"), None).is_err());

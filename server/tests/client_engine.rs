@@ -345,6 +345,7 @@ on_both_backends!(
     an_edit_made_during_a_push_is_not_lost,
     a_conflict_is_pulled_and_pushed_again,
     an_upgraded_replica_receives_the_columns_its_old_pulls_left_out,
+    an_upgraded_replica_receives_the_tables_its_old_pulls_left_out,
     refused_and_orphaned_changes_are_set_aside_and_never_block,
     a_remote_delete_removes_local_descendants,
     answers_that_name_no_record_set_nothing_aside,
@@ -684,9 +685,35 @@ async fn an_upgraded_replica_receives_the_columns_its_old_pulls_left_out(db: Tes
     // B's build is upgraded: its next pull, from the same cursor, carries the column.
     rb.version.set(SCHEMA_VERSION);
     let report = sync(&b, &rb).await.unwrap();
-    assert_eq!(report.pulled, 1);
+    assert_eq!(
+        report.pulled, 2,
+        "the exercise, and the settings with the columns of version 3"
+    );
     assert_eq!(b.records("custom_exercises")[0].raw["tracking"], "duration");
     // Once migrated, pulls are plain again.
+    assert_eq!(sync(&b, &rb).await.unwrap().pulled, 0);
+    assert_converged(&app, &token, &[&a, &b]).await;
+}
+
+/// Version 3 adds a table: a replica of a version-2 build has none of it and, upgraded,
+/// receives it whole, with the new columns of tables it had.
+async fn an_upgraded_replica_receives_the_tables_its_old_pulls_left_out(db: TestDb) {
+    let (base, token, app) = serve(db).await;
+    let ((a, ra), (b, rb)) = two_devices(&base, &token);
+    let weighed = json!({ "id": "m1", "measured_at": 1_700_000_000_000_i64, "bodyweight": 80.2, "body_fat": null, "neck": null, "chest": null, "waist": 0.86, "hips": null, "arm": null, "thigh": null, "calf": null, "notes": "", "created_at": 1, "updated_at": 1 });
+    a.create("body_measurements", raw(weighed)).await;
+    sync(&a, &ra).await.unwrap();
+
+    rb.version.set(2);
+    sync(&b, &rb).await.unwrap();
+    b.store.pulled_with(2);
+    assert!(b.records("body_measurements").is_empty());
+
+    rb.version.set(SCHEMA_VERSION);
+    sync(&b, &rb).await.unwrap();
+    let got = b.records("body_measurements");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].raw["bodyweight"], 80.2);
     assert_eq!(sync(&b, &rb).await.unwrap().pulled, 0);
     assert_converged(&app, &token, &[&a, &b]).await;
 }

@@ -659,6 +659,10 @@ fn value(rng: &mut StdRng, table: &str, column: &str, kind: ColumnKind) -> Value
             "one_rm_formula" => pick(rng, &["epley", "brzycki"]),
             "default_rest_seconds" => json!(rng.gen_range(3..=60) * 5),
             "week_start" => json!(rng.gen_range(0..7)),
+            "plate_unit" => pick(rng, &["kg", "lb"]),
+            "bar_weight" => json!(rng.gen_range(20..=45)),
+            "plates" => pick(rng, &["25:8 20:4 1.25:2", "45:8 25:4 2.5:4", "20:4"]),
+            "warmup_ramp" => pick(rng, &["bar:10 40:5 60:3 80:1", "bar:5 50:3"]),
             _ => json!(rng.gen_range(1_600_000_000_000_i64..1_800_000_000_000)),
         };
     }

@@ -20,6 +20,7 @@ on_both_backends!(
     malformed_pushes_write_nothing,
     incremental_pull_collapses_per_record,
     version_1_clients_never_see_or_erase_version_2_columns,
+    version_2_clients_never_see_or_erase_version_3_tables_and_columns,
 );
 
 async fn user(app: &TestApp, name: &str) -> String {
@@ -84,17 +85,18 @@ async fn first_pull_returns_current_state_as_created(db: TestDb) {
         assert_eq!(body["changes"]["routines"]["created"], json!([]));
         assert_eq!(
             body["changes"].as_object().unwrap().len(),
-            app::model::TABLES.len()
+            app::model::TABLES.iter().filter(|t| t.since == 1).count(),
+            "a version-1 client is sent the tables it knows"
         );
     }
     let res = app
         .get(
-            "/api/sync/pull-changes?lastPulledAt=null&schemaVersion=3",
+            "/api/sync/pull-changes?lastPulledAt=null&schemaVersion=4",
             &[("x-jwt-token", &token)],
         )
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
-    assert!(res.text().contains("schemaVersion 3"));
+    assert!(res.text().contains("schemaVersion 4"));
     let res = app
         .get(
             "/api/sync/pull-changes?lastPulledAt=soon",
@@ -111,12 +113,13 @@ fn sample() -> Value {
         "routines": { "created": [{ "id": "r1", "title": "PPL", "description": "", "order": 1.5, "default_routine": true, "created_at": 1700000000000_i64, "updated_at": 1700000000001_i64, "_status": "created", "_changed": "" }] },
         "workouts": { "created": [{ "id": "w1", "title": "Push", "notes": null, "order": 0, "estimated_duration": 60, "created_at": 1, "updated_at": 2 }] },
         "routine_workouts": { "created": [{ "id": "rw1", "routine_id": "r1", "workout_id": "w1", "order": 0 }] },
-        "workout_exercise": { "created": [{ "id": "we1", "workout_id": "w1", "exercise_id": "barbell-bench-press", "order": 0, "rest_time": 120, "notes": "pause", "is_saved": true, "superset_group": null }] },
+        "workout_exercise": { "created": [{ "id": "we1", "workout_id": "w1", "exercise_id": "barbell-bench-press", "order": 0, "rest_time": 120, "notes": "pause", "is_saved": true, "superset_group": null, "progression": "double", "rep_range_top": 10, "one_rm_percent": null }] },
         "workout_exercise_sets": { "created": [{ "id": "wes1", "workout_exercise_id": "we1", "order": 0, "set_type": "warmup", "reps": 5, "weight": 60, "duration": null, "distance": null, "rest_time": 90, "rpe": 7.5, "notes": "" }] },
         "logs": { "created": [{ "id": "l1", "workout_id": "w1", "workout_title": "Push", "notes": "good", "session_date": 1700000000000_i64, "duration": 3600, "is_imported": false, "imported_at": null, "created_at": 3, "updated_at": 4 }] },
         "log_exercise": { "created": [{ "id": "le1", "log_id": "l1", "exercise_id": "custom-1", "order": 0, "notes": null, "superset_group": 1 }] },
         "log_exercise_sets": { "created": [{ "id": "les1", "log_exercise_id": "le1", "order": 0, "set_type": "normal", "reps": 8, "weight": 102.5, "duration": null, "distance": null, "rpe": null, "completed": true, "notes": null }] },
         "custom_exercises": { "created": [{ "id": "custom-1", "name": "Zercher squat", "category": "legs", "equipment": "barbell", "primary_muscle": "quads", "created_at": 5, "updated_at": 6, "tracking": "weight_reps" }] },
+        "body_measurements": { "created": [{ "id": "bm1", "measured_at": 1700000000000_i64, "bodyweight": 81.3, "body_fat": 14.5, "neck": 0.39, "chest": 1.02, "waist": 0.84, "hips": 0.98, "arm": 0.38, "thigh": 0.6, "calf": 0.39, "notes": "morning", "created_at": 7, "updated_at": 8 }] },
         "user_settings": { "updated": [] },
     })
 }
@@ -179,7 +182,7 @@ async fn every_table_round_trips_exactly(db: TestDb) {
         .iter()
         .filter(|c| c.table_name != "user_settings")
         .collect();
-    assert_eq!(pushed.len(), 9);
+    assert_eq!(pushed.len(), 10);
     assert!(pushed
         .iter()
         .all(|c| c.change_type == "created" && c.timestamp == pushed[0].timestamp));
@@ -776,4 +779,95 @@ async fn version_1_clients_never_see_or_erase_version_2_columns(db: TestDb) {
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(res.text().contains("migration"), "{}", res.text());
+}
+
+/// Schema version 3 adds a table (`body_measurements`) and columns to two version-1
+/// tables (DESIGN.md §4 "Schema versions").
+async fn version_2_clients_never_see_or_erase_version_3_tables_and_columns(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let token = user(&app, "ann").await;
+    let first = pull_as(&app, &token, None, 3, "").await;
+    let settings_id = first["changes"]["user_settings"]["created"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = cursor(&app, &token).await;
+    let measurement = json!({ "id": "m1", "measured_at": 1_700_000_000_000_i64, "bodyweight": 82.5, "body_fat": 15.0, "waist": 0.84, "notes": "", "created_at": 1, "updated_at": 1 });
+    let settings = json!({ "id": settings_id, "plate_unit": "lb", "bar_weight": 45.0, "plates": "45:8 25:4", "warmup_ramp": "bar:10 50:5", "updated_at": 2 });
+    let res = app
+        .post_json(
+            "/api/sync/push-changes?schemaVersion=3",
+            json!({ "lastPulledAt": before, "changes": {
+                "body_measurements": { "created": [measurement] },
+                "user_settings": { "updated": [settings] },
+            } }),
+            &[("x-jwt-token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+
+    // A version-2 client is sent neither the table nor the columns.
+    let v2 = pull_as(&app, &token, None, 2, "").await;
+    assert!(v2["changes"].get("body_measurements").is_none(), "{v2}");
+    let record = &v2["changes"]["user_settings"]["created"][0];
+    for column in ["plate_unit", "bar_weight", "plates", "warmup_ramp"] {
+        assert!(record.get(column).is_none(), "{column}: {record}");
+    }
+    let inc = pull_as(&app, &token, Some(before), 2, "").await;
+    assert!(inc["changes"].get("body_measurements").is_none());
+    assert!(inc["changes"]["user_settings"]["updated"][0]
+        .get("plates")
+        .is_none());
+
+    // Pushing the table is refused for what it is; its pushes of the old tables keep the
+    // new columns.
+    let last = cursor(&app, &token).await;
+    let res = app
+        .post_json(
+            "/api/sync/push-changes?schemaVersion=2",
+            json!({ "lastPulledAt": last, "changes": { "body_measurements": { "created": [{ "id": "m2" }] } } }),
+            &[("x-jwt-token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text());
+    assert!(res.text().contains("body_measurements"), "{}", res.text());
+    let res = app
+        .post_json(
+            "/api/sync/push-changes?schemaVersion=2",
+            json!({ "lastPulledAt": last, "changes": { "user_settings": { "updated": [{ "id": settings_id, "weight_unit": "lb", "plates": null, "updated_at": 3 }] } } }),
+            &[("x-jwt-token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let v3 = pull_as(&app, &token, None, 3, "").await;
+    let record = &v3["changes"]["user_settings"]["created"][0];
+    assert_eq!(record["weight_unit"], "lb");
+    assert_eq!(
+        record["plates"], "45:8 25:4",
+        "the v2 push erased a v3 column"
+    );
+    assert_eq!(record["bar_weight"], 45.0);
+    let measurements = &v3["changes"]["body_measurements"]["created"];
+    assert_eq!(ids(measurements), ["m1"]);
+    assert_eq!(measurements[0]["bodyweight"], 82.5);
+
+    // Upgraded from version 2, a client's migration sync brings the new table whole and
+    // the records with new columns, although none changed since its cursor.
+    let latest = cursor(&app, &token).await;
+    let plain = pull_as(&app, &token, Some(latest), 3, "").await;
+    assert_eq!(plain["changes"]["body_measurements"]["created"], json!([]));
+    let migration = "&migration=%7B%22from%22%3A2%7D";
+    let migrated = pull_as(&app, &token, Some(latest), 3, migration).await;
+    let changes = &migrated["changes"];
+    let brought: Vec<String> = ["created", "updated"]
+        .iter()
+        .flat_map(|k| ids(&changes["body_measurements"][k]))
+        .collect();
+    assert_eq!(brought, ["m1"]);
+    assert_eq!(ids(&changes["user_settings"]["updated"]), [settings_id]);
+    assert_eq!(
+        changes["user_settings"]["updated"][0]["plates"],
+        "45:8 25:4"
+    );
+    assert_eq!(changes["custom_exercises"]["updated"], json!([]));
 }

@@ -25,7 +25,7 @@
 //! ```
 
 /// The schema version this build speaks. Clients newer than this are refused.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub use super::column::ColumnKind;
 use super::column::ColumnType;
@@ -193,7 +193,9 @@ macro_rules! since {
 }
 
 tables! {
-    /// The user's preferences; one record per user.
+    /// The user's preferences; one record per user. Schema version 3 adds the plates the
+    /// user loads (`plate_unit`, `bar_weight` in that unit, `plates` and `warmup_ramp` as
+    /// [`crate::plates`] spells them).
     UserSettings user_settings {
         weight_unit: String,
         distance_unit: String,
@@ -202,6 +204,10 @@ tables! {
         one_rm_formula: String,
         week_start: i64,
         updated_at: i64,
+        plate_unit: String = since 3,
+        bar_weight: f64 = since 3,
+        plates: String = since 3,
+        warmup_ramp: String = since 3,
     }
     parents {}
 
@@ -234,7 +240,10 @@ tables! {
     }
     parents { routine_id -> routines, workout_id -> workouts }
 
-    /// An exercise planned in a template workout.
+    /// An exercise planned in a template workout. Schema version 3 adds how its next
+    /// session's weight and reps are suggested: `progression` (`double`, the default:
+    /// reps up to `rep_range_top`, then weight; `fixed`; `percent`: `one_rm_percent` of
+    /// the estimated one-rep max).
     WorkoutExercise workout_exercise {
         workout_id: String,
         exercise_id: String,
@@ -243,6 +252,9 @@ tables! {
         notes: String,
         is_saved: bool,
         superset_group: i64,
+        progression: String = since 3,
+        rep_range_top: i64 = since 3,
+        one_rm_percent: f64 = since 3,
     }
     parents { workout_id -> workouts }
 
@@ -310,6 +322,25 @@ tables! {
         created_at: i64,
         updated_at: i64,
         tracking: String = since 2,
+    }
+    parents {}
+
+    /// Bodyweight, body fat and tape measurements taken at one moment (schema version 3):
+    /// kilograms, percent and metres; a column left empty was not measured.
+    BodyMeasurement body_measurements since 3 {
+        measured_at: i64,
+        bodyweight: f64,
+        body_fat: f64,
+        neck: f64,
+        chest: f64,
+        waist: f64,
+        hips: f64,
+        arm: f64,
+        thigh: f64,
+        calf: f64,
+        notes: String,
+        created_at: i64,
+        updated_at: i64,
     }
     parents {}
 }
