@@ -927,6 +927,8 @@ mod tests {
         );
     }
 
+    /// Named zones are the server's (the browser's own zone has no name here).
+    #[cfg(feature = "ssr")]
     #[test]
     fn kept_days_are_those_of_the_zone_asked() {
         use crate::local::memory::MemoryStore;
