@@ -4,36 +4,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use leptos_router::{lazy_route, LazyRoute};
-
-/// `/login`, loaded on demand. The form posts without the WebAssembly, so a module fetched
-/// late never holds a new user back.
-pub struct LoginRoute;
-
-#[lazy_route]
-impl LazyRoute for LoginRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <Login /> }.into_any()
-    }
-}
-
-/// `/signup`, loaded on demand like `/login`.
-pub struct SignupRoute;
-
-#[lazy_route]
-impl LazyRoute for SignupRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <Signup /> }.into_any()
-    }
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
