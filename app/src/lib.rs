@@ -6,8 +6,8 @@
 //!    to each other.
 //! 2. `local`: the records on a device and the pure operations on them.
 //! 3. `sync`: WatermelonDB's sync algorithm over a local store and a remote.
-//! 4. `settings`, `stats`, `programs`, `workout`, `overview`: the training domain, in
-//!    that order, computed from the local store's queries.
+//! 4. `plates`, `settings`, `stats`, `programs`, `workout`, `overview`: the training
+//!    domain, in that order, computed from the local store's queries.
 //! 5. `page_data`: what server rendering reads from the database.
 //! 6. `replica`: the browser's replica (IndexedDB, fetch, tabs, status).
 //! 7. `live`: what pages read: the server's answer, then the replica's, live.
@@ -23,6 +23,7 @@ pub mod local;
 pub mod sync;
 
 pub mod overview;
+pub mod plates;
 pub mod programs;
 pub mod settings;
 pub mod stats;

@@ -7,6 +7,7 @@ use crate::local::{query_snapshot, Query, Snapshot};
 use crate::model::records::UserSettings;
 use crate::model::OneRmFormula;
 use crate::model::{DistanceUnit, WeightUnit};
+use crate::plates::{parse_ramp, PlateSet, RampStep, DEFAULT_RAMP};
 
 /// The colour scheme: the system's, or one chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -74,6 +75,11 @@ pub struct Settings {
     pub default_rest: i64,
     pub one_rm: OneRmFormula,
     pub week_start: WeekStart,
+    /// The bar and plates the user loads, in their own unit (by default a gym's, in the
+    /// weight unit).
+    pub plates: PlateSet,
+    /// The warm-up ramp ([`DEFAULT_RAMP`] until the user sets one).
+    pub warm_up_ramp: Vec<RampStep>,
 }
 
 impl Default for Settings {
@@ -96,6 +102,10 @@ impl Settings {
                 .unwrap_or(90),
             one_rm: OneRmFormula::parse(text(|r| &r.one_rm_formula).unwrap_or_default()),
             week_start: WeekStart::parse(r.and_then(|r| r.week_start)),
+            plates: plate_set(r),
+            warm_up_ramp: text(|r| &r.warmup_ramp)
+                .and_then(|t| parse_ramp(t).ok())
+                .unwrap_or_else(|| DEFAULT_RAMP.to_vec()),
         }
     }
 
@@ -108,6 +118,27 @@ impl Settings {
 
     pub fn of_snapshot(s: &Snapshot) -> Self {
         query_snapshot(s, Self::of)
+    }
+}
+
+/// The plates a record describes; what it leaves out or cannot be read is a gym's.
+fn plate_set(r: Option<&UserSettings>) -> PlateSet {
+    let unit = match r.and_then(|r| r.plate_unit.as_deref()) {
+        Some(u @ ("kg" | "lb")) => WeightUnit::parse(Some(u)),
+        _ => WeightUnit::parse(r.and_then(|r| r.weight_unit.as_deref())),
+    };
+    let standard = PlateSet::standard(unit);
+    PlateSet {
+        unit,
+        bar: r
+            .and_then(|r| r.bar_weight)
+            .filter(|b| (0.0..=100.0).contains(b))
+            .unwrap_or(standard.bar),
+        plates: r
+            .and_then(|r| r.plates.as_deref())
+            .and_then(|t| PlateSet::parse_plates(t).ok())
+            .filter(|p| !p.is_empty())
+            .unwrap_or(standard.plates),
     }
 }
 
@@ -138,5 +169,37 @@ mod tests {
         assert_eq!(s.one_rm, OneRmFormula::Brzycki);
         assert_eq!(s.week_start, WeekStart(1));
         assert_eq!(s.id.as_deref(), Some("s"));
+        // No plates said: a gym's, in the weight unit.
+        assert_eq!(s.plates, PlateSet::standard(WeightUnit::Lb));
+        assert_eq!(s.warm_up_ramp, DEFAULT_RAMP);
+    }
+
+    #[test]
+    fn plates_and_ramp_of_schema_version_3() {
+        let record = UserSettings {
+            id: "s".into(),
+            weight_unit: Some("kg".into()),
+            plate_unit: Some("lb".into()),
+            bar_weight: Some(35.0),
+            plates: Some("45:4 10:2".into()),
+            warmup_ramp: Some("bar:8 50:5".into()),
+            ..Default::default()
+        };
+        let s = Settings::from_record(Some(&record));
+        assert_eq!(s.plates.unit, WeightUnit::Lb);
+        assert_eq!(s.plates.bar, 35.0);
+        assert_eq!(s.plates.plates, [(45.0, 4), (10.0, 2)]);
+        assert_eq!(s.warm_up_ramp.len(), 2);
+        // Text that cannot be read falls back whole, never half.
+        let odd = UserSettings {
+            plates: Some("45:x".into()),
+            warmup_ramp: Some("bar".into()),
+            bar_weight: Some(-1.0),
+            ..record
+        };
+        let s = Settings::from_record(Some(&odd));
+        assert_eq!(s.plates.plates, PlateSet::standard(WeightUnit::Lb).plates);
+        assert_eq!(s.plates.bar, 45.0);
+        assert_eq!(s.warm_up_ramp, DEFAULT_RAMP);
     }
 }

@@ -43,7 +43,16 @@ pub fn use_settings() -> Signal<Settings> {
 /// Changes one column of the user's settings record (never creates one: the server made
 /// it, and a second would only be folded back into it).
 pub fn change(replica: &ReplicaSlot, settings: &Settings, field: crate::model::Field) {
+    change_together(replica, settings, [field]);
+}
+
+/// Changes columns that belong together (a plate set's unit, bar and plates) in one write.
+pub fn change_together(
+    replica: &ReplicaSlot,
+    settings: &Settings,
+    fields: impl IntoIterator<Item = crate::model::Field>,
+) {
     let Some(id) = &settings.id else { return };
-    let op = update(columns::TABLE, id, [field], now_ms());
+    let op = update(columns::TABLE, id, fields, now_ms());
     replica.write(vec![op]);
 }

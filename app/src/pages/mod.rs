@@ -1,6 +1,6 @@
 //! One module per page, and what several pages share: the frame around them (`shell`),
-//! number formats and fields (`format`), charts (`chart`) and the start button
-//! (`starter`).
+//! number formats and fields (`format`), charts (`chart`), the plate calculator
+//! (`plates`) and the start button (`starter`).
 
 pub mod auth;
 pub mod chart;
@@ -10,6 +10,7 @@ pub mod format;
 pub mod history;
 pub mod import;
 pub mod placeholder;
+pub mod plates;
 pub mod programs;
 pub mod settings;
 pub mod shell;

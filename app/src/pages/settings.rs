@@ -4,10 +4,13 @@
 //! edit (other devices get it on their next sync). The server renders the current values;
 //! changing them needs JavaScript, and the page says so when it is off.
 
-use crate::live::settings::{change, use_settings};
+use crate::live::settings::{change, change_together, use_settings};
 use crate::model::tables::user_settings as col;
 use crate::model::Field;
 use crate::model::OneRmFormula;
+use crate::model::WeightUnit;
+use crate::pages::format::{parse_number, show_number};
+use crate::plates::{parse_ramp, ramp_text, PlateSet};
 use crate::replica::use_replica;
 use crate::session::use_session;
 use crate::settings::{Settings, Theme, WeekStart, REST_CHOICES};
@@ -45,6 +48,7 @@ pub fn SettingsPage() -> impl IntoView {
                 let user = session.await.ok().flatten();
                 view! {
                     <SettingsForm />
+                    <PlatesForm />
                     <section class="card" data-testid="account">
                         <h2>"Account"</h2>
                         <p>
@@ -283,6 +287,88 @@ fn SettingsForm() -> impl IntoView {
                 />
             </div>
             <Notifications />
+        </section>
+    }
+}
+
+/// The bar and plates the user loads and their warm-up ramp: what the plate calculator and
+/// the warm-up sets of the logger and the template editor work with. Text that cannot be
+/// read is not saved; the field says why.
+#[component]
+fn PlatesForm() -> impl IntoView {
+    let replica = use_replica();
+    let settings = use_settings();
+    let readable = replica.readable();
+    let disabled = Signal::derive(move || !(readable.get() && settings.with(|s| s.id.is_some())));
+    let set = move |field: Field| change(&replica, &settings.get_untracked(), field);
+    let problem: RwSignal<Option<String>> = RwSignal::new(None);
+    let plates = move || settings.with(|s| s.plates.plates_text());
+    let bar = move || settings.with(|s| show_number(Some(s.plates.bar)));
+    let ramp = move || settings.with(|s| ramp_text(&s.warm_up_ramp));
+    let save_plates = move |text: String| match PlateSet::parse_plates(&text) {
+        Ok(list) if list.is_empty() => problem.set(Some("Plates: name at least one pair.".into())),
+        Ok(list) => {
+            problem.set(None);
+            let unit = settings.with_untracked(|s| s.plates.unit);
+            set(col::plates.to(PlateSet {
+                unit,
+                bar: 0.0,
+                plates: list,
+            }
+            .plates_text()));
+        }
+        Err(e) => problem.set(Some(format!("Plates: {e}."))),
+    };
+    let save_bar = move |text: String| match parse_number(&text) {
+        Ok(Some(v)) if v <= 100.0 => {
+            problem.set(None);
+            set(col::bar_weight.to(v));
+        }
+        _ => problem.set(Some("Bar: a weight from 0 to 100.".into())),
+    };
+    let save_ramp = move |text: String| match parse_ramp(&text) {
+        Ok(steps) => {
+            problem.set(None);
+            set(col::warmup_ramp.to(ramp_text(&steps)));
+        }
+        Err(e) => problem.set(Some(format!("Warm-up: {e}."))),
+    };
+    view! {
+        <section class="card settings" id="plates" data-testid="plates-settings">
+            <h2>"Plates and warm-up"</h2>
+            <div class="fields">
+                <SettingSelect
+                    id="plate-unit"
+                    label="Plates are in"
+                    options=Signal::derive(|| vec![
+                        ("kg".to_owned(), "Kilograms (kg)".to_owned()),
+                        ("lb".to_owned(), "Pounds (lb)".to_owned()),
+                    ])
+                    current=Signal::derive(move || settings.with(|s| s.plates.unit.label().to_owned()))
+                    disabled
+                    pick=move |v| {
+                        // Plates of another unit are another set: a gym's, until changed.
+                        let standard = PlateSet::standard(WeightUnit::parse(Some(&v)));
+                        change_together(&replica, &settings.get_untracked(), [
+                            col::plate_unit.to(v),
+                            col::bar_weight.to(standard.bar),
+                            col::plates.to(standard.plates_text()),
+                        ]);
+                    }
+                />
+                <label for="bar-weight">"Bar"</label>
+                <input id="bar-weight" type="text" inputmode="decimal" class="short" value=bar prop:value=bar
+                    disabled=disabled on:change=move |ev| save_bar(event_target_value(&ev)) />
+                <label for="plates-owned">"Plates you own"</label>
+                <input id="plates-owned" type="text" value=plates prop:value=plates
+                    disabled=disabled on:change=move |ev| save_plates(event_target_value(&ev)) />
+                <p class="hint">"Size and count, both sides together: 25:8 means eight 25s."</p>
+                <label for="warm-up-ramp">"Warm-up ramp"</label>
+                <input id="warm-up-ramp" type="text" value=ramp prop:value=ramp
+                    disabled=disabled on:change=move |ev| save_ramp(event_target_value(&ev)) />
+                <p class="hint">"Percent of the working weight and reps: bar:10 40:5 60:3 80:1."</p>
+            </div>
+            {move || problem.get().map(|p| view! { <p class="warning" role="alert" data-testid="plates-problem">{p}</p> })}
         </section>
     }
 }

@@ -48,6 +48,11 @@ pub struct PlannedExercise {
     pub notes: String,
     pub superset_group: Option<i64>,
     pub sets: Vec<TemplateSet>,
+    /// How its next weight and reps are suggested, as stored (schema version 3; read by
+    /// [`crate::workout::progression::Rule::of`]).
+    pub progression: Option<String>,
+    pub rep_range_top: Option<i64>,
+    pub one_rm_percent: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -163,6 +168,9 @@ impl Program {
                         notes: text(&e.notes),
                         superset_group: e.superset_group,
                         sets: sorted(sets, |s| (s.order, s.id.clone())),
+                        progression: e.progression.clone(),
+                        rep_range_top: e.rep_range_top,
+                        one_rm_percent: e.one_rm_percent,
                     }
                 })
                 .collect();

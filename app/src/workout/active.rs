@@ -126,6 +126,13 @@ pub enum Edit {
         id: String,
     },
     DeleteSet(String),
+    /// Puts warm-up sets before the exercise's work, in place of the warm-ups not yet
+    /// ticked (asking again after changing the working weight replaces them); one at a
+    /// weight already warmed up at is left out.
+    WarmUps {
+        exercise: String,
+        sets: Vec<ActiveSet>,
+    },
     SetType(String, SetType),
     Value {
         set: String,
@@ -238,6 +245,30 @@ impl Edit {
                     e.sets.retain(|x| &x.id != id);
                 }
             }
+            Edit::WarmUps { exercise, sets } => {
+                if let Some(e) = s.exercise_mut(exercise) {
+                    e.sets.retain(|x| x.done || x.set_type != SetType::Warmup);
+                    let at = e
+                        .sets
+                        .iter()
+                        .position(|x| x.set_type != SetType::Warmup)
+                        .unwrap_or(e.sets.len());
+                    // A warm-up already done at a weight is not asked again.
+                    let new = sets.iter().filter(|x| {
+                        !e.sets
+                            .iter()
+                            .any(|y| y.id == x.id || (y.done && y.weight == x.weight))
+                    });
+                    let new: Vec<ActiveSet> = new
+                        .map(|x| ActiveSet {
+                            set_type: SetType::Warmup,
+                            done: false,
+                            ..x.clone()
+                        })
+                        .collect();
+                    e.sets.splice(at..at, new);
+                }
+            }
             Edit::SetType(id, t) => {
                 if let Some(set) = s.set_mut(id) {
                     set.set_type = *t;
@@ -318,6 +349,43 @@ impl ActiveSession {
 
     pub fn set_count(&self) -> usize {
         self.exercises.iter().map(|e| e.sets.len()).sum()
+    }
+}
+
+impl ActiveExercise {
+    /// The weight the exercise is worked at: its heaviest set that is not a warm-up.
+    pub fn working_weight(&self) -> Option<f64> {
+        self.sets
+            .iter()
+            .filter(|s| s.set_type != SetType::Warmup)
+            .filter_map(|s| s.weight)
+            .filter(|w| *w > 0.0)
+            .max_by(f64::total_cmp)
+    }
+
+    /// The warm-ups for its working weight on these plates, by this ramp, with ids from
+    /// `new_id`; `None` without a working weight or when nothing lighter can be loaded.
+    pub fn warm_ups(
+        &self,
+        plates: &crate::plates::PlateSet,
+        ramp: &[crate::plates::RampStep],
+        mut new_id: impl FnMut() -> String,
+    ) -> Option<Edit> {
+        let sets: Vec<ActiveSet> = plates
+            .warm_ups(self.working_weight()?, ramp)
+            .into_iter()
+            .map(|(kg, reps)| ActiveSet {
+                id: new_id(),
+                set_type: SetType::Warmup,
+                weight: Some(kg),
+                reps: Some(reps),
+                ..Default::default()
+            })
+            .collect();
+        (!sets.is_empty()).then(|| Edit::WarmUps {
+            exercise: self.id.clone(),
+            sets,
+        })
     }
 }
 
@@ -483,5 +551,85 @@ mod tests {
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<ActiveSession>(&json).unwrap(), s);
         assert!(json.contains("\"set_type\":\"normal\""));
+    }
+
+    #[test]
+    fn warm_ups_go_before_the_work_and_replace_those_not_ticked() {
+        use crate::model::WeightUnit;
+        use crate::plates::{PlateSet, DEFAULT_RAMP};
+        let plates = PlateSet::standard(WeightUnit::Kg);
+        let mut s = Some(session());
+        let mut n = 0;
+        let mut ids = || {
+            n += 1;
+            format!("w{n}")
+        };
+        let exercise = s.as_ref().unwrap().exercise("e1").unwrap().clone();
+        assert_eq!(exercise.working_weight(), Some(80.0));
+        let warm = exercise.warm_ups(&plates, &DEFAULT_RAMP, &mut ids).unwrap();
+        edit(&mut s, std::slice::from_ref(&warm));
+        let sets = |s: &Option<ActiveSession>| -> Vec<(String, SetType, Option<f64>)> {
+            s.as_ref()
+                .unwrap()
+                .exercise("e1")
+                .unwrap()
+                .sets
+                .iter()
+                .map(|x| (x.id.clone(), x.set_type, x.weight))
+                .collect()
+        };
+        let warm_up = SetType::Warmup;
+        assert_eq!(
+            sets(&s),
+            [
+                ("w1".into(), warm_up, Some(20.0)),
+                ("w2".into(), warm_up, Some(32.5)),
+                ("w3".into(), warm_up, Some(47.5)),
+                ("w4".into(), warm_up, Some(65.0)),
+                ("s1".into(), SetType::Normal, Some(60.0)),
+                ("s2".into(), SetType::Normal, Some(80.0)),
+            ]
+        );
+        // The same edit again (another tab, a retry) changes nothing.
+        edit(&mut s, &[warm]);
+        assert_eq!(sets(&s).len(), 6);
+        // The bar is ticked, the work gets heavier, warm-ups are asked again: the ticked
+        // one stays, the others are replaced.
+        edit(
+            &mut s,
+            &[
+                Edit::Tick {
+                    set: "w1".into(),
+                    done: true,
+                    now: 0,
+                    rest: 0,
+                },
+                Edit::Value {
+                    set: "s2".into(),
+                    field: SetField::Weight,
+                    value: Some(100.0),
+                },
+            ],
+        );
+        let exercise = s.as_ref().unwrap().exercise("e1").unwrap().clone();
+        edit(
+            &mut s,
+            &[exercise.warm_ups(&plates, &DEFAULT_RAMP, &mut ids).unwrap()],
+        );
+        let now = sets(&s);
+        assert_eq!(now[0].0, "w1");
+        assert_eq!(
+            now[1..].iter().map(|x| x.2.unwrap()).collect::<Vec<_>>(),
+            [40.0, 60.0, 80.0, 60.0, 100.0],
+            "the bar, done already, is not asked again"
+        );
+        // No working weight, no warm-ups.
+        assert!(s
+            .as_ref()
+            .unwrap()
+            .exercise("e2")
+            .unwrap()
+            .warm_ups(&plates, &DEFAULT_RAMP, &mut ids)
+            .is_none());
     }
 }

@@ -3,15 +3,18 @@
 
 use super::builder::{use_builder, WithProgram};
 use super::library::ExercisePicker;
+use crate::live::settings::use_settings;
 use crate::local::edit::{delete, update};
 use crate::model::tables::{
     workout_exercise as planned_t, workout_exercise_sets as sets, workouts,
 };
 use crate::model::{Column, Field, SetType};
 use crate::pages::format::{field, parse_number, show_number};
+use crate::pages::plates::PlateCalculator;
 use crate::pages::shell::confirm;
 use crate::programs::{edits as p, Program, TemplateSet};
 use crate::replica::new_id;
+use crate::workout::progression::{Rule, DEFAULT_RANGE};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -137,6 +140,31 @@ fn ExerciseCard(planned_id: String) -> impl IntoView {
     });
     let notes =
         field(move || planned.with(|e| e.as_ref().map(|e| e.notes.clone()).unwrap_or_default()));
+    let rule = Memo::new(move |_| {
+        planned.with(|e| {
+            e.as_ref().map_or(Rule::Double { top: None }, |e| {
+                Rule::of(e.progression.as_deref(), e.rep_range_top, e.one_rm_percent)
+            })
+        })
+    });
+    let rule_name = move || rule.get().as_str();
+    let top = field(move || match rule.get() {
+        Rule::Double { top } => show_number(top.map(|t| t as f64)),
+        _ => String::new(),
+    });
+    // The top a double progression climbs to when none is set.
+    let top_default = move || {
+        planned.with(|e| {
+            e.as_ref()
+                .and_then(|e| e.sets.iter().filter_map(|s| s.reps).min())
+                .map(|r| (r + DEFAULT_RANGE).to_string())
+                .unwrap_or_default()
+        })
+    };
+    let percent = field(move || match rule.get() {
+        Rule::Percent(p) => show_number(Some(p)),
+        _ => String::new(),
+    });
     let disabled = move || !b.editable.get();
     let save = move |field: Field| {
         b.act(|_, now| vec![update(planned_t::TABLE, &pid.get_value(), [field], now)])
@@ -166,7 +194,19 @@ fn ExerciseCard(planned_id: String) -> impl IntoView {
         b.program
             .with(|p| (p.weight_unit.label(), p.distance_unit.label()))
     };
-    let f = |what: &str| format!("{what}-{planned_id}");
+    let f = move |what: &str| format!("{what}-{}", pid.get_value());
+    // The heaviest planned set that is not a warm-up: what the calculator starts from.
+    let working = Signal::derive(move || {
+        planned.with(|e| {
+            e.as_ref()?
+                .sets
+                .iter()
+                .filter(|s| s.set_type != SetType::Warmup)
+                .filter_map(|s| s.weight)
+                .filter(|w| *w > 0.0)
+                .max_by(f64::total_cmp)
+        })
+    });
     view! {
         <li class="card exercise" data-testid="exercise">
             <div class="routine-head">
@@ -187,6 +227,31 @@ fn ExerciseCard(planned_id: String) -> impl IntoView {
             </div>
             <label for=f("notes")>"Notes"</label>
             <input id=f("notes") type="text" value=notes prop:value=notes disabled=disabled on:change=move |ev| save(planned_t::notes.to(event_target_value(&ev))) />
+            <div class="inline-fields" data-testid="progression">
+                <label for=f("rule")>"Next time"</label>
+                <select id=f("rule") data-testid="progression-rule" disabled=disabled prop:value=rule_name
+                    on:change=move |ev| save(planned_t::progression.to(event_target_value(&ev)))>
+                    {[("double", "More reps, then weight"), ("fixed", "As planned"), ("percent", "% of 1RM")]
+                        .into_iter()
+                        .map(|(v, l)| view! { <option value=v selected=move || rule_name() == v>{l}</option> })
+                        .collect_view()}
+                </select>
+                <Show when=move || rule_name() == "double">
+                    <label for=f("top")>"Top reps"</label>
+                    <input id=f("top") data-testid="progression-top" type="text" inputmode="numeric" class="short"
+                        value=top placeholder=top_default prop:value=top disabled=disabled on:change=whole(planned_t::rep_range_top) />
+                </Show>
+                <Show when=move || rule_name() == "percent">
+                    <label for=f("percent")>"% of 1RM"</label>
+                    <input id=f("percent") data-testid="progression-percent" type="text" inputmode="decimal" class="short"
+                        value=percent prop:value=percent disabled=disabled
+                        on:change=move |ev| {
+                            if let Ok(v) = parse_number(&event_target_value(&ev)) {
+                                save(planned_t::one_rm_percent.to(v.filter(|p| *p > 0.0 && *p <= 100.0)));
+                            }
+                        } />
+                </Show>
+            </div>
             <div class="table-wrap">
                 <table class="sets stacked-sets" data-testid="sets">
                     <thead>
@@ -209,6 +274,10 @@ fn ExerciseCard(planned_id: String) -> impl IntoView {
                 </table>
             </div>
             <button type="button" data-testid="add-set" disabled=disabled on:click=add_set>"Add set"</button>
+            <details class="exercise-more" data-testid="template-plates">
+                <summary>"Plates"</summary>
+                <PlateCalculator weight=working settings=use_settings() id=pid.get_value() />
+            </details>
         </li>
     }
 }

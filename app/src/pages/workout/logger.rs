@@ -6,13 +6,16 @@ use super::session::{use_logger, ExerciseInfo};
 use crate::model::{SetType, Tracking};
 use crate::pages::format::record_text;
 use crate::pages::format::{parse_number, show_number};
+use crate::pages::plates::PlateCalculator;
 use crate::pages::shell::{clock, ticking_now};
 use crate::replica::{new_id, now_ms};
 use crate::stats::Catalog;
 use crate::workout::finish::{finish_ops, performed, summary, template_update, Unticked};
+use crate::workout::progression::{for_exercise, Target};
 use crate::workout::start::{new_exercise, previous_sets, PreviousSet};
 use crate::workout::{ActiveSession, ActiveSet, Edit, SetField};
 use leptos::prelude::*;
+use std::collections::BTreeMap;
 
 /// Exercises listed by a search at once.
 const SHOWN: usize = 10;
@@ -252,6 +255,32 @@ fn ExerciseCard(id: String) -> impl IntoView {
     let edit = move |e: Edit| l.replica.edit_active(e);
     let whole = move |text: String| text.trim().parse::<i64>().ok().filter(|v| *v >= 0);
     let f = |what: &str| format!("{what}-{id}");
+    // A barbell's weight is plates on a bar: the calculator and warm-ups are for
+    // exercises whose weight is a load.
+    let loads_plates = move || info.with(|i| i.tracking == Tracking::WeightReps);
+    let current = pick(move |s| s.exercise(&eid.get_value()).cloned());
+    let working = Signal::derive(move || current.get().flatten().and_then(|e| e.working_weight()));
+    // What the template's rule suggests for each set from it (weights and reps only).
+    let suggested = Memo::new(move |_| {
+        let (Some(exercise), true) = (current.get().flatten(), loads_plates()) else {
+            return BTreeMap::new();
+        };
+        let settings = l.settings.get();
+        l.program.with(|program| {
+            l.replica
+                .query(|q| for_exercise(program, q, &exercise, &settings))
+                .unwrap_or_default()
+        })
+    });
+    let warm_up = move || {
+        let Some(exercise) = current.get_untracked().flatten() else {
+            return;
+        };
+        let s = l.settings.get_untracked();
+        if let Some(e) = exercise.warm_ups(&s.plates, &s.warm_up_ramp, new_id) {
+            edit(e);
+        }
+    };
     let headers = move || {
         let (tracking, s) = (info.with(|i| i.tracking), l.settings.get());
         let w = s.weight_unit.label();
@@ -305,7 +334,7 @@ fn ExerciseCard(id: String) -> impl IntoView {
                 </thead>
                 <tbody>
                     <For each=move || set_ids.get().unwrap_or_default() key=|id| id.clone() let:set_id>
-                        <SetRow set_id info previous />
+                        <SetRow set_id info previous suggested />
                     </For>
                 </tbody>
             </table>
@@ -313,6 +342,17 @@ fn ExerciseCard(id: String) -> impl IntoView {
                 on:click=move |_| edit(Edit::AddSet { exercise: eid.get_value(), id: new_id() })>
                 "+ Add set"
             </button>
+            <Show when=loads_plates>
+                <details class="exercise-more" data-testid="log-plates">
+                    <summary>"Plates and warm-up"</summary>
+                    <PlateCalculator weight=working settings=l.settings id=eid.get_value() />
+                    <button type="button" class="add-set" data-testid="log-warm-ups"
+                        disabled=move || working.get().is_none()
+                        on:click=move |_| warm_up()>
+                        "+ Warm-up sets"
+                    </button>
+                </details>
+            </Show>
         </li>
     }
 }
@@ -439,6 +479,7 @@ fn SetRow(
     set_id: String,
     info: Memo<ExerciseInfo>,
     previous: Memo<Vec<PreviousSet>>,
+    suggested: Memo<BTreeMap<String, Target>>,
 ) -> impl IntoView {
     let l = use_logger();
     let sid = StoredValue::new(set_id);
@@ -446,7 +487,12 @@ fn SetRow(
         let (e, x) = s.set(&sid.get_value())?;
         let position = e.sets.iter().position(|y| y.id == x.id)?;
         let rest = e.rest_time;
-        Some((position, x.clone(), rest))
+        // Working sets are numbered as lifters count them: warm-ups before them do not.
+        let number = e.sets[..=position]
+            .iter()
+            .filter(|y| y.set_type != SetType::Warmup)
+            .count();
+        Some((position, x.clone(), rest, number))
     });
     let set = move || found.get().flatten();
     let position = move || set().map_or(0, |s| s.0);
@@ -498,6 +544,33 @@ fn SetRow(
         });
     };
     let label = move |what: &str| format!("Set {} {what}", position() + 1);
+    // The template's suggestion while the set does not have it yet, taken with one tap.
+    let suggestion = move || {
+        let target = suggested.with(|m| m.get(&sid.get_value()).copied())?;
+        let x = set()?.1;
+        (!x.done && (x.weight != target.weight || x.reps != target.reps)).then_some(target)
+    };
+    let take = move |_| {
+        let Some(t) = suggestion() else { return };
+        for (field, value) in [
+            (SetField::Weight, t.weight),
+            (SetField::Reps, t.reps.map(|r| r as f64)),
+        ] {
+            edit(Edit::Value {
+                set: sid.get_value(),
+                field,
+                value,
+            });
+        }
+    };
+    let suggestion_text = move || {
+        let (t, s) = (suggestion()?, l.settings.get());
+        Some(format!(
+            "→ {} × {}",
+            show_number(t.weight.map(|w| s.weight_unit.show(w))),
+            t.reps.unwrap_or_default()
+        ))
+    };
     let previous_shown = move || {
         let s = l.settings.get();
         previous
@@ -508,7 +581,7 @@ fn SetRow(
             .unwrap_or_else(|| "—".into())
     };
     let type_label = move || match set_type() {
-        SetType::Normal => (position() + 1).to_string(),
+        SetType::Normal => set().map_or(0, |s| s.3).to_string(),
         SetType::Warmup => "W".into(),
         SetType::Drop => "D".into(),
         SetType::Failure => "F".into(),
@@ -598,7 +671,16 @@ fn SetRow(
                     </select>
                 </label>
             </th>
-            <td class="previous" data-testid="previous">{previous_shown}</td>
+            <td class="previous">
+                <span data-testid="previous">{previous_shown}</span>
+                {move || suggestion_text().map(|text| {
+                    let aria = format!("{}: take the suggestion {text}", label("values"));
+                    view! {
+                        <button type="button" class="suggestion" data-testid="suggestion"
+                            aria-label=aria on:click=take>{text}</button>
+                    }
+                })}
+            </td>
             {fields}
             <td>
                 <input type="text" class="num rpe" inputmode="decimal" data-testid="log-rpe" aria-label=move || label("RPE")

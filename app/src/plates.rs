@@ -1,6 +1,7 @@
 //! Plates on a bar: what goes on each side for a weight, the nearest weight the user's
 //! plates can make when the weight itself cannot be loaded, and warm-up sets rounded to
-//! weights that can.
+//! weights that can. The bottom of the training domain: the settings hold a plate set,
+//! the logger and the template editor use it.
 //!
 //! A plate set is physical: its sizes are in the unit stamped on the plates, which need not
 //! be the unit the user reads weights in (lb plates in a gym, kg on screen). Weights come
@@ -176,6 +177,30 @@ impl PlateSet {
             per_side,
             exact: total_hundredths == target,
         }
+    }
+
+    /// The lightest weight these plates make that is heavier than `kg` (kilograms): the
+    /// smallest step a lifter can add. `kg` itself when nothing heavier can be loaded.
+    pub fn next_up(&self, kg: f64) -> f64 {
+        let from = hundredths(self.load(kg).total).max(hundredths(self.unit.show_exact(kg)));
+        let smallest = self
+            .plates
+            .iter()
+            .filter(|(_, c)| *c >= 2)
+            .map(|(s, _)| hundredths(*s))
+            .min()
+            .unwrap_or(0);
+        // A pair of the smallest plate is a step; rounding may need one more.
+        for pairs in 1..=4 {
+            let loading = self.load(
+                self.unit
+                    .to_kg((from + 2 * smallest * pairs) as f64 / 100.0),
+            );
+            if hundredths(loading.total) > from {
+                return loading.kg;
+            }
+        }
+        kg
     }
 
     /// Warm-up sets for a working weight of `kg`: each step of `ramp` rounded to a weight
