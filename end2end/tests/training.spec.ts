@@ -117,3 +117,21 @@ test('a template exercise suggests the next weight by its rule, taken with one t
   expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
   await context.close();
 });
+
+test('a history of bodyweight sets says where the all-time bests will show', async ({ page }) => {
+  await signUp(page, uniqueEmail());
+  await page.goto('/workout');
+  await expect(page.getByTestId('start-empty')).toBeEnabled({ timeout: 20_000 });
+  await page.getByTestId('start-empty').click();
+  await page.getByTestId('log-exercise-search').fill('chin');
+  await page.getByRole('button', { name: 'Add Chin-Up' }).click();
+  const set = page.getByTestId('log-set').first();
+  await enter(page, set.getByTestId('log-reps'), '8');
+  await set.getByTestId('tick').click();
+  await page.getByTestId('finish').click();
+  await page.getByTestId('confirm-finish').click();
+  await expect(page.getByTestId('summary')).toBeVisible();
+  await page.goto('/');
+  await expect(page.getByTestId('no-all-time')).toHaveText('No weighted sets yet: your heaviest lifts show here.');
+  await expect(page.getByTestId('all-time-best')).toHaveCount(0);
+});

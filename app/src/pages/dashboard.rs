@@ -190,7 +190,11 @@ fn filled(o: Overview, unit: WeightUnit) -> impl IntoView {
             </section>
             <section class="card" data-testid="all-time">
                 <h2>"All-time bests"</h2>
-                <ul class="records">{bests}</ul>
+                {if o.all_time.is_empty() {
+                    view! { <p class="empty" data-testid="no-all-time">"No weighted sets yet: your heaviest lifts show here."</p> }.into_any()
+                } else {
+                    view! { <ul class="records">{bests}</ul> }.into_any()
+                }}
             </section>
             <section class="card">
                 <h2>"Recent workouts"</h2>
