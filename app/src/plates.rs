@@ -70,46 +70,6 @@ impl PlateSet {
         }
     }
 
-    /// The set as stored in the user's settings: `size:count` pairs separated by spaces,
-    /// e.g. `25:8 20:4 1.25:2` (`count` plates of that size, both sides together).
-    pub fn parse_plates(text: &str) -> Result<Vec<(f64, u32)>, String> {
-        let mut plates: Vec<(f64, u32)> = Vec::new();
-        for item in text.split([' ', ',']).filter(|s| !s.is_empty()) {
-            let (size, count) = item.split_once(':').unwrap_or((item, "2"));
-            let size: f64 = size
-                .trim()
-                .parse()
-                .ok()
-                .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s <= 100.0)
-                .ok_or_else(|| format!("'{item}': a plate is a weight above 0 and up to 100"))?;
-            let count: u32 = count
-                .trim()
-                .parse()
-                .ok()
-                .filter(|c| *c <= 40)
-                .ok_or_else(|| format!("'{item}': a count is a whole number up to 40"))?;
-            match plates
-                .iter_mut()
-                .find(|(s, _)| hundredths(*s) == hundredths(size))
-            {
-                Some((_, c)) => *c += count,
-                None => plates.push((size, count)),
-            }
-        }
-        plates.retain(|(_, c)| *c >= 2);
-        plates.sort_by(|a, b| b.0.total_cmp(&a.0));
-        Ok(plates)
-    }
-
-    /// The stored spelling of the plates ([`Self::parse_plates`] reads it back).
-    pub fn plates_text(&self) -> String {
-        self.plates
-            .iter()
-            .map(|(size, count)| format!("{}:{count}", trim(*size)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
     /// How to load `kg`: the plates per side for the loadable weight nearest to it (the
     /// lighter of two equally near, and the fewest plates for a weight). Below the bar,
     /// the empty bar.
@@ -223,6 +183,46 @@ impl PlateSet {
         }
         out
     }
+}
+
+/// Plates as stored in the user's settings: `size:count` pairs separated by spaces,
+/// e.g. `25:8 20:4 1.25:2` (`count` plates of that size, both sides together).
+pub fn parse_plates(text: &str) -> Result<Vec<(f64, u32)>, String> {
+    let mut plates: Vec<(f64, u32)> = Vec::new();
+    for item in text.split([' ', ',']).filter(|s| !s.is_empty()) {
+        let (size, count) = item.split_once(':').unwrap_or((item, "2"));
+        let size: f64 = size
+            .trim()
+            .parse()
+            .ok()
+            .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s <= 100.0)
+            .ok_or_else(|| format!("'{item}': a plate is a weight above 0 and up to 100"))?;
+        let count: u32 = count
+            .trim()
+            .parse()
+            .ok()
+            .filter(|c| *c <= 40)
+            .ok_or_else(|| format!("'{item}': a count is a whole number up to 40"))?;
+        match plates
+            .iter_mut()
+            .find(|(s, _)| hundredths(*s) == hundredths(size))
+        {
+            Some((_, c)) => *c += count,
+            None => plates.push((size, count)),
+        }
+    }
+    plates.retain(|(_, c)| *c >= 2);
+    plates.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Ok(plates)
+}
+
+/// The stored spelling of plates ([`parse_plates`] reads it back).
+pub fn plates_text(plates: &[(f64, u32)]) -> String {
+    plates
+        .iter()
+        .map(|(size, count)| format!("{}:{count}", trim(*size)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// One warm-up set of a ramp: the empty bar or a share of the working weight, for reps.
@@ -360,11 +360,11 @@ mod tests {
     #[test]
     fn a_plate_owned_once_cannot_be_loaded() {
         let mut set = kg();
-        set.plates = PlateSet::parse_plates("20:2 1.25:1").unwrap();
+        set.plates = parse_plates("20:2 1.25:1").unwrap();
         assert_eq!(set.plates, [(20.0, 2)]);
         assert_eq!(set.load(62.5).total, 60.0);
         // Counts bound the plates: two 20s per side make 100, not 140.
-        set.plates = PlateSet::parse_plates("20:4 5:2").unwrap();
+        set.plates = parse_plates("20:4 5:2").unwrap();
         let l = set.load(140.0);
         assert_eq!(
             (l.total, l.per_side.clone()),
@@ -390,22 +390,18 @@ mod tests {
     #[test]
     fn plates_text_reads_back_and_bad_text_says_where() {
         let set = kg();
-        assert_eq!(set.plates_text(), "25:8 20:4 15:2 10:4 5:4 2.5:4 1.25:2");
         assert_eq!(
-            PlateSet::parse_plates(&set.plates_text()).unwrap(),
-            set.plates
+            plates_text(&set.plates),
+            "25:8 20:4 15:2 10:4 5:4 2.5:4 1.25:2"
         );
+        assert_eq!(parse_plates(&plates_text(&set.plates)).unwrap(), set.plates);
         assert_eq!(
-            PlateSet::parse_plates("10, 5:4 10:2").unwrap(),
+            parse_plates("10, 5:4 10:2").unwrap(),
             [(10.0, 4), (5.0, 4)],
             "a size without a count is a pair; a size twice adds up"
         );
-        assert!(PlateSet::parse_plates("20:x")
-            .unwrap_err()
-            .contains("'20:x'"));
-        assert!(PlateSet::parse_plates("-5:2")
-            .unwrap_err()
-            .contains("'-5:2'"));
+        assert!(parse_plates("20:x").unwrap_err().contains("'20:x'"));
+        assert!(parse_plates("-5:2").unwrap_err().contains("'-5:2'"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::local::{query_snapshot, Query, Snapshot};
 use crate::model::records::UserSettings;
 use crate::model::OneRmFormula;
 use crate::model::{DistanceUnit, WeightUnit};
-use crate::plates::{parse_ramp, PlateSet, RampStep, DEFAULT_RAMP};
+use crate::plates::{parse_plates, parse_ramp, PlateSet, RampStep, DEFAULT_RAMP};
 
 /// The colour scheme: the system's, or one chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -136,7 +136,7 @@ fn plate_set(r: Option<&UserSettings>) -> PlateSet {
             .unwrap_or(standard.bar),
         plates: r
             .and_then(|r| r.plates.as_deref())
-            .and_then(|t| PlateSet::parse_plates(t).ok())
+            .and_then(|t| parse_plates(t).ok())
             .filter(|p| !p.is_empty())
             .unwrap_or(standard.plates),
     }

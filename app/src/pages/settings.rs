@@ -10,7 +10,7 @@ use crate::model::Field;
 use crate::model::OneRmFormula;
 use crate::model::WeightUnit;
 use crate::pages::format::{parse_number, show_number};
-use crate::plates::{parse_ramp, ramp_text, PlateSet};
+use crate::plates::{parse_plates, parse_ramp, plates_text, ramp_text, PlateSet};
 use crate::replica::use_replica;
 use crate::session::use_session;
 use crate::settings::{Settings, Theme, WeekStart, REST_CHOICES};
@@ -302,20 +302,14 @@ fn PlatesForm() -> impl IntoView {
     let disabled = Signal::derive(move || !(readable.get() && settings.with(|s| s.id.is_some())));
     let set = move |field: Field| change(&replica, &settings.get_untracked(), field);
     let problem: RwSignal<Option<String>> = RwSignal::new(None);
-    let plates = move || settings.with(|s| s.plates.plates_text());
+    let plates = move || settings.with(|s| plates_text(&s.plates.plates));
     let bar = move || settings.with(|s| show_number(Some(s.plates.bar)));
     let ramp = move || settings.with(|s| ramp_text(&s.warm_up_ramp));
-    let save_plates = move |text: String| match PlateSet::parse_plates(&text) {
+    let save_plates = move |text: String| match parse_plates(&text) {
         Ok(list) if list.is_empty() => problem.set(Some("Plates: name at least one pair.".into())),
         Ok(list) => {
             problem.set(None);
-            let unit = settings.with_untracked(|s| s.plates.unit);
-            set(col::plates.to(PlateSet {
-                unit,
-                bar: 0.0,
-                plates: list,
-            }
-            .plates_text()));
+            set(col::plates.to(plates_text(&list)));
         }
         Err(e) => problem.set(Some(format!("Plates: {e}."))),
     };
@@ -352,7 +346,7 @@ fn PlatesForm() -> impl IntoView {
                         change_together(&replica, &settings.get_untracked(), [
                             col::plate_unit.to(v),
                             col::bar_weight.to(standard.bar),
-                            col::plates.to(standard.plates_text()),
+                            col::plates.to(plates_text(&standard.plates)),
                         ]);
                     }
                 />

@@ -352,15 +352,21 @@ impl ActiveSession {
     }
 }
 
+/// The weight an exercise is worked at: the heaviest of its sets (type and kilograms)
+/// that is not a warm-up. The logger's and the template editor's plate calculator start
+/// from it, and warm-ups lead up to it.
+pub fn working_weight(sets: impl IntoIterator<Item = (SetType, Option<f64>)>) -> Option<f64> {
+    sets.into_iter()
+        .filter(|(t, _)| *t != SetType::Warmup)
+        .filter_map(|(_, w)| w)
+        .filter(|w| *w > 0.0)
+        .max_by(f64::total_cmp)
+}
+
 impl ActiveExercise {
-    /// The weight the exercise is worked at: its heaviest set that is not a warm-up.
+    /// Its [`working_weight`].
     pub fn working_weight(&self) -> Option<f64> {
-        self.sets
-            .iter()
-            .filter(|s| s.set_type != SetType::Warmup)
-            .filter_map(|s| s.weight)
-            .filter(|w| *w > 0.0)
-            .max_by(f64::total_cmp)
+        working_weight(self.sets.iter().map(|s| (s.set_type, s.weight)))
     }
 
     /// The warm-ups for its working weight on these plates, by this ramp, with ids from

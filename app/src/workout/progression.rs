@@ -10,10 +10,9 @@
 use crate::local::Query;
 use crate::model::SetType;
 use crate::plates::PlateSet;
-use crate::programs::Program;
-use crate::settings::Settings;
-use crate::workout::active::ActiveExercise;
-use crate::workout::start::{previous_sets, PreviousSet};
+use crate::programs::PlannedExercise;
+use crate::stats::{records_of, sessions, Catalog, OneRmFormula};
+use crate::workout::start::PreviousSet;
 use std::collections::BTreeMap;
 
 /// Reps above the planned ones that double progression climbs to when the template does
@@ -144,21 +143,15 @@ pub fn suggest(
     }
 }
 
-/// The suggestions for the sets of an exercise of the session in progress that came from
-/// a template, by the session's set id: what the logger shows beside "previous".
-pub fn for_exercise(
-    program: &Program,
-    q: &Query,
-    exercise: &ActiveExercise,
-    settings: &Settings,
+/// The suggestions for the sets of a template exercise, by template set id: what the
+/// logger shows beside "previous" for the sets a session took from it. `previous` is what
+/// the logger shows in that column; `best_one_rm` is asked only by a percent rule.
+pub fn for_planned(
+    planned: &PlannedExercise,
+    previous: &[PreviousSet],
+    best_one_rm: impl FnOnce() -> Option<f64>,
+    plates: &PlateSet,
 ) -> BTreeMap<String, Target> {
-    let Some((_, planned)) = exercise
-        .planned_id
-        .as_deref()
-        .and_then(|id| program.planned(id))
-    else {
-        return BTreeMap::new();
-    };
     let rule = Rule::of(
         planned.progression.as_deref(),
         planned.rep_range_top,
@@ -174,30 +167,31 @@ pub fn for_exercise(
         })
         .collect();
     let best_one_rm = match rule {
-        Rule::Percent(_) => q
-            .exercise_sets(&exercise.exercise_id)
-            .iter()
-            .filter(|p| p.set.completed == Some(true))
-            .filter(|p| {
-                SetType::parse(p.set.set_type.as_deref().unwrap_or_default()) != SetType::Warmup
-            })
-            .filter_map(|p| settings.one_rm.estimate(p.set.weight?, p.set.reps?))
-            .max_by(f64::total_cmp),
+        Rule::Percent(_) => best_one_rm(),
         _ => None,
     };
-    let previous = previous_sets(q, &exercise.exercise_id);
-    let suggested = suggest(rule, &targets, &previous, best_one_rm, &settings.plates);
-    exercise
+    planned
         .sets
         .iter()
-        .filter_map(|set| {
-            let at = planned
-                .sets
-                .iter()
-                .position(|t| Some(&t.id) == set.planned_id.as_ref())?;
-            Some((set.id.clone(), suggested[at]?))
-        })
+        .zip(suggest(rule, &targets, previous, best_one_rm, plates))
+        .filter_map(|(set, suggested)| Some((set.id.clone(), suggested?)))
         .collect()
+}
+
+/// An exercise's best estimated one-rep max (kilograms), as its personal records have it.
+pub fn best_one_rm(
+    q: &Query,
+    catalog: &Catalog,
+    exercise_id: &str,
+    formula: OneRmFormula,
+) -> Option<f64> {
+    let all = sessions(q, catalog);
+    records_of(q, &all, catalog, formula)
+        .by_exercise
+        .get(exercise_id)?
+        .one_rm
+        .as_ref()
+        .map(|best| best.value)
 }
 
 #[cfg(test)]
@@ -336,5 +330,51 @@ mod tests {
             Rule::of(Some("odd"), Some(0), None),
             Rule::Double { top: None }
         );
+    }
+
+    #[test]
+    fn a_template_exercise_is_answered_by_template_set_and_asks_for_1rm_only_by_percent() {
+        use crate::programs::TemplateSet;
+        let kg = PlateSet::standard(WeightUnit::Kg);
+        let set = |id: &str, set_type| TemplateSet {
+            id: id.into(),
+            order: 0.0,
+            set_type,
+            reps: Some(5),
+            weight: Some(60.0),
+            duration: None,
+            distance: None,
+            rpe: None,
+        };
+        let mut planned = PlannedExercise {
+            id: "we".into(),
+            exercise_id: "squat".into(),
+            order: 0.0,
+            rest_time: None,
+            notes: String::new(),
+            superset_group: None,
+            sets: vec![set("warm", SetType::Warmup), set("work", SetType::Normal)],
+            progression: None,
+            rep_range_top: Some(5),
+            one_rm_percent: None,
+        };
+        let asked = std::cell::Cell::new(false);
+        let best = || {
+            asked.set(true);
+            Some(140.0)
+        };
+        let s = for_planned(&planned, &did(&[(80.0, 5)]), best, &kg);
+        assert_eq!(
+            s.keys().collect::<Vec<_>>(),
+            ["work"],
+            "no suggestion for a warm-up"
+        );
+        assert_eq!((s["work"].weight, s["work"].reps), (Some(82.5), Some(5)));
+        assert!(!asked.get(), "double progression needs no 1RM");
+        planned.progression = Some("percent".into());
+        planned.one_rm_percent = Some(50.0);
+        let s = for_planned(&planned, &[], best, &kg);
+        assert!(asked.get());
+        assert_eq!(s["work"].weight, Some(70.0));
     }
 }

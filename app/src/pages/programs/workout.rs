@@ -14,6 +14,7 @@ use crate::pages::plates::PlateCalculator;
 use crate::pages::shell::confirm;
 use crate::programs::{edits as p, Program, TemplateSet};
 use crate::replica::new_id;
+use crate::workout::active::working_weight;
 use crate::workout::progression::{Rule, DEFAULT_RANGE};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -197,15 +198,7 @@ fn ExerciseCard(planned_id: String) -> impl IntoView {
     let f = move |what: &str| format!("{what}-{}", pid.get_value());
     // The heaviest planned set that is not a warm-up: what the calculator starts from.
     let working = Signal::derive(move || {
-        planned.with(|e| {
-            e.as_ref()?
-                .sets
-                .iter()
-                .filter(|s| s.set_type != SetType::Warmup)
-                .filter_map(|s| s.weight)
-                .filter(|w| *w > 0.0)
-                .max_by(f64::total_cmp)
-        })
+        planned.with(|e| working_weight(e.as_ref()?.sets.iter().map(|s| (s.set_type, s.weight))))
     });
     view! {
         <li class="card exercise" data-testid="exercise">

@@ -11,7 +11,7 @@ use crate::pages::shell::{clock, ticking_now};
 use crate::replica::{new_id, now_ms};
 use crate::stats::Catalog;
 use crate::workout::finish::{finish_ops, performed, summary, template_update, Unticked};
-use crate::workout::progression::{for_exercise, Target};
+use crate::workout::progression::{best_one_rm, for_planned, Target};
 use crate::workout::start::{new_exercise, previous_sets, PreviousSet};
 use crate::workout::{ActiveSession, ActiveSet, Edit, SetField};
 use leptos::prelude::*;
@@ -260,16 +260,32 @@ fn ExerciseCard(id: String) -> impl IntoView {
     let loads_plates = move || info.with(|i| i.tracking == Tracking::WeightReps);
     let current = pick(move |s| s.exercise(&eid.get_value()).cloned());
     let working = Signal::derive(move || current.get().flatten().and_then(|e| e.working_weight()));
-    // What the template's rule suggests for each set from it (weights and reps only).
+    // What the template's rule suggests for each of its sets (weights and reps only), by
+    // template set id: the sets' own values do not change it.
+    let planned_id = pick(move |s| {
+        s.exercise(&eid.get_value())
+            .and_then(|e| e.planned_id.clone())
+    });
     let suggested = Memo::new(move |_| {
-        let (Some(exercise), true) = (current.get().flatten(), loads_plates()) else {
+        let Some(planned_id) = planned_id.get().flatten().filter(|_| loads_plates()) else {
             return BTreeMap::new();
         };
         let settings = l.settings.get();
+        let best_one_rm = || {
+            let exercise = exercise_id();
+            l.library.with(|library| {
+                l.replica
+                    .query(|q| {
+                        best_one_rm(q, &Catalog::new(library, q), &exercise, settings.one_rm)
+                    })
+                    .flatten()
+            })
+        };
         l.program.with(|program| {
-            l.replica
-                .query(|q| for_exercise(program, q, &exercise, &settings))
-                .unwrap_or_default()
+            let Some((_, planned)) = program.planned(&planned_id) else {
+                return BTreeMap::new();
+            };
+            previous.with(|previous| for_planned(planned, previous, best_one_rm, &settings.plates))
         })
     });
     let warm_up = move || {
@@ -546,8 +562,8 @@ fn SetRow(
     let label = move |what: &str| format!("Set {} {what}", position() + 1);
     // The template's suggestion while the set does not have it yet, taken with one tap.
     let suggestion = move || {
-        let target = suggested.with(|m| m.get(&sid.get_value()).copied())?;
         let x = set()?.1;
+        let target = suggested.with(|m| m.get(x.planned_id.as_ref()?).copied())?;
         (!x.done && (x.weight != target.weight || x.reps != target.reps)).then_some(target)
     };
     let take = move |_| {
