@@ -124,11 +124,27 @@ pub fn created_ids(pull: &serde_json::Value, table: &str) -> Vec<String> {
 }
 
 /// A loopback port free at the moment of asking.
+/// A port for a child process (etcd, Patroni, PostgreSQL, HAProxy, a server) to listen on.
+///
+/// Chosen below the kernel's ephemeral range (32768 and up here): a port the kernel hands
+/// out for `bind(0)` is free only until it hands the same one to some outgoing
+/// connection, which happened between probe and use (etcd: "address already in use").
+/// Within one process a port is never handed out twice.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+    use rand::Rng;
+    use std::sync::Mutex;
+    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    let mut rng = rand::thread_rng();
+    for _ in 0..1000 {
+        let port = rng.gen_range(20_000..32_000);
+        if given.contains(&port) || std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            continue;
+        }
+        given.push(port);
+        return port;
+    }
+    panic!("no free port in 20000..32000")
 }
 
 pub fn config_for(db: &TestDb, vars: &[(&str, &str)]) -> Config {
