@@ -4,7 +4,8 @@ use crate::live::settings::ServerSettings;
 use crate::live::theme::follow_theme_setting;
 use crate::pages::shell::Header;
 use crate::pages::{
-    auth, dashboard, exercise, history, import, placeholder, programs, settings, workout,
+    auth, dashboard, exercise, history, import, measurements, placeholder, programs,
+    settings, workout,
 };
 use crate::replica::provide_replica;
 use crate::session::SessionResource;
@@ -156,6 +157,7 @@ pub fn App() -> impl IntoView {
                         view={page!(exercise::ExerciseRoute, exercise::ExercisePage)}
                         ssr=SsrMode::Async
                     />
+                    <Route path=StaticSegment("measurements") view={page!(measurements::MeasurementsRoute, measurements::MeasurementsPage)} ssr=SsrMode::Async />
                     <Route path=StaticSegment("import") view={page!(import::ImportRoute, import::ImportPage)} ssr=SsrMode::Async />
                     <Route path=StaticSegment("settings") view={page!(settings::SettingsRoute, settings::SettingsPage)} ssr=SsrMode::Async />
                     // The sign-in pages stay in the main module: they are a new user's first

@@ -71,11 +71,30 @@ pub struct Report {
     /// file's: a new account shows its imported history as the lifter wrote it.
     #[serde(default)]
     pub unit_adopted: Option<String>,
+    /// Body measurements in the file (a measurement export), and how many are new.
+    #[serde(default)]
+    pub measurements: usize,
+    #[serde(default)]
+    pub new_measurements: usize,
 }
 
 impl Report {
     /// Whether the user must say which unit the file's weights are in.
     pub fn needs_unit(&self) -> bool {
         self.unit.is_none() && self.unit_guess.is_some()
+    }
+
+    /// A measurement export (no sessions, only body measurements).
+    pub fn is_measurements(&self) -> bool {
+        self.sessions == 0 && self.measurements > 0
+    }
+
+    /// How many records of what the file is made of are new: `(count, noun)`.
+    pub fn new_items(&self) -> (usize, &'static str) {
+        if self.is_measurements() {
+            (self.new_measurements, "measurement")
+        } else {
+            (self.new_sessions, "session")
+        }
     }
 }

@@ -72,6 +72,8 @@ pub struct Overview {
     pub next: Option<NextWorkout>,
     /// Whether the user has a routine at all (the empty state says what to do first).
     pub has_program: bool,
+    /// The last bodyweights measured (kilograms), oldest first: shown beside the lifts.
+    pub bodyweight: Vec<(Day, f64)>,
 }
 
 pub fn overview(q: &Query, scope: &Scope) -> Overview {
@@ -188,6 +190,7 @@ pub fn overview(q: &Query, scope: &Scope) -> Overview {
         muscles,
         next,
         has_program: !program.routines.is_empty(),
+        bodyweight: crate::stats::body::latest(q, scope, crate::model::Measure::Bodyweight),
     }
 }
 

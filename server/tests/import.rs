@@ -819,7 +819,124 @@ async fn an_import_never_changes_or_revives_what_the_account_has(db: TestDb) {
     assert_eq!(last["logs"].len(), logs.len() - 1);
 }
 
+/// Hevy's measurement export: one row per day, sides apart, a 0 for what was not taken.
+const HEVY_MEASUREMENTS: &str = "date,weight_kg,fat_percent,neck_cm,shoulder_cm,chest_cm,\
+left_bicep_cm,right_bicep_cm,left_forearm_cm,right_forearm_cm,abdomen_cm,waist_cm,hips_cm,\
+left_thigh_cm,right_thigh_cm,left_calf_cm,right_calf_cm
+\"15 Jan 2024, 08:00\",82.4,15.5,0,120,104,36,37,0,0,88,84,98,58,59,38,38
+\"22 Jan 2024, 08:00\",81.9,,,,,,,,,,83.5,,,,,
+\"29 Jan 2024, 08:00\",eighty,,,,,,,,,,,,,,,
+";
+
+async fn measurements_come_in_from_hevy_and_go_out_again_for_their_owner_only(db: TestDb) {
+    let app = TestApp::new(db, &[]).await;
+    let (token, user) = app
+        .sign_up("tape@example.com", "correct horse battery")
+        .await;
+    let (other, _) = app
+        .sign_up("other@example.com", "correct horse battery")
+        .await;
+    let body = HEVY_MEASUREMENTS.as_bytes().to_vec();
+
+    let dry = imported(&app, &token, &format!("dry_run=true&{UTC}"), body.clone()).await;
+    assert_eq!(
+        (dry["format"].as_str(), dry["measurements"].as_u64()),
+        (Some("hevy"), Some(2))
+    );
+    assert_eq!(dry["warnings"][0]["line"], 4, "{dry}");
+    assert!(records(&app, &token)
+        .await
+        .get("body_measurements")
+        .is_none_or(Vec::is_empty));
+
+    let done = imported(&app, &token, UTC, body.clone()).await;
+    assert_eq!(done["new_measurements"], 2, "{done}");
+    let rows = records(&app, &token).await["body_measurements"].clone();
+    let first = rows
+        .iter()
+        .find(|r| r["bodyweight"] == 82.4)
+        .expect("the first day");
+    assert_eq!(first["measured_at"], 1_705_305_600_000_i64, "08:00 UTC");
+    assert_eq!(
+        (first["body_fat"].as_f64(), first["waist"].as_f64()),
+        (Some(15.5), Some(0.84))
+    );
+    assert_eq!(first["arm"], 0.365, "both sides, averaged");
+    assert!(first["neck"].is_null(), "0 is not a measurement");
+    assert_eq!(first["notes"], "shoulder 120 cm · abdomen 88 cm");
+
+    // Again: nothing twice.
+    let log_len = app.store().change_log(&user).await.unwrap().len();
+    let again = imported(&app, &token, UTC, body).await;
+    assert_eq!(
+        (
+            again["new_measurements"].as_u64(),
+            again["skipped_duplicates"].as_u64()
+        ),
+        (Some(0), Some(2))
+    );
+    assert_eq!(app.store().change_log(&user).await.unwrap().len(), log_len);
+
+    // The export, in kilograms and centimetres, reads back as the same entries.
+    let res = app
+        .get(
+            &format!("/api/export?format=measurements&{UTC}"),
+            &[("x-jwt-token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let csv = res.text();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "date,weight_kg,fat_percent,neck_cm,chest_cm,waist_cm,hips_cm,arm_cm,thigh_cm,calf_cm,notes");
+    assert_eq!(
+        lines[1],
+        "2024-01-15 08:00:00,82.4,15.5,,104,84,98,36.5,58.5,38,shoulder 120 cm · abdomen 88 cm"
+    );
+    assert_eq!(lines.len(), 3);
+    let (fresh, _) = app
+        .sign_up("fresh@example.com", "correct horse battery")
+        .await;
+    let back = imported(&app, &fresh, UTC, csv.into_bytes()).await;
+    assert_eq!(
+        (back["format"].as_str(), back["new_measurements"].as_u64()),
+        (Some("json"), Some(2))
+    );
+    let strip = |mut rows: Vec<Value>| {
+        for r in &mut rows {
+            let r = r.as_object_mut().unwrap();
+            for k in ["id", "created_at", "updated_at"] {
+                r.remove(k);
+            }
+        }
+        rows.sort_by_key(|r| r["measured_at"].as_i64());
+        rows
+    };
+    assert_eq!(
+        strip(records(&app, &fresh).await["body_measurements"].clone()),
+        strip(rows)
+    );
+
+    // Another account exports nothing of it.
+    let res = app
+        .get(
+            "/api/export?format=measurements",
+            &[("x-jwt-token", &other)],
+        )
+        .await;
+    assert_eq!(res.text().lines().count(), 1, "only the header");
+    let res = app
+        .get("/api/export?format=tape", &[("x-jwt-token", &token)])
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(
+        res.text().contains("strong, json or measurements"),
+        "{}",
+        res.text()
+    );
+}
+
 on_both_backends!(
+    measurements_come_in_from_hevy_and_go_out_again_for_their_owner_only,
     an_import_never_changes_or_revives_what_the_account_has,
     a_new_account_takes_the_files_unit_and_an_established_one_keeps_its_own,
     mangled_files_never_get_a_server_error,

@@ -75,12 +75,6 @@ impl Tracking {
     pub fn has_distance(self) -> bool {
         matches!(self, Self::DistanceDuration)
     }
-
-    /// Whether the set's weight is load that counts toward volume and strength records
-    /// (assistance is not, and neither is time or distance).
-    pub fn weight_is_load(self) -> bool {
-        matches!(self, Self::WeightReps | Self::Reps)
-    }
 }
 
 #[cfg(test)]
@@ -96,7 +90,6 @@ mod tests {
         }
         assert_eq!(Tracking::parse(None), Tracking::WeightReps);
         assert_eq!(Tracking::parse(Some("yoga")), Tracking::WeightReps);
-        assert!(!Tracking::Assisted.weight_is_load());
         assert!(Tracking::DistanceDuration.has_distance());
     }
 }

@@ -8,7 +8,7 @@ use crate::live::settings::{use_settings, ServerSettings};
 use crate::model::WeightUnit;
 use crate::overview::{overview, Overview, WeekTotals};
 use crate::pages::chart::{Chart, ChartKind};
-use crate::pages::format::{duration, record_text, volume};
+use crate::pages::format::{chart_format, duration, record_text, volume};
 use crate::pages::starter::StartButton;
 use crate::programs::Program;
 use crate::replica::{new_id, now_ms};
@@ -73,7 +73,7 @@ fn Figures(server: Option<Overview>) -> impl IntoView {
         let unit = settings.get().weight_unit;
         match live.figures.get() {
             None => view! { <p class="empty">"Loading your training…"</p> }.into_any(),
-            Some(o) if o.total_sessions == 0 => empty(&o).into_any(),
+            Some(o) if o.total_sessions == 0 => empty(&o, unit).into_any(),
             Some(o) => filled(o, unit).into_any(),
         }
     };
@@ -84,8 +84,8 @@ fn Figures(server: Option<Overview>) -> impl IntoView {
     }
 }
 
-/// A new user's first steps.
-fn empty(o: &Overview) -> impl IntoView {
+/// A new user's first steps (and their bodyweight, which can come before any workout).
+fn empty(o: &Overview, unit: WeightUnit) -> impl IntoView {
     view! {
         <section class="card empty-state" data-testid="dashboard-empty">
             <h2>"Start here"</h2>
@@ -98,6 +98,7 @@ fn empty(o: &Overview) -> impl IntoView {
             </ol>
         </section>
         <NextCard o=o.clone() />
+        {bodyweight_card(&o.bodyweight, unit)}
     }
 }
 
@@ -176,9 +177,12 @@ fn filled(o: Overview, unit: WeightUnit) -> impl IntoView {
             </section>
             <NextCard o=o.clone() />
         </div>
-        <section class="card">
-            <Chart title="Volume per week".into() rows=weeks format kind=ChartKind::Bars testid="weekly-volume" />
-        </section>
+        <div class="cards">
+            <section class="card">
+                <Chart title="Volume per week".into() rows=weeks format kind=ChartKind::Bars testid="weekly-volume" />
+            </section>
+            {bodyweight_card(&o.bodyweight, unit)}
+        </div>
         <div class="cards">
             <section class="card">
                 <h2>"Recent records"</h2>
@@ -214,6 +218,33 @@ fn filled(o: Overview, unit: WeightUnit) -> impl IntoView {
                     </table>
                 }.into_any()
             }}
+        </section>
+    }
+}
+
+/// The bodyweight beside the lifts: its chart once measured, else where to log it.
+fn bodyweight_card(points: &[(Day, f64)], unit: WeightUnit) -> impl IntoView {
+    let body = if points.is_empty() {
+        view! {
+            <h2>"Bodyweight"</h2>
+            <p class="empty" data-testid="no-bodyweight">
+                "Not measured yet. Bodyweight exercises count it in their load."
+            </p>
+        }
+        .into_any()
+    } else {
+        let rows = points
+            .iter()
+            .map(|(d, kg)| (d.short(), unit.show(*kg)))
+            .collect();
+        let format = chart_format(unit.label());
+        view! { <Chart title="Bodyweight".into() rows format kind=ChartKind::Line testid="bodyweight-chart" /> }
+            .into_any()
+    };
+    view! {
+        <section class="card" data-testid="bodyweight">
+            {body}
+            <p><a href="/measurements" data-testid="to-measurements">"Measurements →"</a></p>
         </section>
     }
 }

@@ -84,11 +84,9 @@ fn Body(server: Option<Option<Progress>>, key: Memo<(String, usize)>) -> impl In
 }
 
 fn page(p: Progress, unit: WeightUnit) -> impl IntoView {
-    let format: fn(f64) -> String = match unit {
-        WeightUnit::Kg => |v| format!("{} kg", show_number(Some((v * 10.0).round() / 10.0))),
-        WeightUnit::Lb => |v| format!("{} lb", show_number(Some((v * 10.0).round() / 10.0))),
-    };
-    let weighted = p.tracking.weight_is_load() && p.points.iter().any(|x| x.heaviest.is_some());
+    let format = crate::pages::format::chart_format(unit.label());
+    // An assisted exercise has a load once the lifter's bodyweight is known.
+    let weighted = p.points.iter().any(|x| x.heaviest.is_some());
     let series = |f: fn(&crate::stats::progress::Point) -> Option<f64>| -> Vec<(String, f64)> {
         p.points
             .iter()

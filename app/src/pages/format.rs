@@ -17,6 +17,22 @@ pub fn volume(kg: f64, unit: WeightUnit) -> String {
     )
 }
 
+/// How a chart writes values already in the unit labelled `label` (`kg`, `lb`, `%`, `cm`,
+/// `in`): a chart takes a plain function, so there is one per unit.
+pub fn chart_format(label: &str) -> fn(f64) -> String {
+    fn one(v: f64) -> String {
+        show_number(Some((v * 10.0).round() / 10.0))
+    }
+    match label {
+        "kg" => |v| format!("{} kg", one(v)),
+        "lb" => |v| format!("{} lb", one(v)),
+        "%" => |v| format!("{} %", one(v)),
+        "cm" => |v| format!("{} cm", one(v)),
+        "in" => |v| format!("{} in", one(v)),
+        _ => one,
+    }
+}
+
 pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
@@ -102,6 +118,8 @@ mod tests {
         assert_eq!(volume(1000.0, WeightUnit::Kg), "1,000 kg");
         assert_eq!(volume(550.0, WeightUnit::Lb), "1,213 lb");
         assert_eq!(weight(102.5, WeightUnit::Kg), "102.5 kg");
+        assert_eq!(chart_format("lb")(181.94), "181.9 lb");
+        assert_eq!(chart_format("cm")(84.0), "84 cm");
         assert_eq!(duration(3600 + 5 * 60), "1 h 05 min");
         assert_eq!(duration(45 * 60 + 10), "45 min");
     }

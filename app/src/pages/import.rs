@@ -119,7 +119,7 @@ pub fn ImportPage() -> impl IntoView {
         <Title text="Import · EzLift" />
         <h1>"Import"</h1>
         <p class="lead">
-            "Bring your history from Strong, Hevy or FitNotes: export your workouts as CSV in the app, then choose the file here. Importing the same file again adds nothing twice."
+            "Bring your history from Strong, Hevy or FitNotes: export your workouts as CSV in the app, then choose the file here. Hevy's measurement export brings your bodyweight and measurements. Importing the same file again adds nothing twice."
         </p>
         <noscript>
             <p class="card">"Importing needs JavaScript."</p>
@@ -187,9 +187,9 @@ pub fn ImportPage() -> impl IntoView {
                 <section class="card" data-testid="import-done" aria-live="polite">
                     <h2>"Imported"</h2>
                     <p>
-                        {plural(report.new_sessions, "session")} " added"
+                        {plural(report.new_items().0, report.new_items().1)} " added"
                         {(report.skipped_duplicates > 0).then(|| format!(
-                            ", {} already here", plural(report.skipped_duplicates, "session")
+                            ", {} already here", plural(report.skipped_duplicates, report.new_items().1)
                         ))}
                         "."
                     </p>
@@ -199,7 +199,11 @@ pub fn ImportPage() -> impl IntoView {
                         </p>
                     })}
                     <p class="actions stacked">
-                        <a class="button primary" href="/history">"See them in History"</a>
+                        {if report.is_measurements() {
+                            view! { <a class="button primary" href="/measurements">"See them in Measurements"</a> }.into_any()
+                        } else {
+                            view! { <a class="button primary" href="/history">"See them in History"</a> }.into_any()
+                        }}
                         <button type="button" on:click=move |_| stage.set(Stage::Choose)>
                             "Import another file"
                         </button>
@@ -231,11 +235,12 @@ fn preview(
     };
     let needs_unit = report.needs_unit();
     let guess = report.unit_guess.clone().unwrap_or_default();
-    let nothing_new = report.new_sessions == 0;
+    let (new, noun) = report.new_items();
+    let nothing_new = new == 0;
     let label = if nothing_new {
         "Nothing new to import".to_owned()
     } else {
-        format!("Import {}", plural(report.new_sessions, "session"))
+        format!("Import {}", plural(new, noun))
     };
     let unit_choice = move |value: &'static str, text: &'static str| {
         view! {
@@ -258,7 +263,22 @@ fn preview(
         <section class="card" data-testid="import-preview">
             <h2>{format!("{} export", report.format.label())}</h2>
             <p class="hint">{name}</p>
-            <dl class="facts">
+            {report.is_measurements().then(|| view! {
+                <dl class="facts">
+                    <dt>"Measurements"</dt>
+                    <dd data-testid="preview-measurements">{thousands(report.measurements as i64)}</dd>
+                    <dt>"Dates"</dt>
+                    <dd>{dates.clone()}</dd>
+                    <dt>"New"</dt>
+                    <dd data-testid="preview-new">
+                        {plural(new, noun)}
+                        {(report.skipped_duplicates > 0).then(|| format!(
+                            " ({} already imported)", thousands(report.skipped_duplicates as i64)
+                        ))}
+                    </dd>
+                </dl>
+            })}
+            <dl class="facts" hidden=report.is_measurements()>
                 <dt>"Sessions"</dt>
                 <dd data-testid="preview-sessions">{thousands(report.sessions as i64)}</dd>
                 <dt>"Sets"</dt>

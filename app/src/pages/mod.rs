@@ -9,6 +9,7 @@ pub mod exercise;
 pub mod format;
 pub mod history;
 pub mod import;
+pub mod measurements;
 pub mod placeholder;
 pub mod plates;
 pub mod programs;

@@ -76,7 +76,13 @@ pub fn SettingsPage() -> impl IntoView {
                                 <a href="/api/export?format=json" download data-testid="export-json">
                                     "Export everything (JSON)"
                                 </a>
-                                <span class="hint">" programs, history and exercises; EzLift imports it back"</span>
+                                <span class="hint">" programs, history, exercises and measurements; EzLift imports it back"</span>
+                            </li>
+                            <li>
+                                <a href="/api/export?format=measurements" download data-testid="export-measurements">
+                                    "Export measurements as CSV"
+                                </a>
+                                <span class="hint">" bodyweight and tape, in kg and cm"</span>
                             </li>
                         </ul>
                         <p class="hint">"Exports hold what the server has: changes still waiting on this device are not in them."</p>

@@ -10,12 +10,14 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// `(href, label, class)`: links with the `nav-extra` class stay in the desktop header
-/// only; the phone's tab bar keeps five tabs (Import is reached from Settings).
+/// only; the phone's tab bar keeps five tabs (Import is reached from Settings, Body from the
+/// dashboard).
 const NAV: &[(&str, &str, &str)] = &[
     ("/", "Dashboard", ""),
     ("/programs", "Programs", ""),
     ("/workout", "Workout", ""),
     ("/history", "History", ""),
+    ("/measurements", "Body", "nav-extra"),
     ("/import", "Import", "nav-extra"),
     ("/settings", "Settings", ""),
 ];

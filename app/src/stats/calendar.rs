@@ -66,6 +66,13 @@ impl Zone {
         let local = ms + i64::from(self.offset_minutes(ms)) * 60_000;
         Day(local.div_euclid(DAY_MS))
     }
+
+    /// Noon of `day` here, in epoch milliseconds: the instant of something dated only by
+    /// its day (noon stays on that day through any daylight-saving change).
+    pub fn noon(&self, day: Day) -> i64 {
+        let local_noon = day.0 * DAY_MS + DAY_MS / 2;
+        local_noon - i64::from(self.offset_minutes(local_noon)) * 60_000
+    }
 }
 
 /// A calendar day, counted from 1970-01-01.
@@ -149,6 +156,22 @@ impl Day {
     pub fn short(self) -> String {
         let (_, m, d) = self.date();
         format!("{d} {}", &MONTHS[m as usize - 1][..3])
+    }
+
+    /// "2026-11-23", a date field's value.
+    pub fn iso(self) -> String {
+        let (y, m, d) = self.date();
+        format!("{y:04}-{m:02}-{d:02}")
+    }
+
+    /// A date field's value; `None` unless it is a real date.
+    pub fn parse_iso(s: &str) -> Option<Day> {
+        let mut parts = s.trim().splitn(3, '-');
+        let y: i32 = parts.next()?.parse().ok()?;
+        let m: u32 = parts.next()?.parse().ok()?;
+        let d: u32 = parts.next()?.parse().ok()?;
+        let day = Day::from_date(y, m, d);
+        (day.date() == (y, m, d)).then_some(day)
     }
 }
 
@@ -241,6 +264,18 @@ mod tests {
 
     const MONDAY: WeekStart = WeekStart(1);
     const SUNDAY: WeekStart = WeekStart(0);
+
+    #[test]
+    fn date_fields_and_noon_round_trip() {
+        let day = Day::from_date(2026, 3, 29);
+        assert_eq!(day.iso(), "2026-03-29");
+        assert_eq!(Day::parse_iso("2026-03-29"), Some(day));
+        assert_eq!(Day::parse_iso("2026-02-30"), None);
+        assert_eq!(Day::parse_iso("yesterday"), None);
+        for zone in [Zone::UTC, Zone::Fixed(-600), Zone::Fixed(13 * 60)] {
+            assert_eq!(zone.day(zone.noon(day)), day, "{zone:?}");
+        }
+    }
 
     #[test]
     fn dates_round_trip_and_know_their_weekday() {

@@ -159,8 +159,9 @@ pub fn history(q: &Query, scope: &Scope, ask: &HistoryQuery) -> HistoryView {
     });
 
     let mut groups: Vec<(Month, Vec<SessionLine>)> = Vec::new();
+    let bodyweights = super::body::Bodyweights::of(q);
     for (log, day) in newest_first.iter().skip(page * PAGE_SIZE).take(PAGE_SIZE) {
-        let line = SessionLine::of(log, &session(q, log, scope.catalog), scope);
+        let line = SessionLine::of(log, &session(q, log, scope.catalog, &bodyweights), scope);
         match groups.last_mut() {
             Some((m, lines)) if *m == day.month() => lines.push(line),
             _ => groups.push((day.month(), vec![line])),

@@ -3,9 +3,12 @@
 //!
 //! Definitions (weights in kilograms; the pages convert for display):
 //! - A set *counts* when it is completed and not a warm-up.
-//! - Volume of a set = weight × reps; of a session, the sum over its counting sets. Only
-//!   a weight that is a load counts: an assisted exercise's weight is help, not load, so
-//!   its sets add reps but no volume, heaviest weight or 1RM.
+//! - Volume of a set = load × reps; of a session, the sum over its counting sets. A set's
+//!   load is its weight for a weight × reps exercise. For a bodyweight exercise it is the
+//!   lifter's bodyweight at the session ([`body::Bodyweights::at`]) plus the weight added,
+//!   and for an assisted one that bodyweight minus the assistance; while no bodyweight
+//!   was ever measured, a bodyweight exercise's load is the weight added and an assisted
+//!   one has none (its sets add reps but no volume, heaviest weight or 1RM).
 //! - Session time is the session's `duration`.
 //! - Estimated one-rep max (1RM), by the user's formula, only from counting sets with
 //!   weight > 0 and 1 ≤ reps ≤ 12 (beyond that the formulas say little): Epley
@@ -23,6 +26,7 @@
 //! functions from a [`Query`], which the server answers from the database and the
 //! browser from its replica.
 
+pub mod body;
 pub mod calendar;
 pub mod catalog;
 pub mod history;
@@ -77,19 +81,21 @@ pub struct SetFacts {
 }
 
 impl SetFacts {
-    /// A logged set of an exercise tracked as `tracking`: its weight counts only when it
-    /// is a load.
-    pub fn of(set: &LogExerciseSet, tracking: Tracking) -> Self {
+    /// A logged set of an exercise tracked as `tracking`, lifted at `bodyweight`
+    /// (kilograms, when one was ever measured): its weight is the set's load.
+    pub fn of(set: &LogExerciseSet, tracking: Tracking, bodyweight: Option<f64>) -> Self {
+        let typed = set.weight.filter(|w| w.is_finite()).unwrap_or(0.0);
         Self {
             set_type: set
                 .set_type
                 .as_deref()
                 .map(SetType::parse)
                 .unwrap_or_default(),
-            weight: if tracking.weight_is_load() {
-                set.weight.filter(|w| w.is_finite()).unwrap_or(0.0)
-            } else {
-                0.0
+            weight: match (tracking, bodyweight) {
+                (Tracking::WeightReps, _) | (Tracking::Reps, None) => typed,
+                (Tracking::Reps, Some(bw)) => bw + typed.max(0.0),
+                (Tracking::Assisted, Some(bw)) => (bw - typed.max(0.0)).max(0.0),
+                _ => 0.0,
             },
             reps: set.reps.unwrap_or(0),
             completed: set.completed.unwrap_or(false),
@@ -139,7 +145,8 @@ pub fn sessions(q: &Query, catalog: &Catalog) -> Vec<Arc<Session>> {
     let derived = q.derived();
     let memo = derived.memo::<SessionsMemo>();
     let mut memo = memo.lock().unwrap_or_else(PoisonError::into_inner);
-    let digest = catalog.tracking_digest();
+    let bodyweights = body::Bodyweights::of(q);
+    let digest = load_digest(catalog, &bodyweights);
     match derived.touched_since(memo.seen) {
         Some(touched) if memo.catalog == digest => {
             for t in touched {
@@ -154,12 +161,18 @@ pub fn sessions(q: &Query, catalog: &Catalog) -> Vec<Arc<Session>> {
         .map(|log| match memo.by_log.get(&log.id) {
             Some(kept) => kept.clone(),
             None => {
-                let read = Arc::new(session(q, log, catalog));
+                let read = Arc::new(session(q, log, catalog, &bodyweights));
                 memo.by_log.insert(log.id.clone(), read.clone());
                 read
             }
         })
         .collect()
+}
+
+/// What every set's load depends on besides the set: each exercise's tracking and the
+/// user's bodyweights. Figures kept between changes are read again when it differs.
+fn load_digest(catalog: &Catalog, bodyweights: &body::Bodyweights) -> u64 {
+    catalog.tracking_digest() ^ bodyweights.digest().rotate_left(1)
 }
 
 /// The local day of each instant of `dates` (epoch milliseconds) in `zone`, in order.
@@ -201,7 +214,8 @@ struct DaysMemo {
     most_asked: usize,
 }
 
-/// Sessions kept between changes, by id, as read with the catalog of digest `catalog`.
+/// Sessions kept between changes, by id, as read with the catalog and bodyweights of
+/// digest `catalog`.
 #[derive(Default)]
 struct SessionsMemo {
     seen: u64,
@@ -210,7 +224,14 @@ struct SessionsMemo {
 }
 
 /// One logged session as statistics see it.
-pub fn session(q: &Query, log: &Log, catalog: &Catalog) -> Session {
+pub fn session(
+    q: &Query,
+    log: &Log,
+    catalog: &Catalog,
+    bodyweights: &body::Bodyweights,
+) -> Session {
+    let date = log.session_date.unwrap_or_default();
+    let bodyweight = bodyweights.at(date);
     let mut entries = q.find::<LogExercise>(log_exercise::log_id, &log.id);
     sort_listed(&mut entries, |e| (e.order, &e.id));
     let exercises = entries
@@ -223,14 +244,14 @@ pub fn session(q: &Query, log: &Log, catalog: &Catalog) -> Session {
             Some((
                 exercise,
                 sets.into_iter()
-                    .map(|s| SetFacts::of(s, tracking))
+                    .map(|s| SetFacts::of(s, tracking, bodyweight))
                     .collect(),
             ))
         })
         .collect();
     Session {
         id: log.id.clone(),
-        date: log.session_date.unwrap_or_default(),
+        date,
         duration: log.duration.unwrap_or_default().max(0),
         exercises,
     }
@@ -346,7 +367,7 @@ pub fn records_of(
     let derived = q.derived();
     let memo = derived.memo::<RecordsMemo>();
     let mut memo = memo.lock().unwrap_or_else(PoisonError::into_inner);
-    let digest = catalog.tracking_digest();
+    let digest = load_digest(catalog, &body::Bodyweights::of(q));
     let kept = memo.formula == Some(formula) && memo.catalog == digest;
     match derived.touched_since(memo.seen).filter(|_| kept) {
         None => *memo = RecordsMemo::default(),
@@ -728,6 +749,26 @@ mod tests {
                 kept.1.by_exercise["mine"].heaviest.is_none(),
                 "assisted: no load"
             );
+            // A first weigh-in: an assisted set's load is the bodyweight less the help.
+            let bw = crate::model::tables::body_measurements::TABLE;
+            store.apply(&[create(
+                bw,
+                "weighed",
+                [
+                    crate::model::tables::body_measurements::measured_at.to(0),
+                    crate::model::tables::body_measurements::bodyweight.to(300.0),
+                ],
+            )]);
+            check("a bodyweight measured", OneRmFormula::Brzycki);
+            let (kept, _) = both(&store, OneRmFormula::Brzycki);
+            assert!(kept.1.by_exercise["mine"].heaviest.is_some());
+            store.apply(&[update(
+                bw,
+                "weighed",
+                [crate::model::tables::body_measurements::bodyweight.to(310.0)],
+                5,
+            )]);
+            check("a bodyweight changed", OneRmFormula::Brzycki);
         }
 
         #[test]
@@ -810,8 +851,11 @@ mod tests {
     fn an_assisted_weight_is_not_a_load() {
         let raw = serde_json::json!({ "id": "s", "weight": 20, "reps": 8, "completed": true });
         let set = LogExerciseSet::from_wire(raw.as_object().unwrap());
-        assert_eq!(SetFacts::of(&set, Tracking::WeightReps).volume(), 160.0);
-        let assisted = SetFacts::of(&set, Tracking::Assisted);
+        assert_eq!(
+            SetFacts::of(&set, Tracking::WeightReps, None).volume(),
+            160.0
+        );
+        let assisted = SetFacts::of(&set, Tracking::Assisted, None);
         assert_eq!((assisted.volume(), assisted.reps), (0.0, 8));
         let r = personal_records(
             &[session("a", 1, &[("dip", vec![assisted])])],
@@ -819,6 +863,39 @@ mod tests {
         );
         assert!(r.by_exercise["dip"].heaviest.is_none());
         assert!(r.by_exercise["dip"].one_rm.is_none());
+    }
+
+    #[test]
+    fn a_bodyweight_exercises_load_counts_the_lifters_bodyweight() {
+        let raw = serde_json::json!({ "id": "s", "weight": 20, "reps": 8, "completed": true });
+        let set = LogExerciseSet::from_wire(raw.as_object().unwrap());
+        let load = |t, bw| SetFacts::of(&set, t, bw).weight;
+        assert_eq!(
+            load(Tracking::WeightReps, Some(80.0)),
+            20.0,
+            "a barbell's is its own"
+        );
+        assert_eq!(
+            load(Tracking::Reps, Some(80.0)),
+            100.0,
+            "a weighted pull-up's"
+        );
+        assert_eq!(
+            load(Tracking::Reps, None),
+            20.0,
+            "never weighed: the weight added"
+        );
+        assert_eq!(
+            load(Tracking::Assisted, Some(80.0)),
+            60.0,
+            "less help, more load"
+        );
+        assert_eq!(load(Tracking::Assisted, None), 0.0);
+        assert_eq!(load(Tracking::Duration, Some(80.0)), 0.0);
+        assert_eq!(
+            SetFacts::of(&set, Tracking::Assisted, Some(80.0)).volume(),
+            480.0
+        );
     }
 
     #[test]

@@ -112,17 +112,24 @@ pub fn progress(q: &Query, scope: &Scope, exercise_id: &str, page: usize) -> Opt
     if facts.is_none() && by_session.is_empty() {
         return None;
     }
+    let bodyweights = super::body::Bodyweights::of(q);
     let sessions: Vec<Session> = by_session
         .iter()
         .rev()
-        .map(|sets| Session {
-            id: sets[0].log.id.clone(),
-            date: sets[0].log.session_date.unwrap_or_default(),
-            duration: 0,
-            exercises: vec![(
-                exercise_id.to_owned(),
-                sets.iter().map(|p| SetFacts::of(p.set, tracking)).collect(),
-            )],
+        .map(|sets| {
+            let date = sets[0].log.session_date.unwrap_or_default();
+            let bodyweight = bodyweights.at(date);
+            Session {
+                id: sets[0].log.id.clone(),
+                date,
+                duration: 0,
+                exercises: vec![(
+                    exercise_id.to_owned(),
+                    sets.iter()
+                        .map(|p| SetFacts::of(p.set, tracking, bodyweight))
+                        .collect(),
+                )],
+            }
         })
         .collect();
     let formula = scope.settings.one_rm;

@@ -1,5 +1,5 @@
 //! `POST /api/import` (a file's bytes, with `format`, `unit`, `dry_run`) and
-//! `GET /api/export?format=strong|json`.
+//! `GET /api/export?format=strong|json|measurements`.
 
 use super::error::{ApiError, ApiResult};
 use super::extract::AuthUser;
@@ -129,6 +129,7 @@ async fn import_file(
         tracing::info!(
             format = ?report.format,
             sessions = report.new_sessions,
+            measurements = report.new_measurements,
             skipped = report.skipped_duplicates,
             "imported"
         );
@@ -173,9 +174,19 @@ async fn export_file(
             let json = export::json_export(state.store.as_ref(), &user.user_id, seen).await?;
             (json, "application/json", format!("ezlift-{day}.json"))
         }
+        "measurements" => {
+            let zone = zone(params.tz.as_deref(), &headers)?;
+            let csv =
+                import::measurements_csv(state.store.as_ref(), &user.user_id, zone, seen).await?;
+            (
+                csv,
+                "text/csv; charset=utf-8",
+                format!("ezlift-measurements-{day}.csv"),
+            )
+        }
         other => {
             return Err(ApiError::BadRequest(format!(
-                "format must be strong or json, not \"{other}\""
+                "format must be strong, json or measurements, not \"{other}\""
             )))
         }
     };

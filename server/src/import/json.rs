@@ -75,6 +75,7 @@ pub async fn import(
     let mut changes = Map::new();
     let mut existing_logs = HashSet::new();
     let mut new_custom: Vec<String> = Vec::new();
+    let mut new_measurements = 0;
     for def in &imported {
         let records = list(def.name)?;
         // Records the account has, or had and deleted, are left as they are.
@@ -96,6 +97,7 @@ pub async fn import(
                     .filter_map(|r| r.get("name").and_then(Value::as_str).map(str::to_owned))
                     .collect()
             }
+            "body_measurements" => new_measurements = fresh.len(),
             _ => {}
         }
         if !fresh.is_empty() {
@@ -150,6 +152,8 @@ pub async fn import(
         warnings: Vec::new(),
         // Our export's weights are kilograms, and its settings are not imported.
         unit_adopted: None,
+        measurements: list("body_measurements")?.len(),
+        new_measurements,
     };
     if !options.dry_run && !push.is_empty() {
         store

@@ -8,7 +8,9 @@
 //! or a newer export of the same account, adds only the sessions that are new.
 
 pub mod export;
+pub use measurements::csv as measurements_csv;
 mod json;
+mod measurements;
 mod names;
 mod options;
 mod read;
@@ -61,6 +63,10 @@ pub async fn import(
     }
     if trimmed.is_empty() {
         return Err(ImportError::Empty);
+    }
+    let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    if measurements::is_measurements(&String::from_utf8_lossy(first_line)) {
+        return measurements::import(store, user_id, bytes, options).await;
     }
     let file = read::read_csv(bytes, options.format)?;
     import_sessions(store, library, user_id, file, options).await
@@ -230,6 +236,8 @@ async fn import_sessions(
         unit_adopted: adopt
             .as_ref()
             .map(|_| unit.unwrap_or_default().label().to_owned()),
+        measurements: 0,
+        new_measurements: 0,
     };
     if options.dry_run {
         return Ok(report);

@@ -202,7 +202,7 @@ impl ReadFile {
 }
 
 /// The separator of a CSV: the one of `,`, `;` and tab that the header line has most of.
-fn delimiter(first_line: &str) -> u8 {
+pub(super) fn delimiter(first_line: &str) -> u8 {
     let mut best = (b',', 0);
     for d in [b',', b';', b'\t'] {
         let n = first_line.bytes().filter(|b| *b == d).count();
