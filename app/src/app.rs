@@ -4,7 +4,7 @@ use crate::live::settings::ServerSettings;
 use crate::live::theme::follow_theme_setting;
 use crate::pages::shell::Header;
 use crate::pages::{
-    auth, dashboard, exercise, history, import, measurements, placeholder, programs,
+    auth, dashboard, deleted, exercise, history, import, measurements, placeholder, programs,
     settings, workout,
 };
 use crate::replica::provide_replica;
@@ -157,6 +157,7 @@ pub fn App() -> impl IntoView {
                         view={page!(exercise::ExerciseRoute, exercise::ExercisePage)}
                         ssr=SsrMode::Async
                     />
+                    <Route path=StaticSegment("deleted") view={page!(deleted::DeletedRoute, deleted::DeletedPage)} ssr=SsrMode::Async />
                     <Route path=StaticSegment("measurements") view={page!(measurements::MeasurementsRoute, measurements::MeasurementsPage)} ssr=SsrMode::Async />
                     <Route path=StaticSegment("import") view={page!(import::ImportRoute, import::ImportPage)} ssr=SsrMode::Async />
                     <Route path=StaticSegment("settings") view={page!(settings::SettingsRoute, settings::SettingsPage)} ssr=SsrMode::Async />

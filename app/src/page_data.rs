@@ -44,6 +44,17 @@ pub async fn computed(key: String, compute: Compute) -> Option<Arc<str>> {
     }
 }
 
+/// What the signed-in user can restore, while rendering on the server.
+pub async fn recently_deleted() -> Option<Vec<crate::deleted::Deleted>> {
+    #[cfg(feature = "ssr")]
+    {
+        let (data, user) = source::data_and_user()?;
+        data.recently_deleted(&user.id).await.ok()
+    }
+    #[cfg(not(feature = "ssr"))]
+    None
+}
+
 /// Library exercise names by id, while rendering on the server.
 pub fn exercise_names() -> Option<Arc<BTreeMap<String, String>>> {
     #[cfg(feature = "ssr")]

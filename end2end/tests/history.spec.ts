@@ -251,3 +251,47 @@ test('a new user is told what to do first; the next workout starts from the dash
   await expect(page.getByTestId('log-exercise-name')).toHaveText(['Back Squat (Barbell)']);
   await expect(page.getByTestId('log-set').first().getByTestId('log-weight')).toHaveValue('100');
 });
+
+test('a session deleted by mistake: the other device is told, and brings it back from Recently deleted', async ({ browser }) => {
+  const [contextA, contextB, a, b, email] = await twoDevices(browser);
+  await b.setViewportSize({ width: 375, height: 740 });
+  await pushSessions(a, email, [{ id: 'oops', date: Date.now() - DAY, sets: [[100, 5], [102.5, 5]] }]);
+  await b.goto('/history');
+  await synced(b);
+  await expect(b.getByTestId('history-session')).toHaveCount(1);
+
+  await a.goto('/history/oops');
+  await expect(a.getByTestId('delete-session')).toBeEnabled({ timeout: 20_000 });
+  a.once('dialog', (d) => d.accept());
+  await a.getByTestId('delete-session').click();
+  await expect(a).toHaveURL(/\/history$/);
+  await expect(a.getByTestId('history-session')).toHaveCount(0);
+  await synced(a);
+
+  // B's next sync removes it and says so, by name, with the way back.
+  await b.getByTestId('sync-now').click();
+  await expect(b.getByTestId('noticed-change')).toHaveText('Session “Session oops” was deleted on another device');
+  await expect(b.getByTestId('history-session')).toHaveCount(0);
+  await b.getByTestId('noticed-to-deleted').click();
+  const item = b.getByTestId('deleted-item');
+  await expect(item).toHaveCount(1);
+  await expect(item).toContainText('Session oops');
+  await expect(item).toContainText('with 3 records under it');
+  const button = item.getByTestId('restore');
+  expect((await button.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+  await button.click();
+  await expect(b.getByTestId('restored')).toContainText('Restored “Session oops”');
+  await expect(b.getByTestId('nothing-deleted')).toBeVisible();
+  await b.getByRole('link', { name: 'Open it →' }).click();
+  await synced(b);
+  await expect(b.getByTestId('history-session')).toHaveCount(1);
+  const overflow = await b.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+
+  // The device that deleted it gets it back, sets and all, by sync.
+  await a.goto('/history/oops');
+  await synced(a);
+  await expect(a.getByTestId('history-weight')).toHaveCount(2);
+  await expect(a.getByTestId('history-weight').nth(1)).toHaveValue('102.5');
+  await Promise.all([contextA.close(), contextB.close()]);
+});

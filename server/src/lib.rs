@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod deleted;
 pub mod exercises;
 pub mod http;
 pub mod import;

@@ -258,9 +258,29 @@ async fn columns_merge_and_remote_deletes_win(db: TestDb) {
     a.delete("routines", "r1").await;
     b.update("routines", "r1", raw(json!({ "title": "Edited on B" })))
         .await;
-    sync(&a, &ra).await.unwrap();
-    sync(&b, &rb).await.unwrap();
-    sync(&a, &ra).await.unwrap();
+    let own = sync(&a, &ra).await.unwrap();
+    assert!(
+        own.noticed.is_empty(),
+        "nothing came from elsewhere: {own:?}"
+    );
+    // B is told what A's sync changed and removed of what it showed, by name.
+    let told = sync(&b, &rb).await.unwrap();
+    let names: Vec<(String, bool)> = told
+        .noticed
+        .iter()
+        .map(|n| (format!("{} {}", n.kind.label(), n.title), n.removed))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Routine Edited on B".to_owned(), true),
+            ("Workout template Legs".to_owned(), false)
+        ]
+    );
+    let told = sync(&a, &ra).await.unwrap();
+    assert_eq!(told.noticed.len(), 1, "B's reps: {told:?}");
+    // Its own push coming back in its next pull tells a device nothing.
+    assert!(sync(&b, &rb).await.unwrap().noticed.is_empty());
 
     for device in [&a, &b] {
         let set = device.get("workout_exercise_sets", "s1").unwrap();

@@ -78,6 +78,10 @@ impl PageData for Faulty {
     fn library(&self) -> Arc<Vec<app::model::LibraryExercise>> {
         self.inner.library()
     }
+
+    async fn recently_deleted(&self, _: &str) -> Result<Vec<app::deleted::Deleted>, String> {
+        self.fail().await
+    }
 }
 
 struct Setup {

@@ -30,6 +30,11 @@ pub trait PageData: Send + Sync {
 
     /// The exercise library.
     fn library(&self) -> Arc<Vec<crate::model::LibraryExercise>>;
+
+    /// What the user deleted and can still restore (from the change log, which the
+    /// replica does not hold).
+    async fn recently_deleted(&self, user_id: &str)
+        -> Result<Vec<crate::deleted::Deleted>, String>;
 }
 
 pub type SharedPageData = Arc<dyn PageData>;

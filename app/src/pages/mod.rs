@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod chart;
 pub mod dashboard;
+pub mod deleted;
 pub mod exercise;
 pub mod format;
 pub mod history;

@@ -1,5 +1,6 @@
-//! The sync status control in the header: state, what waits, retry, first-sync progress
-//! and the changes the server refused.
+//! The sync status control in the header: state, what waits, retry, first-sync progress,
+//! the changes the server refused, and what other devices changed or deleted of what this
+//! one showed.
 
 use crate::replica::{use_replica, FirstSync, SyncPhase, SyncStatus};
 use leptos::prelude::*;
@@ -28,6 +29,7 @@ pub fn SyncIndicator() -> impl IntoView {
                 {move || if error().is_some() { "Retry" } else { "Sync now" }}
             </button>
             <RefusedChanges status=status />
+            <NoticedChanges status=status />
             {move || {
                 status
                     .get()
@@ -105,6 +107,47 @@ fn RefusedChanges(status: RwSignal<SyncStatus>) -> impl IntoView {
                     <summary>"Not accepted by the server"</summary>
                     <p>"These changes stay on this device and are not sent until you edit or discard them."</p>
                     <ul>{items}</ul>
+                </details>
+            }
+        })
+    }
+}
+
+/// Other devices' edits and deletes that reached this one: what, and for a delete the
+/// way back, until the user dismisses the list.
+#[component]
+fn NoticedChanges(status: RwSignal<SyncStatus>) -> impl IntoView {
+    move || {
+        let noticed = status.with(|s| s.noticed.clone());
+        (!noticed.is_empty()).then(|| {
+            let removed = noticed.iter().any(|n| n.removed);
+            let items = noticed
+                .into_iter()
+                .map(|n| {
+                    let what = format!("{} “{}”", n.kind.label(), n.title);
+                    let how = if n.removed {
+                        " was deleted on another device"
+                    } else {
+                        " was changed on another device"
+                    };
+                    view! { <li data-testid="noticed-change"><strong>{what}</strong>{how}</li> }
+                })
+                .collect_view();
+            view! {
+                <details class="sync-noticed" data-testid="sync-noticed" open>
+                    <summary>"Changed on another device"</summary>
+                    <ul>{items}</ul>
+                    {removed.then(|| view! {
+                        <p><a href="/deleted" data-testid="noticed-to-deleted">"Deleted by mistake? Restore it"</a></p>
+                    })}
+                    <button
+                        type="button"
+                        class="link-button"
+                        data-testid="dismiss-noticed"
+                        on:click=move |_| status.update(|s| s.noticed.clear())
+                    >
+                        "Dismiss"
+                    </button>
                 </details>
             }
         })

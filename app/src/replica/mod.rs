@@ -31,3 +31,7 @@ pub use status::{FirstSync, SyncPhase, SyncStatus};
 pub use idb_store::IdbStore;
 #[cfg(feature = "hydrate")]
 pub(crate) use marks::{mark, measure};
+/// A same-origin request with the session cookie, for the few pages that ask the server
+/// what the replica does not hold.
+#[cfg(feature = "hydrate")]
+pub use remote::send;

@@ -54,6 +54,9 @@ pub struct SyncStatus {
     pub first_sync: Option<FirstSync>,
     /// Changes the server refused, kept out of syncing until edited or discarded.
     pub refused: Vec<SetAside>,
+    /// What the last syncs brought of other devices' edits and deletes to what this device
+    /// showed, until the user has read it.
+    pub noticed: Vec<crate::sync::noticed::Noticed>,
 }
 
 impl Default for SyncStatus {
@@ -64,6 +67,7 @@ impl Default for SyncStatus {
             saving: 0,
             first_sync: None,
             refused: Vec::new(),
+            noticed: Vec::new(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! and any transport. The browser runs it on IndexedDB, the native tests on the in-memory
 //! store against the real server.
 
+use super::noticed::Noticed;
 use crate::local::record::{LocalRecord, SetAside, Status};
 use crate::model::tables::{SCHEMA_VERSION, TABLES};
 use crate::model::wire::{
@@ -50,6 +51,10 @@ pub trait LocalStore {
     /// A `full` pull is the server's whole state: synced records missing from it are gone
     /// on the server and are removed.
     async fn apply_pull(&self, pull: PullResponse, full: bool) -> Result<(), Self::Error>;
+
+    /// What an incremental `pull` changes of what this store holds, asked before it is
+    /// applied (see [`super::noticed`]).
+    async fn notice(&self, pull: &PullResponse) -> Result<Vec<Noticed>, Self::Error>;
 
     /// Every record that is not synced.
     async fn pending(&self) -> Result<Vec<TableRecord>, Self::Error>;
@@ -171,6 +176,9 @@ pub struct SyncReport {
     /// Changes set aside by this sync (refused, or rejected as orphans).
     pub set_aside: usize,
     pub attempts: usize,
+    /// Sessions, templates and routines this device held that the pulls changed or
+    /// removed (another device's edits and deletes).
+    pub noticed: Vec<Noticed>,
 }
 
 /// What local records become on the wire.
@@ -258,6 +266,13 @@ pub async fn synchronize<S: LocalStore, R: Remote>(
             .map_err(SyncError::Remote)?;
         report.pulled += count(&pull);
         let pulled_at = pull.timestamp;
+        if since.is_some() {
+            for n in store.notice(&pull).await.map_err(SyncError::Local)? {
+                if !report.noticed.contains(&n) {
+                    report.noticed.push(n);
+                }
+            }
+        }
         store
             .apply_pull(pull, since.is_none())
             .await

@@ -11,6 +11,7 @@ use crate::local::record::SetAside;
 use crate::local::{apply_ops_to, with_descendants, Op};
 use crate::model::wire::PullResponse;
 use crate::sync::engine::{LocalStore, TableRecord};
+use crate::sync::noticed::{noticed, Noticed};
 use async_trait::async_trait;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -168,6 +169,10 @@ impl<P: Persistence> LocalStore for Synced<'_, P> {
         }
         self.progress.applied(records);
         result
+    }
+
+    async fn notice(&self, pull: &PullResponse) -> Result<Vec<Noticed>, P::Error> {
+        Ok(self.replica.mem.with_tables(|t| noticed(t, pull)))
     }
 
     async fn pending(&self) -> Result<Vec<TableRecord>, P::Error> {

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod app_shell;
+mod deleted;
 pub mod error;
 mod exercises;
 pub mod extract;
@@ -90,6 +91,7 @@ pub fn router_with(
         .merge(exercises::router())
         .merge(accounts::router())
         .merge(sync::router())
+        .merge(deleted::router())
         .merge(pages)
         .layer(from_fn_with_state(timeout, security::limit_time));
     // A big file from a phone may take minutes to upload.

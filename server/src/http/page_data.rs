@@ -192,6 +192,12 @@ impl PageData for StorePageData {
     fn library(&self) -> Arc<Vec<app::model::LibraryExercise>> {
         self.library.clone()
     }
+
+    async fn recently_deleted(&self, user_id: &str) -> Result<Vec<app::deleted::Deleted>, String> {
+        crate::deleted::recently_deleted(self.store.as_ref(), user_id, crate::store::now_ms())
+            .await
+            .map_err(PageFailure::record)
+    }
 }
 
 #[cfg(test)]

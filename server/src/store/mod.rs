@@ -178,6 +178,19 @@ pub trait Store: Send + Sync + 'static {
     /// The user's change log in order.
     async fn change_log(&self, user_id: &str) -> StoreResult<Vec<ChangeRow>>;
 
+    /// The user's `deleted` changes stamped at or after `since`, in order: what "recently
+    /// deleted" lists, and the records one delete took with it.
+    async fn deletions_since(&self, user_id: &str, since: i64) -> StoreResult<Vec<ChangeRow>>;
+
+    /// Every change of `ids` of `table`, in order: a deleted record's last content is its
+    /// last change before the delete (the log keeps the whole record of each change).
+    async fn changes_of(
+        &self,
+        user_id: &str,
+        table: &str,
+        ids: &[&str],
+    ) -> StoreResult<Vec<ChangeRow>>;
+
     async fn close(&self);
 }
 
@@ -244,6 +257,43 @@ enum OnPrimary {
 }
 
 impl SqlStore {
+    /// Changes matching `filter` (over `args`), in the order they were written.
+    async fn change_rows(&self, filter: &str, args: Vec<SqlValue>) -> StoreResult<Vec<ChangeRow>> {
+        let dialect = self.backend.dialect();
+        let mut tx = self.backend.begin_snapshot().await?;
+        let rows = tx
+            .fetch(
+                &format!(
+                    "select table_name, record_id, change_type, {}, \"timestamp\" from changes \
+                     where {filter} order by \"timestamp\", id",
+                    dialect.json_text("changes")
+                ),
+                args,
+                &[
+                    ColumnKind::Text,
+                    ColumnKind::Text,
+                    ColumnKind::Text,
+                    ColumnKind::Text,
+                    ColumnKind::Int,
+                ],
+            )
+            .await?;
+        tx.commit().await?;
+        rows.into_iter()
+            .map(|row| {
+                let mut cells = db::Cells::new(row);
+                Ok(ChangeRow {
+                    table_name: cells.text("table_name")?,
+                    record_id: cells.text("record_id")?,
+                    change_type: cells.text("change_type")?,
+                    changes: serde_json::from_str(&cells.text("changes")?)
+                        .map_err(|e| StoreError::Other(sqlx::Error::Decode(Box::new(e))))?,
+                    timestamp: cells.int("timestamp")?,
+                })
+            })
+            .collect()
+    }
+
     /// Where a read of `user_id`'s records runs: the standby when `freshness` lets it
     /// serve, else the primary as `primary` needs.
     async fn begin_read(
@@ -489,39 +539,45 @@ impl Store for SqlStore {
 
     #[instrument(skip_all)]
     async fn change_log(&self, user_id: &str) -> StoreResult<Vec<ChangeRow>> {
-        let dialect = self.backend.dialect();
-        let mut tx = self.backend.begin().await?;
-        let rows = tx
-            .fetch(
-                &format!(
-                    "select table_name, record_id, change_type, {}, \"timestamp\" from changes \
-                     where user_id = $1 order by \"timestamp\", id",
-                    dialect.json_text("changes")
-                ),
-                vec![SqlValue::text(user_id)],
-                &[
-                    ColumnKind::Text,
-                    ColumnKind::Text,
-                    ColumnKind::Text,
-                    ColumnKind::Text,
-                    ColumnKind::Int,
-                ],
-            )
-            .await?;
-        tx.commit().await?;
-        rows.into_iter()
-            .map(|row| {
-                let mut cells = db::Cells::new(row);
-                Ok(ChangeRow {
-                    table_name: cells.text("table_name")?,
-                    record_id: cells.text("record_id")?,
-                    change_type: cells.text("change_type")?,
-                    changes: serde_json::from_str(&cells.text("changes")?)
-                        .map_err(|e| StoreError::Other(sqlx::Error::Decode(Box::new(e))))?,
-                    timestamp: cells.int("timestamp")?,
-                })
-            })
-            .collect()
+        self.change_rows("user_id = $1", vec![SqlValue::text(user_id)])
+            .await
+    }
+
+    #[instrument(skip_all)]
+    async fn deletions_since(&self, user_id: &str, since: i64) -> StoreResult<Vec<ChangeRow>> {
+        self.change_rows(
+            "user_id = $1 and \"timestamp\" >= $2 and change_type = 'deleted'",
+            vec![SqlValue::text(user_id), SqlValue::int(since)],
+        )
+        .await
+    }
+
+    #[instrument(skip_all)]
+    async fn changes_of(
+        &self,
+        user_id: &str,
+        table: &str,
+        ids: &[&str],
+    ) -> StoreResult<Vec<ChangeRow>> {
+        let mut out = Vec::new();
+        // One equality per id (see `lookup::union_per_id`).
+        for chunk in ids.chunks(lookup::CHUNK) {
+            let ors = (0..chunk.len())
+                .map(|i| format!("record_id = ${}", i + 3))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let mut args = vec![SqlValue::text(user_id), SqlValue::text(table)];
+            args.extend(chunk.iter().map(|id| SqlValue::text(*id)));
+            out.extend(
+                self.change_rows(
+                    &format!("user_id = $1 and table_name = $2 and ({ors})"),
+                    args,
+                )
+                .await?,
+            );
+        }
+        out.sort_by_key(|r| r.timestamp);
+        Ok(out)
     }
 
     async fn close(&self) {

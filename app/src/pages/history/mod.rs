@@ -109,6 +109,7 @@ pub fn HistoryPage() -> impl IntoView {
                 view! { <HistoryBody server=data ask /> }
             })}
         </Suspense>
+        <p class="muted small"><a href="/deleted" data-testid="to-deleted">"Recently deleted"</a></p>
     }
 }
 

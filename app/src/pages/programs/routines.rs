@@ -21,6 +21,7 @@ pub fn ProgramsPage() -> impl IntoView {
         <WithProgram>
             <RoutineList />
         </WithProgram>
+        <p class="muted small"><a href="/deleted">"Recently deleted"</a></p>
     }
 }
 

@@ -107,6 +107,16 @@ impl Replica {
         let phase = match result {
             Some(Ok(report)) => {
                 let at = now_ms();
+                if !report.noticed.is_empty() {
+                    self.state.status.update(|s| {
+                        for n in report.noticed {
+                            s.noticed
+                                .retain(|kept| (kept.kind, &kept.id) != (n.kind, &n.id));
+                            s.noticed.insert(0, n);
+                        }
+                        s.noticed.truncate(crate::sync::noticed::LISTED);
+                    });
+                }
                 self.state.ready.set(true);
                 if report.pulled > 0 || report.pushed > 0 {
                     self.state.version.update(|v| *v += 1);
