@@ -79,3 +79,34 @@ test('bodyweight and tape logged, corrected and deleted offline on a 375 px phon
   expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
   await context.close();
 });
+
+test("Hevy's measurement export is imported on a phone and shows on the page", async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 }, hasTouch: true });
+  const page = await context.newPage();
+  await signUp(page, uniqueEmail());
+  await page.goto('/import');
+  await synced(page);
+  const csv =
+    'date,weight_kg,fat_percent,neck_cm,shoulder_cm,chest_cm,left_bicep_cm,right_bicep_cm,left_forearm_cm,' +
+    'right_forearm_cm,abdomen_cm,waist_cm,hips_cm,left_thigh_cm,right_thigh_cm,left_calf_cm,right_calf_cm\n' +
+    '"15 Jan 2024, 08:00",82.4,15.5,0,120,104,36,37,0,0,88,84,98,58,59,38,38\n' +
+    '"22 Jan 2024, 08:00",81.9,,,,,,,,,,83.5,,,,,\n';
+  await page.getByTestId('import-file').setInputFiles({ name: 'measurements.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  const preview = page.getByTestId('import-preview');
+  await expect(preview.getByRole('heading')).toHaveText('Hevy export');
+  await expect(page.getByTestId('preview-measurements')).toHaveText('2');
+  await expect(page.getByTestId('preview-new')).toHaveText('2 measurements');
+  await expect(page.getByTestId('import-run')).toHaveText('Import 2 measurements');
+  await page.getByTestId('import-run').click();
+  await expect(page.getByTestId('import-done')).toContainText('2 measurements added');
+  await page.getByRole('link', { name: 'See them in Measurements' }).click();
+  await synced(page);
+  const entries = page.getByTestId('measurement');
+  await expect(entries).toHaveCount(2);
+  await expect(entries.getByTestId('measurement-values')).toHaveText([
+    '81.9 kg · Waist 83.5 cm',
+    '82.4 kg · 15.5 % fat · Chest 104 cm · Waist 84 cm · Hips 98 cm · Arm 36.5 cm · Thigh 58.5 cm · Calf 38 cm',
+  ]);
+  await expect(entries.nth(1)).toContainText('shoulder 120 cm · abdomen 88 cm');
+  await context.close();
+});

@@ -59,7 +59,17 @@ async fn load() -> Result<Vec<Deleted>, String> {
 
 #[component]
 pub fn DeletedPage() -> impl IntoView {
-    let list = Resource::new(|| (), |_| load());
+    // The list travels from the server render to hydration as its JSON text: a
+    // resource's value is decoded in the module every page loads, where decoding a
+    // `Vec<Deleted>` cost 32 KB (brotli) and decoding text costs nothing new.
+    let list = Resource::new(
+        || (),
+        |_| async {
+            load()
+                .await
+                .and_then(|items| serde_json::to_string(&items).map_err(|e| e.to_string()))
+        },
+    );
     let query = use_query_map();
     let restored = move || query.with(|q| q.get("restored"));
     let home = move || {
@@ -86,7 +96,10 @@ pub fn DeletedPage() -> impl IntoView {
         {move || failed().map(|e| view! { <p class="warning" role="alert" data-testid="restore-error">{e}</p> })}
         <Suspense fallback=|| view! { <p class="empty">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match list.await {
+                let items = list.await.and_then(|json| {
+                    serde_json::from_str::<Vec<Deleted>>(&json).map_err(|e| e.to_string())
+                });
+                match items {
                     Err(e) => view! { <p class="empty">{e}</p> }.into_any(),
                     Ok(items) if items.is_empty() => view! {
                         <p class="empty" data-testid="nothing-deleted">"Nothing deleted in the last 30 days."</p>

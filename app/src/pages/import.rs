@@ -263,43 +263,50 @@ fn preview(
         <section class="card" data-testid="import-preview">
             <h2>{format!("{} export", report.format.label())}</h2>
             <p class="hint">{name}</p>
-            {report.is_measurements().then(|| view! {
-                <dl class="facts">
-                    <dt>"Measurements"</dt>
-                    <dd data-testid="preview-measurements">{thousands(report.measurements as i64)}</dd>
-                    <dt>"Dates"</dt>
-                    <dd>{dates.clone()}</dd>
-                    <dt>"New"</dt>
-                    <dd data-testid="preview-new">
-                        {plural(new, noun)}
-                        {(report.skipped_duplicates > 0).then(|| format!(
-                            " ({} already imported)", thousands(report.skipped_duplicates as i64)
-                        ))}
-                    </dd>
-                </dl>
-            })}
-            <dl class="facts" hidden=report.is_measurements()>
-                <dt>"Sessions"</dt>
-                <dd data-testid="preview-sessions">{thousands(report.sessions as i64)}</dd>
-                <dt>"Sets"</dt>
-                <dd data-testid="preview-sets">{thousands(report.sets as i64)}</dd>
-                <dt>"Dates"</dt>
-                <dd data-testid="preview-dates">{dates}</dd>
-                <dt>"New"</dt>
-                <dd data-testid="preview-new">
-                    {plural(report.new_sessions, "session")}
-                    {(report.skipped_duplicates > 0).then(|| format!(
-                        " ({} already imported)", thousands(report.skipped_duplicates as i64)
-                    ))}
-                </dd>
-                <dt>"Exercises"</dt>
-                <dd data-testid="preview-exercises">
-                    {format!(
-                        "{} matched, {} to create",
-                        report.exercises_matched, report.exercises_created
-                    )}
-                </dd>
-            </dl>
+            {if report.is_measurements() {
+                view! {
+                    <dl class="facts">
+                        <dt>"Measurements"</dt>
+                        <dd data-testid="preview-measurements">{thousands(report.measurements as i64)}</dd>
+                        <dt>"Dates"</dt>
+                        <dd data-testid="preview-dates">{dates}</dd>
+                        <dt>"New"</dt>
+                        <dd data-testid="preview-new">
+                            {plural(new, noun)}
+                            {(report.skipped_duplicates > 0).then(|| format!(
+                                " ({} already imported)", thousands(report.skipped_duplicates as i64)
+                            ))}
+                        </dd>
+                    </dl>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <dl class="facts">
+                        <dt>"Sessions"</dt>
+                        <dd data-testid="preview-sessions">{thousands(report.sessions as i64)}</dd>
+                        <dt>"Sets"</dt>
+                        <dd data-testid="preview-sets">{thousands(report.sets as i64)}</dd>
+                        <dt>"Dates"</dt>
+                        <dd data-testid="preview-dates">{dates}</dd>
+                        <dt>"New"</dt>
+                        <dd data-testid="preview-new">
+                            {plural(report.new_sessions, "session")}
+                            {(report.skipped_duplicates > 0).then(|| format!(
+                                " ({} already imported)", thousands(report.skipped_duplicates as i64)
+                            ))}
+                        </dd>
+                        <dt>"Exercises"</dt>
+                        <dd data-testid="preview-exercises">
+                            {format!(
+                                "{} matched, {} to create",
+                                report.exercises_matched, report.exercises_created
+                            )}
+                        </dd>
+                    </dl>
+                }
+                .into_any()
+            }}
             {(!report.new_exercises.is_empty()).then(|| view! {
                 <details>
                     <summary>"Exercises that will be created"</summary>
