@@ -9,11 +9,11 @@
 //! the normal push path: every device pulls them like any other change.
 
 use crate::store::{ChangeRow, Freshness, Store, StoreError};
-use crate::validate::parse_push;
+use crate::validate::created_push;
 use app::deleted::{Deleted, Kind, RestoreRequest, Restored, KEPT_DAYS};
-use app::model::{RecordId, SCHEMA_VERSION, TABLES};
-use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use app::model::{RecordId, TABLES};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -224,12 +224,13 @@ pub async fn restore(
     let title = request.kind.title_of(&root.2);
 
     // Parents outside what is restored must be there now (a routine's templates).
-    let outside: BTreeMap<&str, ()> = taken
+    let tables: Vec<&str> = taken
         .iter()
         .flat_map(|(t, _, _)| app::model::tables::table(t).into_iter())
-        .flat_map(|def| def.parents.iter().map(|p| (p.table, ())))
+        .flat_map(|def| def.parents.iter().map(|p| p.table))
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
         .collect();
-    let tables: Vec<&str> = outside.keys().copied().collect();
     let live = store.records(user_id, &tables).await?;
     let mut present: HashSet<(String, String)> = live
         .iter()
@@ -238,8 +239,7 @@ pub async fn restore(
                 .filter_map(move |r| Some((t.clone(), r.get("id")?.as_str()?.to_owned())))
         })
         .collect();
-    let mut changes: Map<String, Value> = Map::new();
-    let mut written = 0;
+    let mut records: Vec<(&str, Value)> = Vec::new();
     for (t, id, content) in &taken {
         let def = app::model::tables::table(t).expect("a table of the log is in the model");
         let parents_here = def.parents.iter().all(|p| {
@@ -248,24 +248,14 @@ pub async fn restore(
                 .and_then(Value::as_str)
                 .is_none_or(|parent| present.contains(&(p.table.to_owned(), parent.to_owned())))
         });
-        if !parents_here {
-            continue;
-        }
-        present.insert((t.clone(), id.clone()));
-        let entry = changes
-            .entry(t.clone())
-            .or_insert_with(|| json!({ "created": [], "updated": [], "deleted": [] }));
-        if let Some(Value::Array(list)) = entry.get_mut("created") {
-            list.push(Value::Object(content.clone()));
-            written += 1;
+        if parents_here {
+            present.insert((t.clone(), id.clone()));
+            records.push((t, Value::Object(content.clone())));
         }
     }
+    let written = records.len();
     let cursor = store.change_stamp(user_id, Freshness::Latest).await?;
-    let push = parse_push(
-        &json!({ "lastPulledAt": cursor, "changes": changes }),
-        SCHEMA_VERSION,
-    )
-    .map_err(|e| StoreError::Invalid(e.message))?;
+    let push = created_push(records, cursor)?;
     store.push(user_id, &push).await?;
     Ok(Restored {
         kind: request.kind,
@@ -278,6 +268,7 @@ pub async fn restore(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn rec(table: &str, id: &str, content: Value) -> (String, String, Map<String, Value>) {
         let Value::Object(map) = content else {

@@ -8,7 +8,7 @@ use crate::store::db::SqlValue;
 use crate::store::record::to_sql;
 use app::model::wire::RefusedRecord;
 use app::model::{tables::table, RecordId, TableDef, SCHEMA_VERSION, TABLES};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::HashSet;
 
 /// Bookkeeping columns of WatermelonDB records, never stored.
@@ -208,6 +208,26 @@ fn parse_record(
         }
     }
     Ok(Upsert { id, values })
+}
+
+/// `records` (`(table, record)`, in push order) as a push that creates them, from the
+/// account as it was at `cursor`, checked like a device's push: how the server itself
+/// writes (an import, a restore) through the one push path.
+pub fn created_push(
+    records: Vec<(&str, Value)>,
+    cursor: i64,
+) -> Result<ValidPush, crate::store::StoreError> {
+    let mut tables = serde_json::Map::new();
+    for (table, record) in records {
+        let entry = tables
+            .entry(table.to_owned())
+            .or_insert_with(|| json!({ "created": [], "updated": [], "deleted": [] }));
+        if let Some(Value::Array(list)) = entry.get_mut("created") {
+            list.push(record);
+        }
+    }
+    let body = json!({ "lastPulledAt": cursor, "changes": tables });
+    parse_push(&body, SCHEMA_VERSION).map_err(|e| crate::store::StoreError::Invalid(e.message))
 }
 
 pub fn parse_pull_query(

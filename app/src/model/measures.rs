@@ -62,7 +62,7 @@ impl Measure {
         }
     }
 
-    /// The column's name: form fields' ids and the export's headers derive from it.
+    /// The column's name: the form's field ids and the charts' test ids derive from it.
     pub fn key(self) -> &'static str {
         self.column().name
     }
@@ -134,12 +134,22 @@ impl Measure {
     /// A value typed in the user's unit, stored: checked against what a human body can
     /// measure, so a value typed in the wrong unit (or field) is caught before it is saved.
     pub fn stored(self, typed: f64, unit: WeightUnit) -> Result<f64, String> {
-        let v = match (self.kind(), unit) {
+        self.checked(self.to_stored(typed, unit), unit)
+    }
+
+    /// A value in the user's unit converted to the stored one, unchecked (an import
+    /// averages sides before checking).
+    pub fn to_stored(self, typed: f64, unit: WeightUnit) -> f64 {
+        match (self.kind(), unit) {
             (Kind::Weight, u) => u.to_kg(typed),
             (Kind::Percent, _) => typed,
             (Kind::Tape, WeightUnit::Kg) => typed / 100.0,
             (Kind::Tape, WeightUnit::Lb) => typed * CM_PER_IN / 100.0,
-        };
+        }
+    }
+
+    /// A stored value, if a human body can measure it; else the range, written in `unit`.
+    pub fn checked(self, v: f64, unit: WeightUnit) -> Result<f64, String> {
         let (lo, hi) = self.range();
         if v.is_finite() && (lo..=hi).contains(&v) {
             Ok(v)

@@ -263,50 +263,41 @@ fn preview(
         <section class="card" data-testid="import-preview">
             <h2>{format!("{} export", report.format.label())}</h2>
             <p class="hint">{name}</p>
-            {if report.is_measurements() {
-                view! {
-                    <dl class="facts">
+            <dl class="facts">
+                {if report.is_measurements() {
+                    view! {
                         <dt>"Measurements"</dt>
                         <dd data-testid="preview-measurements">{thousands(report.measurements as i64)}</dd>
-                        <dt>"Dates"</dt>
-                        <dd data-testid="preview-dates">{dates}</dd>
-                        <dt>"New"</dt>
-                        <dd data-testid="preview-new">
-                            {plural(new, noun)}
-                            {(report.skipped_duplicates > 0).then(|| format!(
-                                " ({} already imported)", thousands(report.skipped_duplicates as i64)
-                            ))}
-                        </dd>
-                    </dl>
-                }
-                .into_any()
-            } else {
-                view! {
-                    <dl class="facts">
+                    }
+                    .into_any()
+                } else {
+                    view! {
                         <dt>"Sessions"</dt>
                         <dd data-testid="preview-sessions">{thousands(report.sessions as i64)}</dd>
                         <dt>"Sets"</dt>
                         <dd data-testid="preview-sets">{thousands(report.sets as i64)}</dd>
-                        <dt>"Dates"</dt>
-                        <dd data-testid="preview-dates">{dates}</dd>
-                        <dt>"New"</dt>
-                        <dd data-testid="preview-new">
-                            {plural(report.new_sessions, "session")}
-                            {(report.skipped_duplicates > 0).then(|| format!(
-                                " ({} already imported)", thousands(report.skipped_duplicates as i64)
-                            ))}
-                        </dd>
-                        <dt>"Exercises"</dt>
-                        <dd data-testid="preview-exercises">
-                            {format!(
-                                "{} matched, {} to create",
-                                report.exercises_matched, report.exercises_created
-                            )}
-                        </dd>
-                    </dl>
-                }
-                .into_any()
-            }}
+                    }
+                    .into_any()
+                }}
+                <dt>"Dates"</dt>
+                <dd data-testid="preview-dates">{dates}</dd>
+                <dt>"New"</dt>
+                <dd data-testid="preview-new">
+                    {plural(new, noun)}
+                    {(report.skipped_duplicates > 0).then(|| format!(
+                        " ({} already imported)", thousands(report.skipped_duplicates as i64)
+                    ))}
+                </dd>
+                {(!report.is_measurements()).then(|| view! {
+                    <dt>"Exercises"</dt>
+                    <dd data-testid="preview-exercises">
+                        {format!(
+                            "{} matched, {} to create",
+                            report.exercises_matched, report.exercises_created
+                        )}
+                    </dd>
+                })}
+            </dl>
             {(!report.new_exercises.is_empty()).then(|| view! {
                 <details>
                     <summary>"Exercises that will be created"</summary>

@@ -112,7 +112,7 @@ fn charts(b: &Body, unit: WeightUnit) -> impl IntoView {
     view! { <div class="cards">{charts}</div> }
 }
 
-/// `82.5 kg · 14.5 % · Waist 84 cm`.
+/// `82.5 kg · 14.5 % fat · Waist 84 cm`.
 fn summary(e: &Entry, unit: WeightUnit) -> String {
     e.values
         .iter()

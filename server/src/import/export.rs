@@ -37,13 +37,21 @@ fn plain(v: f64) -> String {
 }
 
 /// `v` with at most `places` decimals and no trailing zeros.
-fn decimals(v: f64, places: usize) -> String {
+pub(super) fn decimals(v: f64, places: usize) -> String {
     let s = format!("{v:.places$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_owned()
     } else {
         s
     }
+}
+
+/// An instant as the exports write it: the local time of `zone`, to the second.
+pub(super) fn local_time(zone: chrono_tz::Tz, ms: i64) -> String {
+    zone.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
 }
 
 /// Seconds as Strong writes a workout's duration (`1h 5m`), with seconds kept when there
@@ -113,11 +121,7 @@ fn write_strong(
         "RPE",
     ])?;
     for log in q.logs_by_date(..) {
-        let date = zone
-            .timestamp_millis_opt(log.session_date.unwrap_or(0))
-            .single()
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_default();
+        let date = local_time(zone, log.session_date.unwrap_or(0));
         let title = app::stats::history::title(log);
         let duration = log.duration.map(strong_duration).unwrap_or_default();
         let workout_notes = log.notes.clone().unwrap_or_default();

@@ -7,14 +7,16 @@
 //! no column for (shoulders, forearms, abdomen) is kept in the entry's notes, so nothing
 //! in the file is lost. Strong's CSV export carries no measurements.
 
+use super::export::{decimals, local_time};
 use super::options::{ImportError, Options};
 use super::values::{date_time, number, shorten};
-use super::{derived_id, epoch_ms, to_push, Format, Report, Warning};
+use super::{clean, derived_id, epoch_ms, Format, Report, Warning};
 use crate::store::{Freshness, Store, StoreError};
+use crate::validate::created_push;
 use app::local::{query_snapshot, Snapshot};
+use app::model::measures::Kind;
 use app::model::records::BodyMeasurement;
 use app::model::{Measure, Record, WeightUnit};
-use chrono::TimeZone;
 use serde_json::{json, Map, Value};
 
 /// Records per push batch.
@@ -26,8 +28,9 @@ const PER_BATCH: usize = 500;
 enum Col {
     Date,
     Notes,
-    /// A measure of ours: `(measure, unit factor to stored units)`; sides are averaged.
-    Ours(Measure, f64),
+    /// A measure of ours, in the unit its header names (`WeightUnit::Lb` for pounds and
+    /// inches); sides are averaged.
+    Ours(Measure, WeightUnit),
     /// A part we have no column for, with its label and unit as written.
     Other(String, &'static str),
     Ignored,
@@ -47,25 +50,30 @@ fn column(header: &str) -> Col {
     let base = base
         .trim_start_matches("left_")
         .trim_start_matches("right_");
-    // Stored units: kilograms, percent, metres.
-    let tape = match unit {
-        "in" => 0.0254,
-        _ => 0.01,
-    };
-    let weight = match unit {
-        "lb" | "lbs" => 1.0 / 2.204_622_621_8,
-        _ => 1.0,
+    let ours = |m: Measure| {
+        let imperial = matches!(
+            (m.kind(), unit),
+            (Kind::Weight, "lb" | "lbs") | (Kind::Tape, "in")
+        );
+        Col::Ours(
+            m,
+            if imperial {
+                WeightUnit::Lb
+            } else {
+                WeightUnit::Kg
+            },
+        )
     };
     match base {
-        "weight" | "bodyweight" | "body_weight" => Col::Ours(Measure::Bodyweight, weight),
-        "fat" | "body_fat" | "bodyfat" => Col::Ours(Measure::BodyFat, 1.0),
-        "neck" => Col::Ours(Measure::Neck, tape),
-        "chest" => Col::Ours(Measure::Chest, tape),
-        "waist" => Col::Ours(Measure::Waist, tape),
-        "hips" | "hip" => Col::Ours(Measure::Hips, tape),
-        "bicep" | "biceps" | "arm" | "arms" => Col::Ours(Measure::Arm, tape),
-        "thigh" | "thighs" | "quad" => Col::Ours(Measure::Thigh, tape),
-        "calf" | "calves" => Col::Ours(Measure::Calf, tape),
+        "weight" | "bodyweight" | "body_weight" => ours(Measure::Bodyweight),
+        "fat" | "body_fat" | "bodyfat" => ours(Measure::BodyFat),
+        "neck" => ours(Measure::Neck),
+        "chest" => ours(Measure::Chest),
+        "waist" => ours(Measure::Waist),
+        "hips" | "hip" => ours(Measure::Hips),
+        "bicep" | "biceps" | "arm" | "arms" => ours(Measure::Arm),
+        "thigh" | "thighs" | "quad" => ours(Measure::Thigh),
+        "calf" | "calves" => ours(Measure::Calf),
         "shoulder" | "shoulders" | "forearm" | "abdomen" | "lean_mass" => {
             let label = h.trim_end_matches(&format!("_{unit}")).replace('_', " ");
             let shown = match unit {
@@ -142,15 +150,18 @@ fn read(bytes: &[u8]) -> Result<(Vec<Row>, Vec<Warning>, bool), ImportError> {
                     Err(e) => warn(format!("date: {e}")),
                 },
                 Col::Notes => notes = cell.trim().to_owned(),
-                Col::Ours(m, factor) => match number(cell) {
+                Col::Ours(m, unit) => match number(cell) {
                     // Hevy writes 0 for a measure not taken.
-                    Ok(Some(v)) if v > 0.0 => match sums.iter_mut().find(|s| s.0 == *m) {
-                        Some(s) => {
-                            s.1 += v * factor;
-                            s.2 += 1;
+                    Ok(Some(v)) if v > 0.0 => {
+                        let v = m.to_stored(v, *unit);
+                        match sums.iter_mut().find(|s| s.0 == *m) {
+                            Some(s) => {
+                                s.1 += v;
+                                s.2 += 1;
+                            }
+                            None => sums.push((*m, v, 1)),
                         }
-                        None => sums.push((*m, v * factor, 1)),
-                    },
+                    }
                     Ok(_) => {}
                     Err(e) => warn(format!("{}: {e}", m.label().to_lowercase())),
                 },
@@ -170,14 +181,9 @@ fn read(bytes: &[u8]) -> Result<(Vec<Row>, Vec<Warning>, bool), ImportError> {
         };
         let mut values = Vec::new();
         for (m, sum, n) in sums {
-            let v = sum / f64::from(n);
-            // Stored units are what `Measure::stored` reads from kilograms and centimetres.
-            let typed = match m.kind() {
-                app::model::measures::Kind::Tape => v * 100.0,
-                _ => v,
-            };
-            match m.stored(typed, WeightUnit::Kg) {
-                Ok(stored) => values.push((m, (stored * 1e6).round() / 1e6)),
+            // A value no body has is named with the range in kilograms and centimetres.
+            match m.checked(sum / f64::from(n), WeightUnit::Kg) {
+                Ok(stored) => values.push((m, clean(stored))),
                 Err(e) => warn(format!("{e}: {} left out", m.label().to_lowercase())),
             }
         }
@@ -278,7 +284,7 @@ pub async fn import(
                 (BodyMeasurement::TABLE, Value::Object(record))
             })
             .collect();
-        to_push(records, cursor)
+        created_push(records, cursor)
     });
     store.import(user_id, &mut batches).await?;
     Ok(report)
@@ -316,20 +322,11 @@ pub async fn csv(
         let mut out = csv::Writer::from_writer(Vec::new());
         out.write_record(HEADER)?;
         for r in all {
-            let date = zone
-                .timestamp_millis_opt(r.measured_at.unwrap_or_default())
-                .single()
-                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-                .unwrap_or_default();
-            let mut cells = vec![date];
+            let mut cells = vec![local_time(zone, r.measured_at.unwrap_or_default())];
             for m in Measure::ALL {
                 cells.push(
                     m.of(r)
-                        .map(|v| {
-                            let shown = m.show_exact(v, WeightUnit::Kg);
-                            let s = format!("{:.4}", (shown * 1e4).round() / 1e4);
-                            s.trim_end_matches('0').trim_end_matches('.').to_owned()
-                        })
+                        .map(|v| decimals(m.show_exact(v, WeightUnit::Kg), 4))
                         .unwrap_or_default(),
                 );
             }

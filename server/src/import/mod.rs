@@ -16,14 +16,13 @@ mod options;
 mod read;
 mod values;
 
-use crate::store::changeset::ValidPush;
 use crate::store::{Freshness, Store, StoreError};
-use crate::validate::parse_push;
-use app::model::{LibraryExercise, WeightUnit, SCHEMA_VERSION};
+use crate::validate::created_push;
+use app::model::{LibraryExercise, WeightUnit};
 use chrono::{NaiveDateTime, TimeZone};
 use names::{Match, Matcher};
 use read::{DistUnit, ReadFile};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -293,7 +292,7 @@ async fn import_sessions(
         .filter(|i| !existing.contains(&log_ids[*i]))
         .collect();
     // Built one batch at a time as the store asks for them.
-    let exercises = (!first_batch.is_empty()).then(|| to_push(first_batch, cursor));
+    let exercises = (!first_batch.is_empty()).then(|| created_push(first_batch, cursor));
     let sessions = fresh.chunks(SESSIONS_PER_BATCH).map(|chunk| {
         let mut records = Vec::new();
         for &i in chunk {
@@ -308,7 +307,7 @@ async fn import_sessions(
                 &mut records,
             );
         }
-        to_push(records, cursor)
+        created_push(records, cursor)
     });
     let mut batches = exercises.into_iter().chain(sessions);
     store.import(user_id, &mut batches).await?;
@@ -409,22 +408,6 @@ fn session_records(
             ));
         }
     }
-}
-
-/// Records as a push (checked by the same validation as a device's push).
-/// A push of `records` as created, from the account as it was at `cursor`.
-fn to_push(records: Vec<(&str, Value)>, cursor: i64) -> Result<ValidPush, StoreError> {
-    let mut tables: Map<String, Value> = Map::new();
-    for (table, record) in records {
-        let entry = tables
-            .entry(table.to_owned())
-            .or_insert_with(|| json!({ "created": [], "updated": [], "deleted": [] }));
-        if let Some(Value::Array(list)) = entry.get_mut("created") {
-            list.push(record);
-        }
-    }
-    let body = json!({ "lastPulledAt": cursor, "changes": tables });
-    parse_push(&body, SCHEMA_VERSION).map_err(|e| StoreError::Invalid(e.message))
 }
 
 #[cfg(test)]
