@@ -2,8 +2,8 @@
 //! browser run. Server-only code sits behind `ssr`, browser-only code behind `hydrate`.
 //!
 //! Its layers, from the bottom; a module imports only the ones below it:
-//! 1. `model`, `session`, `import`, `deleted`: the data model and what the server and
-//!    browser say to each other.
+//! 1. `model`, `session`, `import`, `deleted`, `rest_alert`: the data model and what the
+//!    server and browser say to each other.
 //! 2. `local`: the records on a device and the pure operations on them.
 //! 3. `sync`: WatermelonDB's sync algorithm over a local store and a remote.
 //! 4. `plates`, `settings`, `stats`, `programs`, `workout`, `overview`: the training
@@ -18,6 +18,7 @@
 pub mod deleted;
 pub mod import;
 pub mod model;
+pub mod rest_alert;
 pub mod session;
 
 pub mod local;

@@ -63,6 +63,14 @@ pub struct Config {
     pub records_cache_bytes: u64,
     /// Serve `GET /metrics` (for a scraper on the operator's network, not the public).
     pub metrics: bool,
+    /// The contact push services see in each rest alert's VAPID token (`mailto:` or an
+    /// `https:` page), so they can reach the operator about its traffic.
+    pub push_contact: String,
+    /// Accept `http:` push endpoints and endpoints at loopback or private addresses: only
+    /// for a push service on this machine (tests). Real push services are `https:` on the
+    /// internet, and refusing the rest keeps the sender from being aimed at the operator's
+    /// own network.
+    pub push_local_endpoints: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -91,6 +99,8 @@ impl std::fmt::Debug for Config {
             .field("figures_cache_bytes", &self.figures_cache_bytes)
             .field("records_cache_bytes", &self.records_cache_bytes)
             .field("metrics", &self.metrics)
+            .field("push_contact", &self.push_contact)
+            .field("push_local_endpoints", &self.push_local_endpoints)
             .finish()
     }
 }
@@ -192,6 +202,13 @@ impl Config {
         )?;
         let trust_proxy = flag("EZLIFT_TRUST_PROXY")?;
         let metrics = flag("EZLIFT_METRICS")?;
+        let push_local_endpoints = flag("EZLIFT_PUSH_LOCAL_ENDPOINTS")?;
+        let push_contact = get("EZLIFT_PUSH_CONTACT").unwrap_or_else(|| "mailto:admin@ezlift.invalid".into());
+        if !(push_contact.starts_with("mailto:") || push_contact.starts_with("https://")) {
+            return Err(format!(
+                "EZLIFT_PUSH_CONTACT must be a mailto: or https: address, not {push_contact:?}"
+            ));
+        }
         let password_hashes = positive("EZLIFT_PASSWORD_HASHES", cores, "a number")?;
         let request_timeout = positive("EZLIFT_REQUEST_TIMEOUT_SECS", 30, "a number of seconds")?;
         let figures_cache_bytes =
@@ -216,6 +233,8 @@ impl Config {
             figures_cache_bytes: figures_cache_bytes as u64,
             records_cache_bytes: records_cache_bytes as u64,
             metrics,
+            push_contact,
+            push_local_endpoints,
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod deleted;
 pub mod exercises;
 pub mod http;
 pub mod import;
+pub mod push;
 pub mod store;
 pub mod validate;
 
@@ -36,6 +37,9 @@ pub async fn build(
     let auth = auth::Auth::new(&config, store.clone())
         .await
         .map_err(|e| format!("cannot set up authentication: {e}"))?;
+    let rest_alerts = push::RestAlerts::start(&config, store.clone())
+        .await
+        .map_err(|e| format!("cannot set up rest alerts: {e}"))?;
     let state = AppState {
         leptos_options,
         store,
@@ -43,6 +47,7 @@ pub async fn build(
         catalogue: Arc::new(catalogue),
         signin: Arc::new(auth::limits::SignInGuard::new(&config)),
         metrics: Arc::default(),
+        rest_alerts,
         config: Arc::new(config),
     };
     Ok((http::router(state.clone()), state))

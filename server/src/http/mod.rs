@@ -13,6 +13,7 @@ mod links;
 pub mod metrics;
 mod page_data;
 mod pages;
+mod push;
 mod render;
 mod security;
 mod seen;
@@ -92,6 +93,7 @@ pub fn router_with(
         .merge(accounts::router())
         .merge(sync::router())
         .merge(deleted::router())
+        .merge(push::router())
         .merge(pages)
         .layer(from_fn_with_state(timeout, security::limit_time));
     // A big file from a phone may take minutes to upload.

@@ -5,6 +5,7 @@ use crate::auth::limits::SignInGuard;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::exercises::Catalogue;
+use crate::push::RestAlerts;
 use crate::store::Store;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
@@ -20,4 +21,6 @@ pub struct AppState {
     pub signin: Arc<SignInGuard>,
     /// Counted always (it costs a few atomics); served only when `EZLIFT_METRICS` is on.
     pub metrics: Arc<Metrics>,
+    /// Rest alerts by Web Push, and the sender delivering them.
+    pub rest_alerts: Arc<RestAlerts>,
 }

@@ -4,6 +4,7 @@
 //! its migrations and its dialect. The backend is picked from the URL scheme at start-up.
 
 mod accounts;
+mod alerts;
 mod backend;
 mod changes;
 pub mod changeset;
@@ -23,6 +24,7 @@ mod sqlite;
 mod staged_import;
 
 pub use accounts::LocalAccount;
+pub use alerts::{DueAlert, PushTarget, ScheduledAlert};
 pub use backend::PoolUsage;
 pub use changes::now_ms;
 pub use error::{StoreError, StoreResult};
@@ -103,6 +105,22 @@ pub trait Store: Send + Sync + 'static {
     /// Returns the secret stored under `name`, storing `candidate` first if there is none,
     /// so every server process on one database agrees on it.
     async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String>;
+
+    /// Keeps a browser's push subscription for the user (moving it from another user who
+    /// signed in on that browser before).
+    async fn save_push_subscription(&self, user_id: &str, target: &PushTarget)
+        -> StoreResult<()>;
+    /// Forgets the user's subscription and any alert waiting on it.
+    async fn forget_push_subscription(&self, user_id: &str, endpoint: &str) -> StoreResult<()>;
+    /// Schedules the subscription's rest alert in place of its last; false when the user
+    /// has no such subscription.
+    async fn schedule_rest_alert(&self, user_id: &str, alert: &ScheduledAlert)
+        -> StoreResult<bool>;
+    async fn cancel_rest_alert(&self, user_id: &str, endpoint: &str) -> StoreResult<()>;
+    /// When the next alert of any user is due.
+    async fn next_rest_alert(&self) -> StoreResult<Option<i64>>;
+    /// Takes (removes) up to `limit` alerts due by `now` for this process to send.
+    async fn take_due_rest_alerts(&self, now: i64, limit: i64) -> StoreResult<Vec<DueAlert>>;
 
     /// Writes the library catalogue (idempotent: insert or replace by id).
     async fn replace_exercises(&self, rows: &[LibraryExercise]) -> StoreResult<()>;
@@ -430,6 +448,61 @@ impl Store for SqlStore {
     async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String> {
         let mut tx = self.backend.begin().await?;
         let out = accounts::server_secret(&mut *tx, name, candidate).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    #[instrument(skip_all)]
+    async fn save_push_subscription(
+        &self,
+        user_id: &str,
+        target: &PushTarget,
+    ) -> StoreResult<()> {
+        let mut tx = self.backend.begin().await?;
+        alerts::save_subscription(&mut *tx, user_id, target, now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn forget_push_subscription(&self, user_id: &str, endpoint: &str) -> StoreResult<()> {
+        let mut tx = self.backend.begin().await?;
+        alerts::forget_subscription(&mut *tx, user_id, endpoint).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn schedule_rest_alert(
+        &self,
+        user_id: &str,
+        alert: &ScheduledAlert,
+    ) -> StoreResult<bool> {
+        let mut tx = self.backend.begin().await?;
+        let out = alerts::schedule(&mut *tx, user_id, alert).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    #[instrument(skip_all)]
+    async fn cancel_rest_alert(&self, user_id: &str, endpoint: &str) -> StoreResult<()> {
+        let mut tx = self.backend.begin().await?;
+        alerts::cancel(&mut *tx, user_id, endpoint).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn next_rest_alert(&self) -> StoreResult<Option<i64>> {
+        let mut tx = self.backend.begin().await?;
+        let out = alerts::next_due(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    #[instrument(skip_all)]
+    async fn take_due_rest_alerts(&self, now: i64, limit: i64) -> StoreResult<Vec<DueAlert>> {
+        let mut tx = self.backend.begin().await?;
+        let out = alerts::take_due(&mut *tx, self.backend.dialect(), now, limit).await?;
         tx.commit().await?;
         Ok(out)
     }
