@@ -131,3 +131,76 @@ async function refill() {
     // Offline: the next navigation tries again.
   }
 }
+
+// A rest alert pushed by the server (the page's own timer stops when a phone locks). Chrome
+// requires every push to show a notification; the tag makes the page's own alert and the
+// pushed one the same notification.
+self.addEventListener('push', (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    // Not ours, or damaged: still say something rather than Chrome's generic notice.
+  }
+  const title = message.title || 'EzLift';
+  event.waitUntil(
+    self.registration.showNotification(title, {
+      body: message.body || '',
+      tag: message.tag || 'ezlift',
+      icon: '/icons/icon-192.png',
+      badge: '/icons/icon-192.png',
+      vibrate: [300, 100, 300],
+      data: { url: message.url || '/workout', endsAt: message.ends_at || null },
+    }),
+  );
+});
+
+// A tap opens the logger: in a window of the app if one is open, else a new one.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = new URL((event.notification.data && event.notification.data.url) || '/workout', self.location.origin);
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const ours = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      if (ours) {
+        const focused = await ours.focus();
+        if (new URL(focused.url).pathname === url.pathname) return;
+        try {
+          await focused.navigate(url.href);
+          return;
+        } catch (error) {
+          // A window this worker does not control cannot be sent elsewhere: open one.
+        }
+      }
+      await self.clients.openWindow(url.href);
+    })(),
+  );
+});
+
+// The push service replaced the subscription (it expired, or keys rotated): subscribe
+// again with the server's key and tell the server, so rest alerts keep coming.
+self.addEventListener('pushsubscriptionchange', (event) => {
+  event.waitUntil(
+    (async () => {
+      const send = (method, path, body) =>
+        fetch(path, {
+          method,
+          credentials: 'same-origin',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      if (event.oldSubscription) {
+        await send('DELETE', '/api/push/subscription', { endpoint: event.oldSubscription.endpoint });
+      }
+      const key = await (await fetch('/api/push/key')).json();
+      const subscription =
+        event.newSubscription ||
+        (await self.registration.pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: key.publicKey,
+        }));
+      await send('PUT', '/api/push/subscription', subscription.toJSON());
+    })(),
+  );
+});

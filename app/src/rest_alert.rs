@@ -124,7 +124,10 @@ mod tests {
         assert_eq!(clean_next(Some("  Row ")), Some("Row".to_owned()));
         assert_eq!(clean_next(Some("")), None);
         let long = "é".repeat(500);
-        assert_eq!(clean_next(Some(&long)).unwrap().chars().count(), NEXT_MAX_CHARS);
+        assert_eq!(
+            clean_next(Some(&long)).unwrap().chars().count(),
+            NEXT_MAX_CHARS
+        );
     }
 
     #[test]

@@ -203,7 +203,8 @@ impl Config {
         let trust_proxy = flag("EZLIFT_TRUST_PROXY")?;
         let metrics = flag("EZLIFT_METRICS")?;
         let push_local_endpoints = flag("EZLIFT_PUSH_LOCAL_ENDPOINTS")?;
-        let push_contact = get("EZLIFT_PUSH_CONTACT").unwrap_or_else(|| "mailto:admin@ezlift.invalid".into());
+        let push_contact =
+            get("EZLIFT_PUSH_CONTACT").unwrap_or_else(|| "mailto:admin@ezlift.invalid".into());
         if !(push_contact.starts_with("mailto:") || push_contact.starts_with("https://")) {
             return Err(format!(
                 "EZLIFT_PUSH_CONTACT must be a mailto: or https: address, not {push_contact:?}"

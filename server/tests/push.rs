@@ -113,7 +113,13 @@ impl Browser {
     }
 }
 
-async fn call(app: &TestApp, method: &str, path: &str, token: &str, body: Value) -> common::Response {
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> common::Response {
     let req = axum::http::Request::builder()
         .method(method)
         .uri(path)
@@ -125,11 +131,24 @@ async fn call(app: &TestApp, method: &str, path: &str, token: &str, body: Value)
 }
 
 async fn subscribe(app: &TestApp, token: &str, browser: &Browser) {
-    let res = call(app, "PUT", "/api/push/subscription", token, browser.subscription()).await;
+    let res = call(
+        app,
+        "PUT",
+        "/api/push/subscription",
+        token,
+        browser.subscription(),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
 }
 
-async fn schedule(app: &TestApp, token: &str, endpoint: &str, in_ms: i64, session: &str) -> common::Response {
+async fn schedule(
+    app: &TestApp,
+    token: &str,
+    endpoint: &str,
+    in_ms: i64,
+    session: &str,
+) -> common::Response {
     call(
         app,
         "PUT",
@@ -144,7 +163,9 @@ async fn schedule(app: &TestApp, token: &str, endpoint: &str, in_ms: i64, sessio
 /// for this service's origin, naming a contact, expiring within a day.
 fn check_vapid(received: &Received, public_key: &str, origin: &str) {
     let header = received.headers["authorization"].to_str().unwrap();
-    let rest = header.strip_prefix("vapid ").expect("a vapid authorization");
+    let rest = header
+        .strip_prefix("vapid ")
+        .expect("a vapid authorization");
     let mut token = None;
     let mut key = None;
     for part in rest.split(',').map(str::trim) {
@@ -157,7 +178,11 @@ fn check_vapid(received: &Received, public_key: &str, origin: &str) {
     let (token, key) = (token.expect("t="), key.expect("k="));
     assert_eq!(key, public_key, "k= is the key browsers subscribed with");
     let point = URL_SAFE_NO_PAD.decode(key).unwrap();
-    assert_eq!((point.len(), point[0]), (65, 4), "an uncompressed P-256 point");
+    assert_eq!(
+        (point.len(), point[0]),
+        (65, 4),
+        "an uncompressed P-256 point"
+    );
     let decoding = jsonwebtoken::DecodingKey::from_ec_components(
         &URL_SAFE_NO_PAD.encode(&point[1..33]),
         &URL_SAFE_NO_PAD.encode(&point[33..65]),
@@ -170,7 +195,10 @@ fn check_vapid(received: &Received, public_key: &str, origin: &str) {
         .expect("the VAPID token verifies with k=")
         .claims;
     let exp = claims["exp"].as_i64().unwrap();
-    assert!(exp * 1000 <= server::store::now_ms() + 24 * 3_600_000, "expires within 24 h");
+    assert!(
+        exp * 1000 <= server::store::now_ms() + 24 * 3_600_000,
+        "expires within 24 h"
+    );
     assert!(claims["sub"].as_str().unwrap().starts_with("mailto:"));
     // A token signed by another key fails: the check above is not a formality.
     let other = p256::SecretKey::random(&mut rand::rngs::OsRng).public_key();
@@ -192,7 +220,9 @@ async fn public_key(app: &TestApp) -> String {
 async fn a_rest_alert_arrives_encrypted_and_signed_when_the_rest_ends(db: TestDb) {
     let app = TestApp::new(db, LOCAL).await;
     let mut service = PushService::start().await;
-    let (token, _) = app.sign_up("rest@example.com", "correct horse battery").await;
+    let (token, _) = app
+        .sign_up("rest@example.com", "correct horse battery")
+        .await;
     let browser = Browser::new(&service, "push/1");
     subscribe(&app, &token, &browser).await;
 
@@ -200,9 +230,15 @@ async fn a_rest_alert_arrives_encrypted_and_signed_when_the_rest_ends(db: TestDb
     let asked_ms = server::store::now_ms();
     let res = schedule(&app, &token, &browser.endpoint, 400, "l1").await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
-    let got = service.next(Duration::from_secs(5)).await.expect("the alert arrives");
+    let got = service
+        .next(Duration::from_secs(5))
+        .await
+        .expect("the alert arrives");
     let waited = got.at - asked;
-    assert!(waited >= Duration::from_millis(400), "not before the rest ends: {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(400),
+        "not before the rest ends: {waited:?}"
+    );
     assert_eq!(got.path, "/push/1");
     assert_eq!(got.headers["content-encoding"], "aes128gcm");
     assert_eq!(got.headers["urgency"], "high");
@@ -230,81 +266,200 @@ async fn a_rest_alert_arrives_encrypted_and_signed_when_the_rest_ends(db: TestDb
 async fn changing_or_skipping_the_rest_moves_or_cancels_its_alert(db: TestDb) {
     let app = TestApp::new(db, LOCAL).await;
     let mut service = PushService::start().await;
-    let (token, _) = app.sign_up("move@example.com", "correct horse battery").await;
+    let (token, _) = app
+        .sign_up("move@example.com", "correct horse battery")
+        .await;
     let browser = Browser::new(&service, "push/2");
     subscribe(&app, &token, &browser).await;
 
     // +15 s in the logger: the same alert, later.
     let asked = Instant::now();
-    assert_eq!(schedule(&app, &token, &browser.endpoint, 300, "l1").await.status, StatusCode::NO_CONTENT);
-    assert_eq!(schedule(&app, &token, &browser.endpoint, 1500, "l1").await.status, StatusCode::NO_CONTENT);
-    let got = service.next(Duration::from_secs(6)).await.expect("the moved alert arrives");
-    assert!(got.at - asked >= Duration::from_millis(1500), "at the new end: {:?}", got.at - asked);
-    assert!(service.next(Duration::from_millis(800)).await.is_none(), "the first was replaced");
+    assert_eq!(
+        schedule(&app, &token, &browser.endpoint, 300, "l1")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        schedule(&app, &token, &browser.endpoint, 1500, "l1")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let got = service
+        .next(Duration::from_secs(6))
+        .await
+        .expect("the moved alert arrives");
+    assert!(
+        got.at - asked >= Duration::from_millis(1500),
+        "at the new end: {:?}",
+        got.at - asked
+    );
+    assert!(
+        service.next(Duration::from_millis(800)).await.is_none(),
+        "the first was replaced"
+    );
 
     // Skip: nothing comes.
-    assert_eq!(schedule(&app, &token, &browser.endpoint, 300, "l1").await.status, StatusCode::NO_CONTENT);
-    let res = call(&app, "DELETE", "/api/push/rest", &token, json!({ "endpoint": browser.endpoint })).await;
+    assert_eq!(
+        schedule(&app, &token, &browser.endpoint, 300, "l1")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let res = call(
+        &app,
+        "DELETE",
+        "/api/push/rest",
+        &token,
+        json!({ "endpoint": browser.endpoint }),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
-    assert!(service.next(Duration::from_millis(1500)).await.is_none(), "a skipped rest sends nothing");
+    assert!(
+        service.next(Duration::from_millis(1500)).await.is_none(),
+        "a skipped rest sends nothing"
+    );
 
     // Turning alerts off forgets the subscription: scheduling then says so.
-    assert_eq!(schedule(&app, &token, &browser.endpoint, 300, "l1").await.status, StatusCode::NO_CONTENT);
-    let res = call(&app, "DELETE", "/api/push/subscription", &token, json!({ "endpoint": browser.endpoint })).await;
+    assert_eq!(
+        schedule(&app, &token, &browser.endpoint, 300, "l1")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let res = call(
+        &app,
+        "DELETE",
+        "/api/push/subscription",
+        &token,
+        json!({ "endpoint": browser.endpoint }),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
     assert!(service.next(Duration::from_millis(1200)).await.is_none());
     let res = schedule(&app, &token, &browser.endpoint, 300, "l1").await;
     assert_eq!(res.status, StatusCode::GONE);
-    assert!(res.json()["message"].as_str().unwrap().contains("Settings"), "{}", res.text());
+    assert!(
+        res.json()["message"].as_str().unwrap().contains("Settings"),
+        "{}",
+        res.text()
+    );
 }
 
 async fn nothing_is_sent_for_a_finished_workout(db: TestDb) {
     let app = TestApp::new(db, LOCAL).await;
     let mut service = PushService::start().await;
-    let (token, _) = app.sign_up("done@example.com", "correct horse battery").await;
+    let (token, _) = app
+        .sign_up("done@example.com", "correct horse battery")
+        .await;
     let browser = Browser::new(&service, "push/3");
     subscribe(&app, &token, &browser).await;
-    assert_eq!(schedule(&app, &token, &browser.endpoint, 700, "l9").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        schedule(&app, &token, &browser.endpoint, 700, "l9")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
     // Finished on another tab (or device) during the rest: the session's record arrives.
     let res = app
         .push(&token, 0, json!({ "logs": { "created": [{ "id": "l9", "workout_title": "Legs", "session_date": 1_700_000_000_000_i64, "duration": 3000 }] } }))
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
-    assert!(service.next(Duration::from_millis(1800)).await.is_none(), "nothing for a finished workout");
+    assert!(
+        service.next(Duration::from_millis(1800)).await.is_none(),
+        "nothing for a finished workout"
+    );
     // Another session's rest still alerts.
-    assert_eq!(schedule(&app, &token, &browser.endpoint, 200, "l10").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        schedule(&app, &token, &browser.endpoint, 200, "l10")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
     assert!(service.next(Duration::from_secs(5)).await.is_some());
 }
 
 async fn an_alert_belongs_to_its_callers_subscription(db: TestDb) {
     let app = TestApp::new(db, LOCAL).await;
     let mut service = PushService::start().await;
-    let (alice, _) = app.sign_up("alice@example.com", "correct horse battery").await;
-    let (bob, _) = app.sign_up("bob@example.com", "correct horse battery").await;
+    let (alice, _) = app
+        .sign_up("alice@example.com", "correct horse battery")
+        .await;
+    let (bob, _) = app
+        .sign_up("bob@example.com", "correct horse battery")
+        .await;
     let browser = Browser::new(&service, "push/4");
     subscribe(&app, &alice, &browser).await;
 
     // Bob can neither use Alice's subscription nor cancel her alert.
-    assert_eq!(schedule(&app, &bob, &browser.endpoint, 200, "x").await.status, StatusCode::GONE);
-    assert_eq!(schedule(&app, &alice, &browser.endpoint, 600, "l1").await.status, StatusCode::NO_CONTENT);
-    let res = call(&app, "DELETE", "/api/push/rest", &bob, json!({ "endpoint": browser.endpoint })).await;
+    assert_eq!(
+        schedule(&app, &bob, &browser.endpoint, 200, "x")
+            .await
+            .status,
+        StatusCode::GONE
+    );
+    assert_eq!(
+        schedule(&app, &alice, &browser.endpoint, 600, "l1")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let res = call(
+        &app,
+        "DELETE",
+        "/api/push/rest",
+        &bob,
+        json!({ "endpoint": browser.endpoint }),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
-    let res = call(&app, "DELETE", "/api/push/subscription", &bob, json!({ "endpoint": browser.endpoint })).await;
+    let res = call(
+        &app,
+        "DELETE",
+        "/api/push/subscription",
+        &bob,
+        json!({ "endpoint": browser.endpoint }),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
-    assert!(service.next(Duration::from_secs(5)).await.is_some(), "Alice's alert still comes");
+    assert!(
+        service.next(Duration::from_secs(5)).await.is_some(),
+        "Alice's alert still comes"
+    );
 
     // The browser signs in as Bob: the subscription goes with it, Alice's alert with it.
-    assert_eq!(schedule(&app, &alice, &browser.endpoint, 600, "l1").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        schedule(&app, &alice, &browser.endpoint, 600, "l1")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
     subscribe(&app, &bob, &browser).await;
-    assert!(service.next(Duration::from_millis(1500)).await.is_none(), "Alice's alert left with her");
-    assert_eq!(schedule(&app, &alice, &browser.endpoint, 200, "l1").await.status, StatusCode::GONE);
-    assert_eq!(schedule(&app, &bob, &browser.endpoint, 200, "b1").await.status, StatusCode::NO_CONTENT);
+    assert!(
+        service.next(Duration::from_millis(1500)).await.is_none(),
+        "Alice's alert left with her"
+    );
+    assert_eq!(
+        schedule(&app, &alice, &browser.endpoint, 200, "l1")
+            .await
+            .status,
+        StatusCode::GONE
+    );
+    assert_eq!(
+        schedule(&app, &bob, &browser.endpoint, 200, "b1")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
     assert!(service.next(Duration::from_secs(5)).await.is_some());
 
     // Without a token nothing is done.
     let req = axum::http::Request::put("/api/push/rest")
         .header("content-type", "application/json")
-        .body(axum::body::Body::from(json!({ "endpoint": browser.endpoint, "inMs": 100, "sessionId": "z" }).to_string()))
+        .body(axum::body::Body::from(
+            json!({ "endpoint": browser.endpoint, "inMs": 100, "sessionId": "z" }).to_string(),
+        ))
         .unwrap();
     assert_eq!(app.call(req).await.status, StatusCode::UNAUTHORIZED);
 }
@@ -312,7 +467,9 @@ async fn an_alert_belongs_to_its_callers_subscription(db: TestDb) {
 async fn bad_subscriptions_and_alerts_are_refused_with_the_reason(db: TestDb) {
     let strict = TestApp::new(db, &[]).await;
     let service = PushService::start().await;
-    let (token, _) = strict.sign_up("bad@example.com", "correct horse battery").await;
+    let (token, _) = strict
+        .sign_up("bad@example.com", "correct horse battery")
+        .await;
     let browser = Browser::new(&service, "push/5");
     let refused = |mut sub: Value, path: &str, value: Value| {
         let mut at = &mut sub;
@@ -322,20 +479,46 @@ async fn bad_subscriptions_and_alerts_are_refused_with_the_reason(db: TestDb) {
         *at = value;
         sub
     };
-    let good = refused(browser.subscription(), "endpoint", json!("https://push.example/x"));
+    let good = refused(
+        browser.subscription(),
+        "endpoint",
+        json!("https://push.example/x"),
+    );
     let cases = [
         // A push service on this machine is refused unless the operator allows it.
         (browser.subscription(), "https"),
-        (refused(good.clone(), "endpoint", json!("https://127.0.0.1:8443/x")), "internet"),
-        (refused(good.clone(), "endpoint", json!("https://push.example/x")), ""),
-        (refused(good.clone(), "endpoint", json!("http://push.example/x")), "https"),
+        (
+            refused(good.clone(), "endpoint", json!("https://127.0.0.1:8443/x")),
+            "internet",
+        ),
+        (
+            refused(good.clone(), "endpoint", json!("https://push.example/x")),
+            "",
+        ),
+        (
+            refused(good.clone(), "endpoint", json!("http://push.example/x")),
+            "https",
+        ),
         (refused(good.clone(), "keys.p256dh", json!("BAAA")), "P-256"),
-        (refused(good.clone(), "keys.p256dh", json!("!!")), "base64url"),
-        (refused(good.clone(), "keys.auth", json!("AAAA")), "16 bytes"),
+        (
+            refused(good.clone(), "keys.p256dh", json!("!!")),
+            "base64url",
+        ),
+        (
+            refused(good.clone(), "keys.auth", json!("AAAA")),
+            "16 bytes",
+        ),
         (json!({ "endpoint": "https://push.example/x" }), "keys"),
     ];
     for (sub, says) in cases {
-        let res = call(&strict, "PUT", "/api/push/subscription", &token, sub.clone()).await;
+        let res = call(
+            &strict,
+            "PUT",
+            "/api/push/subscription",
+            &token,
+            sub.clone(),
+        )
+        .await;
         if says.is_empty() {
             assert_eq!(res.status, StatusCode::NO_CONTENT, "{sub}: {}", res.text());
         } else {
@@ -345,20 +528,41 @@ async fn bad_subscriptions_and_alerts_are_refused_with_the_reason(db: TestDb) {
     }
     for (in_ms, session) in [(0, "l1"), (3_600_001, "l1"), (1000, " ")] {
         let res = schedule(&strict, &token, "https://push.example/x", in_ms, session).await;
-        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{in_ms} {session:?}: {}", res.text());
-        assert!(res.text().contains(if session == " " { "sessionId" } else { "inMs" }));
+        assert_eq!(
+            res.status,
+            StatusCode::BAD_REQUEST,
+            "{in_ms} {session:?}: {}",
+            res.text()
+        );
+        assert!(res
+            .text()
+            .contains(if session == " " { "sessionId" } else { "inMs" }));
     }
-    let res = call(&strict, "PUT", "/api/push/rest", &token, json!({ "endpoint": "https://push.example/x" })).await;
+    let res = call(
+        &strict,
+        "PUT",
+        "/api/push/rest",
+        &token,
+        json!({ "endpoint": "https://push.example/x" }),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text());
 }
 
 async fn a_subscription_its_push_service_has_dropped_is_forgotten(db: TestDb) {
     let app = TestApp::new(db, LOCAL).await;
     let mut service = PushService::start().await;
-    let (token, _) = app.sign_up("gone@example.com", "correct horse battery").await;
+    let (token, _) = app
+        .sign_up("gone@example.com", "correct horse battery")
+        .await;
     let browser = Browser::new(&service, "gone/1");
     subscribe(&app, &token, &browser).await;
-    assert_eq!(schedule(&app, &token, &browser.endpoint, 100, "l1").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        schedule(&app, &token, &browser.endpoint, 100, "l1")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
     assert!(service.next(Duration::from_secs(5)).await.is_some());
     // The service said 410: the next schedule asks the browser to subscribe again.
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -367,7 +571,10 @@ async fn a_subscription_its_push_service_has_dropped_is_forgotten(db: TestDb) {
         if res.status == StatusCode::GONE {
             break;
         }
-        assert!(Instant::now() < deadline, "the dropped subscription is still kept");
+        assert!(
+            Instant::now() < deadline,
+            "the dropped subscription is still kept"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -377,13 +584,22 @@ async fn a_fleet_sends_each_alert_once(db: TestDb) {
     let first = TestApp::new(db, LOCAL).await;
     let second = TestApp::new(first.db.share(), LOCAL).await;
     let mut service = PushService::start().await;
-    let (token, _) = first.sign_up("fleet@example.com", "correct horse battery").await;
+    let (token, _) = first
+        .sign_up("fleet@example.com", "correct horse battery")
+        .await;
     let n = 12;
     for i in 0..n {
         let browser = Browser::new(&service, &format!("push/f{i}"));
         let app = if i % 2 == 0 { &first } else { &second };
         subscribe(app, &token, &browser).await;
-        let res = schedule(app, &token, &browser.endpoint, 300 + (i as i64 % 3) * 100, "l1").await;
+        let res = schedule(
+            app,
+            &token,
+            &browser.endpoint,
+            300 + (i as i64 % 3) * 100,
+            "l1",
+        )
+        .await;
         assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
     }
     let mut seen = std::collections::BTreeMap::<String, usize>::new();

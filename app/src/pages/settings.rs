@@ -410,48 +410,96 @@ fn SettingSelect(
     }
 }
 
-/// Asks the browser for permission to notify when a rest is over (only on request: a
-/// browser refuses prompts nobody asked for).
+/// Rest alerts on this browser: a push from the server at each rest's end, which shows
+/// with the screen locked (the page's own timer stops then). Asked for only on request: a
+/// browser refuses prompts nobody asked for.
 #[component]
 fn Notifications() -> impl IntoView {
-    let state = RwSignal::new(None::<String>);
+    /// What this browser can do now; `None` until the page runs in it.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    enum Alerts {
+        Unsupported,
+        Blocked,
+        Off,
+        On,
+    }
+    let state = RwSignal::new(None::<Alerts>);
+    let busy = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        state.set(Some(
-            format!("{:?}", web_sys::Notification::permission()).to_lowercase(),
-        ))
-    });
-    let ask = move |_| {
+    let read = move || {
+        use crate::replica::push;
+        use web_sys::{Notification, NotificationPermission};
+        state.set(Some(if !push::supported() {
+            Alerts::Unsupported
+        } else {
+            match Notification::permission() {
+                NotificationPermission::Denied => Alerts::Blocked,
+                NotificationPermission::Granted if push::endpoint().is_some() => Alerts::On,
+                _ => Alerts::Off,
+            }
+        }))
+    };
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| read());
+    let turn = move |on: bool| {
+        busy.set(true);
+        problem.set(None);
         #[cfg(feature = "hydrate")]
-        if let Ok(promise) = web_sys::Notification::request_permission() {
-            leptos::task::spawn_local(async move {
-                let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-                state.set(Some(
-                    format!("{:?}", web_sys::Notification::permission()).to_lowercase(),
-                ));
-            });
-        }
+        leptos::task::spawn_local(async move {
+            use crate::replica::push;
+            let done = if on {
+                push::enable().await
+            } else {
+                push::disable().await
+            };
+            if let Err(e) = done {
+                problem.set(Some(e));
+            }
+            read();
+            busy.set(false);
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = on;
     };
     view! {
-        <div class="notify">
-            {move || match state.get().as_deref() {
-                Some("granted") => view! { <p class="hint">"Rest timer notifications are on."</p> }.into_any(),
-                Some("denied") => {
+        <div class="notify" data-testid="rest-alerts">
+            {move || match state.get() {
+                Some(Alerts::On) => {
                     view! {
-                        <p class="hint">"Notifications are blocked in this browser's site settings."</p>
+                        <p class="hint" data-testid="rest-alerts-on">
+                            "Rest alerts are on in this browser, even with the screen locked."
+                        </p>
+                        <button type="button" data-testid="rest-alerts-disable" disabled=move || busy.get() on:click=move |_| turn(false)>
+                            "Turn rest alerts off"
+                        </button>
                     }
                         .into_any()
                 }
-                Some(_) => {
+                Some(Alerts::Off) => {
                     view! {
-                        <button type="button" on:click=ask>
-                            "Notify me when a rest is over"
+                        <button type="button" data-testid="rest-alerts-enable" disabled=move || busy.get() on:click=move |_| turn(true)>
+                            "Alert me when a rest is over, even with the screen locked"
                         </button>
+                    }
+                        .into_any()
+                }
+                Some(Alerts::Blocked) => {
+                    view! {
+                        <p class="hint" data-testid="rest-alerts-blocked">"Notifications are blocked in this browser's site settings."</p>
+                    }
+                        .into_any()
+                }
+                Some(Alerts::Unsupported) => {
+                    view! {
+                        <p class="hint">"This browser cannot alert with the screen off; the timer works while the page is open."</p>
                     }
                         .into_any()
                 }
                 None => ().into_any(),
             }}
+            {move || problem.get().map(|p| view! { <p class="warning" role="alert" data-testid="rest-alerts-problem">{p}</p> })}
         </div>
     }
 }

@@ -113,11 +113,47 @@ fn ActiveWorkout() -> impl IntoView {
             .active
             .with(|a| a.as_ref().map(|s| s.started_at))
     });
+    rest_alert(replica, readable);
     view! {
         <Show when=move || started.get().is_some()>
             <RunningWorkout started />
         </Show>
     }
+}
+
+/// With rest alerts on in this browser, each rest that starts or changes asks the server
+/// for a push at its end (the page's timer stops when a phone locks), and a rest that is
+/// skipped, over here, or whose session ended asks it not to send one. Every tab asks the
+/// same; the server keeps one alert per browser.
+fn rest_alert(replica: crate::replica::ReplicaSlot, readable: Signal<bool>) {
+    let rest = Memo::new(move |_| {
+        if !readable.get() {
+            return None;
+        }
+        replica.state.active.with(|a| {
+            a.as_ref()
+                .and_then(|s| s.rest.map(|r| (s.id.clone(), r.ends_at)))
+        })
+    });
+    Effect::new(move |before: Option<Option<(String, i64)>>| {
+        let now_rest = rest.get();
+        #[cfg(feature = "hydrate")]
+        match (&now_rest, before.flatten()) {
+            (Some((session, ends_at)), before)
+                if before.as_ref().map(|b| b.1) != Some(*ends_at) =>
+            {
+                let in_ms = ends_at - now_ms();
+                if in_ms > 0 {
+                    crate::replica::push::schedule(in_ms, session.clone(), None);
+                }
+            }
+            (None, Some(_)) => crate::replica::push::cancel(),
+            _ => {}
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = before;
+        now_rest
+    });
 }
 
 /// The clock, rest countdown and alarm of a session in progress: mounted only while there
@@ -222,10 +258,8 @@ fn rest_over() {
             let _ = window.navigator().vibrate_with_duration(400);
         }
         if web_sys::Notification::permission() == web_sys::NotificationPermission::Granted {
-            let options = web_sys::NotificationOptions::new();
-            options.set_body("Time for the next set.");
-            options.set_tag("ezlift-rest");
-            let _ = web_sys::Notification::new_with_options("Rest over", &options);
+            let message = crate::rest_alert::Message::rest_over(None, 0);
+            crate::replica::push::notify(&message.title, &message.body);
         }
         fn beep() -> Result<(), JsValue> {
             let ctx = web_sys::AudioContext::new()?;

@@ -15,6 +15,8 @@ mod idb_store;
 #[cfg(feature = "hydrate")]
 mod marks;
 #[cfg(feature = "hydrate")]
+pub mod push;
+#[cfg(feature = "hydrate")]
 mod remote;
 #[cfg(feature = "hydrate")]
 mod runtime;

@@ -6,7 +6,9 @@ use super::error::{ApiError, ApiResult, AppJson};
 use super::extract::AuthUser;
 use super::state::AppState;
 use crate::push::PushError;
-use app::rest_alert::{Device, PushKey, RestAlert, Subscription, KEY_PATH, REST_PATH, SUBSCRIPTION_PATH};
+use app::rest_alert::{
+    Device, PushKey, RestAlert, Subscription, KEY_PATH, REST_PATH, SUBSCRIPTION_PATH,
+};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, put};

@@ -23,7 +23,9 @@ const ENDPOINT_MAX: usize = 1024;
 pub enum PushError {
     #[error("{0}")]
     Invalid(String),
-    #[error("this browser's push subscription is not known here: turn rest alerts on again in Settings")]
+    #[error(
+        "this browser's push subscription is not known here: turn rest alerts on again in Settings"
+    )]
     UnknownSubscription,
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -189,7 +191,11 @@ mod tests {
     #[test]
     fn endpoints_are_push_services_on_the_internet() {
         assert!(check_endpoint("https://fcm.googleapis.com/fcm/send/x", false).is_ok());
-        assert!(check_endpoint("https://updates.push.services.mozilla.com/wpush/v2/x", false).is_ok());
+        assert!(check_endpoint(
+            "https://updates.push.services.mozilla.com/wpush/v2/x",
+            false
+        )
+        .is_ok());
         for bad in [
             "http://fcm.googleapis.com/x",
             "https://127.0.0.1/x",

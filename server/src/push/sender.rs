@@ -59,11 +59,16 @@ pub(super) async fn run(alerts: Weak<RestAlerts>) {
 }
 
 impl RestAlerts {
-    /// Sends every alert due now; answers when the next one is due.
+    /// Sends every alert due now; answers when the next one is due. Only a look (a read,
+    /// which a standby answers too) while nothing is due.
     async fn send_due(&self) -> Result<Option<i64>, crate::store::StoreError> {
         loop {
+            match self.store.next_rest_alert().await? {
+                Some(next) if next <= now_ms() => {}
+                later => return Ok(later),
+            }
             let due = self.store.take_due_rest_alerts(now_ms(), BATCH).await?;
-            let full = due.len() as i64 == BATCH;
+            let taken = due.len() as i64;
             for alert in due {
                 let request = self.request(&alert);
                 let client = self.client.clone();
@@ -73,8 +78,9 @@ impl RestAlerts {
                     deliver(client, store, alert, request).await;
                 });
             }
-            if !full {
-                return self.store.next_rest_alert().await;
+            if taken == 0 {
+                // Due, but another process is taking them: look again in a moment.
+                return Ok(Some(now_ms() + 25));
             }
         }
     }
@@ -109,10 +115,11 @@ impl RestAlerts {
         }
         let message = Message::rest_over(alert.next.as_deref(), alert.due_at);
         let body = serde_json::to_vec(&message).map_err(|e| e.to_string())?;
-        let mut request = WebPushBuilder::new(endpoint.clone(), public, Auth::clone_from_slice(&auth))
-            .with_valid_duration(TIME_TO_LIVE)
-            .build(body)
-            .map_err(|e| format!("cannot encrypt the message: {e}"))?;
+        let mut request =
+            WebPushBuilder::new(endpoint.clone(), public, Auth::clone_from_slice(&auth))
+                .with_valid_duration(TIME_TO_LIVE)
+                .build(body)
+                .map_err(|e| format!("cannot encrypt the message: {e}"))?;
         let now_secs = u64::try_from(now_ms() / 1000).unwrap_or_default();
         let authorization = self.vapid.authorization(&endpoint, now_secs)?;
         let headers = request.headers_mut();

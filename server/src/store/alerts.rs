@@ -171,7 +171,11 @@ pub(super) async fn take_due(
         ColumnKind::Text,
     ];
     let rows = db
-        .fetch(claim, vec![SqlValue::int(now), SqlValue::int(limit)], &kinds)
+        .fetch(
+            claim,
+            vec![SqlValue::int(now), SqlValue::int(limit)],
+            &kinds,
+        )
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {

@@ -108,8 +108,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Keeps a browser's push subscription for the user (moving it from another user who
     /// signed in on that browser before).
-    async fn save_push_subscription(&self, user_id: &str, target: &PushTarget)
-        -> StoreResult<()>;
+    async fn save_push_subscription(&self, user_id: &str, target: &PushTarget) -> StoreResult<()>;
     /// Forgets the user's subscription and any alert waiting on it.
     async fn forget_push_subscription(&self, user_id: &str, endpoint: &str) -> StoreResult<()>;
     /// Schedules the subscription's rest alert in place of its last; false when the user
@@ -453,11 +452,7 @@ impl Store for SqlStore {
     }
 
     #[instrument(skip_all)]
-    async fn save_push_subscription(
-        &self,
-        user_id: &str,
-        target: &PushTarget,
-    ) -> StoreResult<()> {
+    async fn save_push_subscription(&self, user_id: &str, target: &PushTarget) -> StoreResult<()> {
         let mut tx = self.backend.begin().await?;
         alerts::save_subscription(&mut *tx, user_id, target, now_ms()).await?;
         tx.commit().await?;
