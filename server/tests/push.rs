@@ -159,6 +159,27 @@ async fn schedule(
     .await
 }
 
+/// What the push API answers when it did what was asked.
+const DONE: StatusCode = StatusCode::NO_CONTENT;
+
+/// Schedules an alert; the answer's status.
+async fn rest(app: &TestApp, token: &str, endpoint: &str, in_ms: i64, session: &str) -> StatusCode {
+    let res = schedule(app, token, endpoint, in_ms, session).await;
+    assert!(
+        res.status == DONE || res.json()["message"].is_string(),
+        "{}",
+        res.text()
+    );
+    res.status
+}
+
+/// `DELETE` of `path` for `endpoint`; the answer's status.
+async fn delete(app: &TestApp, token: &str, path: &str, endpoint: &str) -> StatusCode {
+    call(app, "DELETE", path, token, json!({ "endpoint": endpoint }))
+        .await
+        .status
+}
+
 /// Checks the VAPID header as a push service does: signed by the key the app publishes,
 /// for this service's origin, naming a contact, expiring within a day.
 fn check_vapid(received: &Received, public_key: &str, origin: &str) {
@@ -274,17 +295,10 @@ async fn changing_or_skipping_the_rest_moves_or_cancels_its_alert(db: TestDb) {
 
     // +15 s in the logger: the same alert, later.
     let asked = Instant::now();
+    assert_eq!(rest(&app, &token, &browser.endpoint, 300, "l1").await, DONE);
     assert_eq!(
-        schedule(&app, &token, &browser.endpoint, 300, "l1")
-            .await
-            .status,
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(
-        schedule(&app, &token, &browser.endpoint, 1500, "l1")
-            .await
-            .status,
-        StatusCode::NO_CONTENT
+        rest(&app, &token, &browser.endpoint, 1500, "l1").await,
+        DONE
     );
     let got = service
         .next(Duration::from_secs(6))
@@ -301,42 +315,22 @@ async fn changing_or_skipping_the_rest_moves_or_cancels_its_alert(db: TestDb) {
     );
 
     // Skip: nothing comes.
+    assert_eq!(rest(&app, &token, &browser.endpoint, 300, "l1").await, DONE);
     assert_eq!(
-        schedule(&app, &token, &browser.endpoint, 300, "l1")
-            .await
-            .status,
-        StatusCode::NO_CONTENT
+        delete(&app, &token, "/api/push/rest", &browser.endpoint).await,
+        DONE
     );
-    let res = call(
-        &app,
-        "DELETE",
-        "/api/push/rest",
-        &token,
-        json!({ "endpoint": browser.endpoint }),
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
     assert!(
         service.next(Duration::from_millis(1500)).await.is_none(),
         "a skipped rest sends nothing"
     );
 
     // Turning alerts off forgets the subscription: scheduling then says so.
+    assert_eq!(rest(&app, &token, &browser.endpoint, 300, "l1").await, DONE);
     assert_eq!(
-        schedule(&app, &token, &browser.endpoint, 300, "l1")
-            .await
-            .status,
-        StatusCode::NO_CONTENT
+        delete(&app, &token, "/api/push/subscription", &browser.endpoint).await,
+        DONE
     );
-    let res = call(
-        &app,
-        "DELETE",
-        "/api/push/subscription",
-        &token,
-        json!({ "endpoint": browser.endpoint }),
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
     assert!(service.next(Duration::from_millis(1200)).await.is_none());
     let res = schedule(&app, &token, &browser.endpoint, 300, "l1").await;
     assert_eq!(res.status, StatusCode::GONE);
@@ -355,12 +349,7 @@ async fn nothing_is_sent_for_a_finished_workout(db: TestDb) {
         .await;
     let browser = Browser::new(&service, "push/3");
     subscribe(&app, &token, &browser).await;
-    assert_eq!(
-        schedule(&app, &token, &browser.endpoint, 700, "l9")
-            .await
-            .status,
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(rest(&app, &token, &browser.endpoint, 700, "l9").await, DONE);
     // Finished on another tab (or device) during the rest: the session's record arrives.
     let res = app
         .push(&token, 0, json!({ "logs": { "created": [{ "id": "l9", "workout_title": "Legs", "session_date": 1_700_000_000_000_i64, "duration": 3000 }] } }))
@@ -372,10 +361,8 @@ async fn nothing_is_sent_for_a_finished_workout(db: TestDb) {
     );
     // Another session's rest still alerts.
     assert_eq!(
-        schedule(&app, &token, &browser.endpoint, 200, "l10")
-            .await
-            .status,
-        StatusCode::NO_CONTENT
+        rest(&app, &token, &browser.endpoint, 200, "l10").await,
+        DONE
     );
     assert!(service.next(Duration::from_secs(5)).await.is_some());
 }
@@ -394,64 +381,35 @@ async fn an_alert_belongs_to_its_callers_subscription(db: TestDb) {
 
     // Bob can neither use Alice's subscription nor cancel her alert.
     assert_eq!(
-        schedule(&app, &bob, &browser.endpoint, 200, "x")
-            .await
-            .status,
+        rest(&app, &bob, &browser.endpoint, 200, "x").await,
         StatusCode::GONE
     );
+    assert_eq!(rest(&app, &alice, &browser.endpoint, 600, "l1").await, DONE);
     assert_eq!(
-        schedule(&app, &alice, &browser.endpoint, 600, "l1")
-            .await
-            .status,
-        StatusCode::NO_CONTENT
+        delete(&app, &bob, "/api/push/rest", &browser.endpoint).await,
+        DONE
     );
-    let res = call(
-        &app,
-        "DELETE",
-        "/api/push/rest",
-        &bob,
-        json!({ "endpoint": browser.endpoint }),
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::NO_CONTENT);
-    let res = call(
-        &app,
-        "DELETE",
-        "/api/push/subscription",
-        &bob,
-        json!({ "endpoint": browser.endpoint }),
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        delete(&app, &bob, "/api/push/subscription", &browser.endpoint).await,
+        DONE
+    );
     assert!(
         service.next(Duration::from_secs(5)).await.is_some(),
         "Alice's alert still comes"
     );
 
     // The browser signs in as Bob: the subscription goes with it, Alice's alert with it.
-    assert_eq!(
-        schedule(&app, &alice, &browser.endpoint, 600, "l1")
-            .await
-            .status,
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(rest(&app, &alice, &browser.endpoint, 600, "l1").await, DONE);
     subscribe(&app, &bob, &browser).await;
     assert!(
         service.next(Duration::from_millis(1500)).await.is_none(),
         "Alice's alert left with her"
     );
     assert_eq!(
-        schedule(&app, &alice, &browser.endpoint, 200, "l1")
-            .await
-            .status,
+        rest(&app, &alice, &browser.endpoint, 200, "l1").await,
         StatusCode::GONE
     );
-    assert_eq!(
-        schedule(&app, &bob, &browser.endpoint, 200, "b1")
-            .await
-            .status,
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(rest(&app, &bob, &browser.endpoint, 200, "b1").await, DONE);
     assert!(service.next(Duration::from_secs(5)).await.is_some());
 
     // Without a token nothing is done.
@@ -557,12 +515,7 @@ async fn a_subscription_its_push_service_has_dropped_is_forgotten(db: TestDb) {
         .await;
     let browser = Browser::new(&service, "gone/1");
     subscribe(&app, &token, &browser).await;
-    assert_eq!(
-        schedule(&app, &token, &browser.endpoint, 100, "l1")
-            .await
-            .status,
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(rest(&app, &token, &browser.endpoint, 100, "l1").await, DONE);
     assert!(service.next(Duration::from_secs(5)).await.is_some());
     // The service said 410: the next schedule asks the browser to subscribe again.
     let deadline = Instant::now() + Duration::from_secs(5);
