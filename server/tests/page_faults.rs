@@ -86,6 +86,9 @@ impl PageData for Faulty {
 
 struct Setup {
     router: axum::Router,
+    /// Kept for the test's length: the database's directory goes with it, and the app's
+    /// own tasks (the rest alert sender) keep reading it.
+    _db: TestDb,
     cookie: String,
     started: Arc<AtomicUsize>,
     left: Arc<AtomicUsize>,
@@ -110,6 +113,7 @@ async fn setup(fault: Fault, timeout_secs: &str) -> Setup {
     };
     Setup {
         router,
+        _db: db,
         cookie: format!("ezlift_session={token}"),
         started,
         left,
