@@ -45,21 +45,14 @@ impl Kind {
     /// What the user calls one record of this kind: its title (a session's, the
     /// workout's it was logged from), as the pages show it.
     pub fn title_of(self, raw: &WireRecord) -> String {
-        let column = match self {
-            Self::Session => "workout_title",
-            Self::Template | Self::Routine => "title",
+        let (column, untitled) = match self {
+            Self::Session => ("workout_title", crate::model::UNTITLED_SESSION),
+            Self::Template | Self::Routine => ("title", crate::model::UNTITLED),
         };
-        raw.get(column)
-            .and_then(serde_json::Value::as_str)
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map_or_else(
-                || match self {
-                    Self::Session => "Workout".to_owned(),
-                    _ => "Untitled".to_owned(),
-                },
-                str::to_owned,
-            )
+        crate::model::shown_title(
+            raw.get(column).and_then(serde_json::Value::as_str),
+            untitled,
+        )
     }
 
     /// Where it shows again once restored.

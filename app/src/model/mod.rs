@@ -18,3 +18,18 @@ pub use one_rm::OneRmFormula;
 pub use tables::{records, ColumnDef, ParentRef, Record, TableDef, SCHEMA_VERSION, TABLES};
 pub use tracking::Tracking;
 pub use units::{DistanceUnit, SetType, WeightUnit};
+
+/// What a session without a title is called, everywhere it is named.
+pub const UNTITLED_SESSION: &str = "Workout";
+/// What a template or routine without a title is called.
+pub const UNTITLED: &str = "Untitled";
+
+/// A title as it is shown: trimmed, or `untitled` when there is none. The history, the
+/// logger, Recently deleted and the sync status's list all name a record by this rule.
+pub fn shown_title(title: Option<&str>, untitled: &str) -> String {
+    title
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(untitled)
+        .to_owned()
+}

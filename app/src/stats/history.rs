@@ -61,10 +61,7 @@ impl SessionLine {
 
 /// A session's title, or "Workout" when it has none.
 pub fn title(log: &Log) -> String {
-    log.workout_title
-        .clone()
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| "Workout".into())
+    crate::model::shown_title(log.workout_title.as_deref(), crate::model::UNTITLED_SESSION)
 }
 
 /// What the history page is asked for (its URL's query).

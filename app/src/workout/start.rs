@@ -46,7 +46,7 @@ pub fn empty(id: String, now: i64) -> ActiveSession {
     ActiveSession {
         id,
         started_at: now,
-        title: "Workout".into(),
+        title: crate::model::UNTITLED_SESSION.into(),
         notes: String::new(),
         workout_id: None,
         exercises: Vec::new(),
@@ -139,11 +139,7 @@ pub fn from_template(
     Some(ActiveSession {
         id: ids(),
         started_at: now,
-        title: if workout.title.trim().is_empty() {
-            "Workout".into()
-        } else {
-            workout.title.clone()
-        },
+        title: crate::model::shown_title(Some(&workout.title), crate::model::UNTITLED_SESSION),
         notes: String::new(),
         workout_id: Some(workout.id.clone()),
         exercises,
