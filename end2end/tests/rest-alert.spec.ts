@@ -156,13 +156,15 @@ test('a rest alert reaches the service worker with no page open, and a skipped r
   await page.getByLabel('Rest (s)').fill('4');
   await page.getByLabel('Rest (s)').press('Tab');
   await page.getByTestId('log-add-set').click();
+  await page.getByTestId('log-add-set').click();
   const sets = page.getByTestId('log-set');
-  await expect(sets).toHaveCount(2);
+  await expect(sets).toHaveCount(3);
 
   // Ticked, then skipped: the alert is asked for, then cancelled, and nothing comes.
   const scheduled = restRequest(page, 'PUT');
   await sets.first().getByTestId('tick').click();
   expect((await scheduled).status()).toBe(204);
+  expect((await scheduled).request().postDataJSON()).toMatchObject({ next: 'Curl (Barbell) · set 2' });
   const cancelled = restRequest(page, 'DELETE');
   await page.getByTestId('rest-skip').click();
   expect((await cancelled).status()).toBe(204);
@@ -182,7 +184,12 @@ test('a rest alert reaches the service worker with no page open, and a skipped r
   checkVapid(got.headers, publicKey, service.origin);
   const text = sub.decrypt(got.body);
   const message = JSON.parse(text);
-  expect(message).toMatchObject({ title: 'Rest over', tag: 'ezlift-rest', url: '/workout' });
+  expect(message).toMatchObject({
+    title: 'Rest over',
+    body: 'Next: Curl (Barbell) · set 3',
+    tag: 'ezlift-rest',
+    url: '/workout',
+  });
   expect(got.at).toBeGreaterThanOrEqual(message.ends_at);
 
   // Chromium's push service delivers it to the worker, which shows the notification.
@@ -215,7 +222,7 @@ test('a rest alert reaches the service worker with no page open, and a skipped r
     });
   await expect.poll(async () => (await shown()).length, { timeout: 10_000 }).toBe(1);
   const [notification] = await shown();
-  expect(notification).toMatchObject({ title: 'Rest over', body: 'Time for the next set.', url: '/workout' });
+  expect(notification).toMatchObject({ title: 'Rest over', body: 'Next: Curl (Barbell) · set 3', url: '/workout' });
   console.log(
     `rest end → push service ${got.at - message.ends_at} ms; delivered → notification ${
       notification.timestamp - delivered

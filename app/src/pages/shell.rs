@@ -131,29 +131,34 @@ fn rest_alert(replica: crate::replica::ReplicaSlot, readable: Signal<bool>) {
             return None;
         }
         replica.state.active.with(|a| {
-            a.as_ref()
-                .and_then(|s| s.rest.map(|r| (s.id.clone(), r.ends_at)))
+            a.as_ref().and_then(|s| {
+                s.rest
+                    .as_ref()
+                    .map(|r| (s.id.clone(), r.ends_at, r.next.clone()))
+            })
         })
     });
-    Effect::new(move |before: Option<Option<(String, i64)>>| {
-        let now_rest = rest.get();
-        #[cfg(feature = "hydrate")]
-        match (&now_rest, before.flatten()) {
-            (Some((session, ends_at)), before)
-                if before.as_ref().map(|b| b.1) != Some(*ends_at) =>
-            {
-                let in_ms = ends_at - now_ms();
-                if in_ms > 0 {
-                    crate::replica::push::schedule(in_ms, session.clone(), None);
+    Effect::new(
+        move |before: Option<Option<(String, i64, Option<String>)>>| {
+            let now_rest = rest.get();
+            #[cfg(feature = "hydrate")]
+            match (&now_rest, before.flatten()) {
+                (Some((session, ends_at, next)), before)
+                    if before.as_ref().map(|b| b.1) != Some(*ends_at) =>
+                {
+                    let in_ms = ends_at - now_ms();
+                    if in_ms > 0 {
+                        crate::replica::push::schedule(in_ms, session.clone(), next.clone());
+                    }
                 }
+                (None, Some(_)) => crate::replica::push::cancel(),
+                _ => {}
             }
-            (None, Some(_)) => crate::replica::push::cancel(),
-            _ => {}
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = before;
-        now_rest
-    });
+            #[cfg(not(feature = "hydrate"))]
+            let _ = before;
+            now_rest
+        },
+    );
 }
 
 /// The clock, rest countdown and alarm of a session in progress: mounted only while there
@@ -166,7 +171,7 @@ fn RunningWorkout(started: Memo<Option<i64>>) -> impl IntoView {
         replica
             .state
             .active
-            .with(|a| a.as_ref().and_then(|s| s.rest))
+            .with(|a| a.as_ref().and_then(|s| s.rest.clone()))
     });
     let remaining = Memo::new(move |_| match (rest.get(), now.get()) {
         (Some(r), t) if t > 0 => Some(r.remaining(t)),

@@ -71,12 +71,16 @@ pub struct ActiveSet {
     pub planned_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestTimer {
     /// Epoch milliseconds.
     pub ends_at: i64,
     /// The countdown's full length in seconds (for the progress shown).
     pub length: i64,
+    /// What comes after it ("Squat · set 3"), named by the page that ticked the set: the
+    /// rest alert says it.
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
 impl RestTimer {
@@ -145,6 +149,8 @@ pub enum Edit {
         done: bool,
         now: i64,
         rest: i64,
+        /// What comes next, as the rest alert names it.
+        next: Option<String>,
     },
     /// Lengthens (or shortens, negative) the running rest.
     RestBy {
@@ -291,6 +297,7 @@ impl Edit {
                 done,
                 now,
                 rest,
+                next,
             } => {
                 let Some(x) = s.set_mut(set) else { return };
                 x.done = *done;
@@ -298,6 +305,7 @@ impl Edit {
                     s.rest = Some(RestTimer {
                         ends_at: now + rest * 1000,
                         length: *rest,
+                        next: next.clone(),
                     });
                 }
             }
@@ -336,6 +344,35 @@ impl ActiveSession {
             .iter_mut()
             .flat_map(|e| e.sets.iter_mut())
             .find(|s| s.id == id)
+    }
+
+    /// The set to do after `set` is ticked, with its exercise and 0-based place: the
+    /// exercise's next unticked set, else the first unticked set of the exercises after it,
+    /// else of those before it (one skipped earlier). In a superset, the next exercise of
+    /// the group comes first, round it, as the lifter alternates.
+    pub fn next_set(&self, set: &str) -> Option<(&ActiveExercise, usize)> {
+        let at = self
+            .exercises
+            .iter()
+            .position(|e| e.sets.iter().any(|s| s.id == set))?;
+        fn open<'a>(e: &'a ActiveExercise, ticked: &str) -> Option<(&'a ActiveExercise, usize)> {
+            e.sets
+                .iter()
+                .position(|s| !s.done && s.id != ticked)
+                .map(|i| (e, i))
+        }
+        let n = self.exercises.len();
+        let order = (1..=n).map(|k| &self.exercises[(at + k) % n]);
+        let here = &self.exercises[at];
+        let group = here.superset_group;
+        let partners = order
+            .clone()
+            .filter(|e| group.is_some() && e.superset_group == group);
+        partners
+            .chain(std::iter::once(here))
+            .chain(self.exercises[at + 1..].iter())
+            .chain(self.exercises[..at].iter())
+            .find_map(|e| open(e, set))
     }
 
     /// Sets not ticked yet (what finishing asks about).
@@ -443,6 +480,38 @@ mod tests {
     }
 
     #[test]
+    fn the_next_set_is_the_exercises_own_then_the_ones_after_then_a_partners() {
+        let mut s = session();
+        let set = |id: &str| ActiveSet {
+            id: id.into(),
+            ..Default::default()
+        };
+        s.exercises[1].sets = vec![set("d1"), set("d2")];
+        let next =
+            |s: &ActiveSession, id: &str| s.next_set(id).map(|(e, i)| (e.exercise_id.clone(), i));
+        assert_eq!(next(&s, "s1"), Some(("bench".into(), 1)));
+        assert_eq!(
+            next(&s, "s2"),
+            Some(("bench".into(), 0)),
+            "s1 left unticked"
+        );
+        s.exercises[0].sets[0].done = true;
+        assert_eq!(next(&s, "s2"), Some(("dip".into(), 0)));
+        s.exercises[1].sets[0].done = true;
+        s.exercises[1].sets[1].done = true;
+        assert_eq!(next(&s, "s2"), None, "all done: nothing next");
+        // A superset alternates: bench, dip, bench, dip.
+        let mut s = session();
+        s.exercises[1].sets = vec![set("d1"), set("d2")];
+        s.exercises[0].superset_group = Some(1);
+        s.exercises[1].superset_group = Some(1);
+        assert_eq!(next(&s, "s1"), Some(("dip".into(), 0)));
+        s.exercises[0].sets[0].done = true;
+        assert_eq!(next(&s, "d1"), Some(("bench".into(), 1)));
+        assert_eq!(next(&s, "nope"), None);
+    }
+
+    #[test]
     fn ticking_starts_a_rest_that_can_be_changed_and_skipped() {
         let mut s = Some(session());
         let tick = |set: &str, done: bool| Edit::Tick {
@@ -450,10 +519,12 @@ mod tests {
             done,
             now: 10_000,
             rest: 90,
+            next: Some("Squat · set 2".into()),
         };
         edit(&mut s, &[tick("s1", true)]);
-        let rest = s.as_ref().unwrap().rest.unwrap();
+        let rest = s.as_ref().unwrap().rest.clone().unwrap();
         assert_eq!((rest.ends_at, rest.length), (100_000, 90));
+        assert_eq!(rest.next.as_deref(), Some("Squat · set 2"));
         assert_eq!(rest.remaining(10_001), 90);
         assert_eq!(rest.remaining(99_500), 1);
         assert_eq!(rest.remaining(200_000), 0);
@@ -464,7 +535,7 @@ mod tests {
                 now: 20_000,
             }],
         );
-        assert_eq!(s.as_ref().unwrap().rest.unwrap().ends_at, 115_000);
+        assert_eq!(s.as_ref().unwrap().rest.as_ref().unwrap().ends_at, 115_000);
         edit(
             &mut s,
             &[Edit::RestBy {
@@ -609,6 +680,7 @@ mod tests {
                     done: true,
                     now: 0,
                     rest: 0,
+                    next: None,
                 },
                 Edit::Value {
                     set: "s2".into(),

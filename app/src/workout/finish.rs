@@ -357,6 +357,7 @@ mod tests {
                 done: true,
                 now: 0,
                 rest: 0,
+                next: None,
             }
             .apply(s);
         }
@@ -443,6 +444,7 @@ mod tests {
             done: true,
             now: 0,
             rest: 0,
+            next: None,
         }
         .apply(&mut active);
         let s = active.unwrap();

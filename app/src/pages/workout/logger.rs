@@ -552,11 +552,17 @@ fn SetRow(
         let rest = set()
             .and_then(|x| x.2)
             .unwrap_or_else(|| l.settings.get_untracked().default_rest);
+        // What the rest alert names as next: the set the lifter moves on to.
+        let next = l.replica.state.active.with_untracked(|a| {
+            let (e, i) = a.as_ref()?.next_set(&sid.get_value())?;
+            Some(format!("{} · set {}", l.info(&e.exercise_id).name, i + 1))
+        });
         edit(Edit::Tick {
             set: sid.get_value(),
             done: now_done,
             now: now_ms(),
             rest,
+            next,
         });
     };
     let label = move |what: &str| format!("Set {} {what}", position() + 1);
