@@ -105,6 +105,13 @@ pub fn remember_on_device(session: SessionResource) {
 #[cfg(feature = "hydrate")]
 pub use device::start_without_a_page;
 
+/// The user this device last knew signed in (what a page opened offline shows), for what
+/// the device keeps per user.
+#[cfg(feature = "hydrate")]
+pub fn device_user() -> Option<UserInfo> {
+    device::remembered()
+}
+
 #[cfg(feature = "hydrate")]
 mod device {
     use super::UserInfo;

@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { signUp, synced, uniqueEmail, watchConsole } from './helpers';
+import { signOut, signUp, synced, uniqueEmail, watchConsole } from './helpers';
 
 // The rest alert with the screen off, end to end on our side. Push services are outside
 // this machine, so the test runs one on loopback: the app's server delivers to it, and it
@@ -237,6 +237,16 @@ test('a rest alert reaches the service worker with no page open, and a skipped r
     data: { endpoint: sub.endpoint, inMs: 1000, sessionId: 'x' },
   });
   expect(refused.status()).toBe(410);
+
+  // On again, then another user signs in on this browser: alerts are off for them (the
+  // subscription is this user's until they turn alerts on).
+  await viewer.getByTestId('rest-alerts-enable').click();
+  await expect(viewer.getByTestId('rest-alerts-on')).toBeVisible();
+  await signOut(viewer);
+  await signUp(viewer, uniqueEmail());
+  await viewer.goto('/settings');
+  await synced(viewer);
+  await expect(viewer.getByTestId('rest-alerts-enable')).toBeVisible();
   expect(errors).toEqual([]);
   service.stop();
   await context.close();

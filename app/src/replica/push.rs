@@ -1,7 +1,9 @@
 //! The browser's side of rest alerts: subscribing this browser to Web Push with the
 //! server's key, and asking the server for an alert at each rest's end (or not to send
-//! one). The endpoint of this browser's subscription is kept in `localStorage`: a tab
-//! knows at once whether to ask, without waiting for the service worker.
+//! one). The endpoint of this browser's subscription is kept in `localStorage`, per user
+//! (a browser someone else signs into shows alerts off for them until they turn them on,
+//! which moves the subscription to them on the server): a tab knows at once whether to
+//! ask, without waiting for the service worker.
 
 use super::remote::send;
 use crate::rest_alert::{Device, PushKey, RestAlert, KEY_PATH, REST_PATH, SUBSCRIPTION_PATH, TAG};
@@ -10,20 +12,32 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-const KEPT_ENDPOINT: &str = "ezlift.rest-alerts";
-
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// This browser's subscription, if rest alerts are on here.
+/// Where the signed-in user's endpoint is kept on this browser.
+fn kept_endpoint() -> Option<String> {
+    Some(format!(
+        "ezlift.rest-alerts.{}",
+        crate::session::device_user()?.id
+    ))
+}
+
+/// This browser's subscription, if the user turned rest alerts on here.
 pub fn endpoint() -> Option<String> {
-    storage()?.get_item(KEPT_ENDPOINT).ok().flatten()
+    storage()?.get_item(&kept_endpoint()?).ok().flatten()
+}
+
+fn keep_endpoint(endpoint: &str) {
+    if let (Some(s), Some(key)) = (storage(), kept_endpoint()) {
+        let _ = s.set_item(&key, endpoint);
+    }
 }
 
 fn forget_endpoint() {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(KEPT_ENDPOINT);
+    if let (Some(s), Some(key)) = (storage(), kept_endpoint()) {
+        let _ = s.remove_item(&key);
     }
 }
 
@@ -74,6 +88,11 @@ pub fn supported() -> bool {
 /// Asks for permission, subscribes this browser with the server's key and stores the
 /// subscription on the server.
 pub async fn enable() -> Result<(), String> {
+    if kept_endpoint().is_none() {
+        return Err(
+            "This page does not know who is signed in yet: reload it and try again.".into(),
+        );
+    }
     let asked = web_sys::Notification::request_permission().map_err(message)?;
     let answer = JsFuture::from(asked).await.map_err(message)?;
     if answer.as_string().as_deref() != Some("granted") {
@@ -105,9 +124,7 @@ pub async fn enable() -> Result<(), String> {
     send("PUT", SUBSCRIPTION_PATH, Some(json))
         .await
         .map_err(|e| e.to_string())?;
-    if let Some(s) = storage() {
-        let _ = s.set_item(KEPT_ENDPOINT, &endpoint);
-    }
+    keep_endpoint(&endpoint);
     Ok(())
 }
 

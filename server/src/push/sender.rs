@@ -47,7 +47,8 @@ pub(super) async fn run(alerts: Weak<RestAlerts>) {
         if wait.is_zero() {
             continue;
         }
-        // Holding only the weak reference while asleep: a dropped app ends the loop.
+        // The app is held for one look and one sleep (a few seconds at most): once it is
+        // dropped, the next turn ends the loop.
         let woken = async {
             this.wake.notified().await;
         };
