@@ -14,6 +14,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::sync::Notify;
 use vapid::Vapid;
+use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
+use web_push_native::{p256, Auth};
 
 /// The longest push endpoint kept (real ones are a few hundred characters).
 const ENDPOINT_MAX: usize = 1024;
@@ -113,31 +115,33 @@ impl RestAlerts {
 
     /// A subscription as it is kept, once its endpoint and keys are what a browser makes.
     fn target(&self, sub: &Subscription) -> Result<PushTarget, PushError> {
-        let invalid = |m: String| PushError::Invalid(m);
-        check_endpoint(&sub.endpoint, self.local_endpoints).map_err(invalid)?;
-        let p256dh = key_bytes("keys.p256dh", &sub.keys.p256dh).map_err(invalid)?;
-        web_push_native::p256::PublicKey::from_sec1_bytes(&p256dh)
-            .map_err(|_| invalid("keys.p256dh is not a P-256 public key".into()))?;
-        let auth = key_bytes("keys.auth", &sub.keys.auth).map_err(invalid)?;
-        if auth.len() != 16 {
-            return Err(invalid(format!(
-                "keys.auth must be 16 bytes, not {}",
-                auth.len()
-            )));
-        }
+        check_endpoint(&sub.endpoint, self.local_endpoints).map_err(PushError::Invalid)?;
+        let (public, auth) =
+            browser_keys(&sub.keys.p256dh, &sub.keys.auth).map_err(PushError::Invalid)?;
         Ok(PushTarget {
             endpoint: sub.endpoint.clone(),
-            p256dh: URL_SAFE_NO_PAD.encode(p256dh),
+            p256dh: URL_SAFE_NO_PAD.encode(public.to_encoded_point(false).as_bytes()),
             auth: URL_SAFE_NO_PAD.encode(auth),
         })
     }
 }
 
-/// Base64url, with or without padding, as browsers and libraries write keys.
-pub(crate) fn key_bytes(field: &str, text: &str) -> Result<Vec<u8>, String> {
-    URL_SAFE_NO_PAD
-        .decode(text.trim().trim_end_matches('='))
-        .map_err(|_| format!("{field} is not base64url"))
+/// A subscription's keys as the encryption takes them: the browser's P-256 point and its
+/// 16-byte secret, from base64url with or without padding (as browsers and libraries
+/// write them). A subscription is checked by it, and each message encrypted through it.
+pub(crate) fn browser_keys(p256dh: &str, auth: &str) -> Result<(p256::PublicKey, Auth), String> {
+    let decode = |field: &str, text: &str| {
+        URL_SAFE_NO_PAD
+            .decode(text.trim().trim_end_matches('='))
+            .map_err(|_| format!("{field} is not base64url"))
+    };
+    let public = p256::PublicKey::from_sec1_bytes(&decode("keys.p256dh", p256dh)?)
+        .map_err(|_| "keys.p256dh is not a P-256 public key".to_owned())?;
+    let auth = decode("keys.auth", auth)?;
+    if auth.len() != 16 {
+        return Err(format!("keys.auth must be 16 bytes, not {}", auth.len()));
+    }
+    Ok((public, Auth::clone_from_slice(&auth)))
 }
 
 /// A push endpoint is an `https:` URL of a push service on the internet (with `local`,

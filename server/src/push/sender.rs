@@ -4,12 +4,12 @@
 //! An alert is taken before it is sent, so a process that dies in between loses it: for a
 //! rest timer a late alert is worth nothing, and the page's own alarm still rings.
 
-use super::{key_bytes, RestAlerts};
+use super::{browser_keys, RestAlerts};
 use crate::store::{now_ms, DueAlert};
 use app::rest_alert::Message;
 use std::sync::Weak;
 use std::time::Duration;
-use web_push_native::{p256, Auth, WebPushBuilder};
+use web_push_native::WebPushBuilder;
 
 /// The longest sleep between looks at the table.
 const LOOK_EVERY: Duration = Duration::from_secs(1);
@@ -69,19 +69,15 @@ impl RestAlerts {
                 later => return Ok(later),
             }
             let due = self.store.take_due_rest_alerts(now_ms(), BATCH).await?;
-            let taken = due.len() as i64;
-            for alert in due {
-                let request = self.request(&alert);
-                let client = self.client.clone();
-                let store = self.store.clone();
-                tokio::spawn(async move {
-                    let Some(request) = request else { return };
-                    deliver(client, store, alert, request).await;
-                });
-            }
-            if taken == 0 {
+            if due.is_empty() {
                 // Due, but another process is taking them: look again in a moment.
                 return Ok(Some(now_ms() + 25));
+            }
+            for alert in due {
+                if let Some(request) = self.request(&alert) {
+                    let (client, store) = (self.client.clone(), self.store.clone());
+                    tokio::spawn(deliver(client, store, alert, request));
+                }
             }
         }
     }
@@ -107,20 +103,13 @@ impl RestAlerts {
             .endpoint
             .parse()
             .map_err(|_| "the stored endpoint is not a URL")?;
-        let public = key_bytes("p256dh", &alert.target.p256dh)?;
-        let public = p256::PublicKey::from_sec1_bytes(&public)
-            .map_err(|_| "the stored p256dh is not a P-256 key")?;
-        let auth = key_bytes("auth", &alert.target.auth)?;
-        if auth.len() != 16 {
-            return Err("the stored auth secret is not 16 bytes".into());
-        }
+        let (public, auth) = browser_keys(&alert.target.p256dh, &alert.target.auth)?;
         let message = Message::rest_over(alert.next.as_deref(), alert.due_at);
         let body = serde_json::to_vec(&message).map_err(|e| e.to_string())?;
-        let mut request =
-            WebPushBuilder::new(endpoint.clone(), public, Auth::clone_from_slice(&auth))
-                .with_valid_duration(TIME_TO_LIVE)
-                .build(body)
-                .map_err(|e| format!("cannot encrypt the message: {e}"))?;
+        let mut request = WebPushBuilder::new(endpoint.clone(), public, auth)
+            .with_valid_duration(TIME_TO_LIVE)
+            .build(body)
+            .map_err(|e| format!("cannot encrypt the message: {e}"))?;
         let now_secs = u64::try_from(now_ms() / 1000).unwrap_or_default();
         let authorization = self.vapid.authorization(&endpoint, now_secs)?;
         let headers = request.headers_mut();
