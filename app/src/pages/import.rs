@@ -366,12 +366,7 @@ mod client {
     use wasm_bindgen_futures::JsFuture;
 
     fn message(e: JsValue) -> String {
-        e.as_string()
-            .or_else(|| {
-                js_sys::Reflect::get(&e, &"message".into())
-                    .ok()?
-                    .as_string()
-            })
+        crate::replica::js_error_text(&e)
             .unwrap_or_else(|| "the request failed: check your connection".into())
     }
 

@@ -36,4 +36,4 @@ pub(crate) use marks::{mark, measure};
 /// A same-origin request with the session cookie, for the few pages that ask the server
 /// what the replica does not hold.
 #[cfg(feature = "hydrate")]
-pub use remote::send;
+pub use remote::{js_error_text, send};

@@ -42,9 +42,7 @@ fn forget_endpoint() {
 }
 
 fn message(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| Reflect::get(&e, &"message".into()).ok()?.as_string())
-        .unwrap_or_else(|| "the browser refused".into())
+    super::js_error_text(&e).unwrap_or_else(|| "the browser refused".into())
 }
 
 /// `target.method(...args)`, awaited if it answers a promise.

@@ -11,16 +11,14 @@ use web_sys::{Request, RequestCredentials, RequestInit, Response};
 
 pub struct FetchRemote;
 
+/// What a JavaScript failure says: a thrown string, or an error's `message`.
+pub fn js_error_text(e: &JsValue) -> Option<String> {
+    e.as_string()
+        .or_else(|| js_sys::Reflect::get(e, &"message".into()).ok()?.as_string())
+}
+
 fn unavailable(e: JsValue) -> RemoteError {
-    RemoteError::Unavailable(
-        e.as_string()
-            .or_else(|| {
-                js_sys::Reflect::get(&e, &"message".into())
-                    .ok()?
-                    .as_string()
-            })
-            .unwrap_or_else(|| "network error".into()),
-    )
+    RemoteError::Unavailable(js_error_text(&e).unwrap_or_else(|| "network error".into()))
 }
 
 /// Sends a request and returns the body of a 2xx response, as bytes: copying them out of
