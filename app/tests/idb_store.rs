@@ -279,3 +279,85 @@ async fn indexeddb_store_matches_the_reference_store() {
     reopened.store.close();
     IdbStore::delete(&user).await.unwrap();
 }
+
+/// A tab closed right after a tap: its edit of the session being logged was kept, never
+/// applied. The next reading applies it once, in the order the edits were made, beside
+/// what another tab applied meanwhile; a further reading applies nothing again.
+#[wasm_bindgen_test]
+async fn an_active_session_edit_kept_before_its_tab_closed_is_applied_once() {
+    use app::workout::{ActiveExercise, ActiveSession, ActiveSet, Edit, SetField};
+    let user = format!("idb-active-{}", js_sys::Date::now() as u64);
+    let closed = IdbStore::open(&user).await.unwrap();
+    let open = IdbStore::open(&user).await.unwrap();
+    let set = |id: &str| ActiveSet {
+        id: id.into(),
+        ..ActiveSet::default()
+    };
+    let start = Edit::Start(Box::new(ActiveSession {
+        id: "log".into(),
+        started_at: 1_000,
+        title: "Push".into(),
+        notes: String::new(),
+        workout_id: None,
+        exercises: vec![ActiveExercise {
+            id: "e".into(),
+            exercise_id: "bench".into(),
+            notes: String::new(),
+            rest_time: None,
+            superset_group: None,
+            planned_id: None,
+            sets: vec![set("s1"), set("s2")],
+        }],
+        rest: None,
+    }));
+    open.keep_active_edit(&start).unwrap().await.unwrap();
+    open.active_session().await.unwrap().expect("started");
+
+    // Kept by the closing tab and never applied: a weight typed, the set ticked, the rest
+    // lengthened (applied twice, that would be 30 s more).
+    let tick = Edit::Tick {
+        set: "s2".into(),
+        done: true,
+        now: 5_000,
+        rest: 90,
+        next: None,
+    };
+    for edit in [
+        Edit::Value {
+            set: "s2".into(),
+            field: SetField::Reps,
+            value: Some(12.0),
+        },
+        tick,
+        Edit::RestBy {
+            seconds: 15,
+            now: 6_000,
+        },
+    ] {
+        closed.keep_active_edit(&edit).unwrap().await.unwrap();
+    }
+    closed.close();
+    // Meanwhile the open tab kept and applied its own edit.
+    open.keep_active_edit(&Edit::Value {
+        set: "s1".into(),
+        field: SetField::Weight,
+        value: Some(70.0),
+    })
+    .unwrap()
+    .await
+    .unwrap();
+    let applied = open.active_session().await.unwrap().expect("still logged");
+    let sets = &applied.exercises[0].sets;
+    assert_eq!((sets[0].weight, sets[0].done), (Some(70.0), false));
+    assert_eq!((sets[1].reps, sets[1].done), (Some(12), true));
+    let rest = applied.rest.clone().expect("the tick started a rest");
+    assert_eq!(rest.ends_at, 5_000 + 105_000, "lengthened once");
+
+    // Applied and forgotten together: reading again, or after reopening, changes nothing.
+    assert_eq!(open.active_session().await.unwrap(), Some(applied.clone()));
+    open.close();
+    let reopened = IdbStore::open(&user).await.unwrap();
+    assert_eq!(reopened.active_session().await.unwrap(), Some(applied));
+    reopened.close();
+    IdbStore::delete(&user).await.unwrap();
+}

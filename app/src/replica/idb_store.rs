@@ -14,10 +14,14 @@ use crate::model::tables::{SCHEMA_VERSION, TABLES};
 use crate::model::wire::WireRecord;
 use crate::workout::{ActiveSession, Edit as SessionEdit};
 use async_trait::async_trait;
-use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, Transaction, TransactionMode};
+use idb::{
+    Database, DatabaseEvent, Factory, KeyRange, ObjectStoreParams, Query, Transaction,
+    TransactionMode,
+};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt;
+use std::future::Future;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// 1: one object store per table, one value per record. 2: chunks.
@@ -31,6 +35,11 @@ const SET_ASIDE: &str = "set_aside";
 const CURSOR: &str = "last_pulled_at";
 /// The session being logged ([`ActiveSession`] as JSON): the device's, never synced.
 const ACTIVE: &str = "active_session";
+/// The prefix of the meta keys of active-session edits kept but not yet applied; the
+/// rest of a key orders them ([`IdbStore::keep_active_edit`]).
+const ACTIVE_EDIT: &str = "active_edit:";
+/// Just past every key that starts with [`ACTIVE_EDIT`].
+const ACTIVE_EDIT_END: &str = "active_edit;";
 /// The schema version the cursor was pulled with: earlier builds wrote theirs on open.
 const PULLED_VERSION: &str = "schema_version";
 
@@ -68,6 +77,11 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T> {
 
 pub struct IdbStore {
     db: Database,
+    /// This store's random id: keys of edits kept by two tabs in one millisecond differ.
+    tab: String,
+    /// The last journal stamp (epoch microseconds, or one past the last): keys of this
+    /// store's edits increase in the order the edits were made.
+    journal_stamp: std::cell::Cell<u64>,
 }
 
 impl IdbStore {
@@ -93,7 +107,11 @@ impl IdbStore {
                 db.close();
             }
         });
-        let store = Self { db };
+        let store = Self {
+            db,
+            tab: super::clock::new_id(),
+            journal_stamp: std::cell::Cell::new(0),
+        };
         store.upgrade_v1().await?;
         store.ensure_meta().await?;
         Ok(store)
@@ -194,26 +212,56 @@ impl IdbStore {
         }
     }
 
-    /// The session being logged on this device, if any.
-    pub async fn active_session(&self) -> Result<Option<ActiveSession>> {
-        match self.meta(ACTIVE).await?.and_then(|v| v.as_string()) {
-            Some(text) => Ok(Some(serde_json::from_str(&text)?)),
-            None => Ok(None),
-        }
+    /// The first step of an edit of the active session: writes `edit` alone under the
+    /// next journal key and commits it at once, every request made before this returns;
+    /// the future resolves once it committed. [`Self::active_session`] then applies it.
+    ///
+    /// Two steps, because a transaction that reads before it writes is lost when the tab
+    /// closes during the read (a tap, then the phone's browser killed). Applying to what
+    /// is stored, not to this tab's copy, lets edits of several tabs all land.
+    pub fn keep_active_edit(&self, edit: &SessionEdit) -> Result<impl Future<Output = Result<()>>> {
+        let stamp = (js_sys::Date::now() as u64 * 1000).max(self.journal_stamp.get() + 1);
+        self.journal_stamp.set(stamp);
+        let key = format!("{ACTIVE_EDIT}{stamp:020}:{}", self.tab);
+        let tx = self.tx(&[META], TransactionMode::ReadWrite)?;
+        tx.object_store(META)?.put(
+            &JsValue::from_str(&serde_json::to_string(edit)?),
+            Some(&JsValue::from_str(&key)),
+        )?;
+        commit_now(tx, "the workout")
     }
 
-    /// Applies `edit` to the stored session in one transaction (read, change, write), so
-    /// edits of several tabs all land; returns the session as committed.
-    pub async fn edit_active(&self, edit: &SessionEdit) -> Result<Option<ActiveSession>> {
+    /// The session being logged on this device, if any, with the edits kept but not yet
+    /// applied (a tab closed after [`Self::keep_active_edit`]) applied
+    /// first, once: applying and removing them commit together.
+    pub async fn active_session(&self) -> Result<Option<ActiveSession>> {
         let tx = self.tx(&[META], TransactionMode::ReadWrite)?;
         let meta = tx.object_store(META)?;
+        let kept = KeyRange::bound(
+            &JsValue::from_str(ACTIVE_EDIT),
+            &JsValue::from_str(ACTIVE_EDIT_END),
+            None,
+            None,
+        )?;
         let key = JsValue::from_str(ACTIVE);
-        let mut session: Option<ActiveSession> =
-            match meta.get(key.clone())?.await?.and_then(|v| v.as_string()) {
-                Some(text) => Some(serde_json::from_str(&text)?),
-                None => None,
-            };
-        edit.apply(&mut session);
+        let stored = meta.get(key.clone())?;
+        let edits = meta.get_all(Some(Query::KeyRange(kept.clone())), None)?;
+        let mut session: Option<ActiveSession> = match stored.await?.and_then(|v| v.as_string()) {
+            Some(text) => Some(serde_json::from_str(&text)?),
+            None => None,
+        };
+        let edits = edits.await?;
+        if edits.is_empty() {
+            tx.await?;
+            return Ok(session);
+        }
+        for text in edits.iter().filter_map(|v| v.as_string()) {
+            // One this build cannot read (kept by another version) is dropped, not retried
+            // forever.
+            if let Ok(edit) = serde_json::from_str::<SessionEdit>(&text) {
+                edit.apply(&mut session);
+            }
+        }
         match &session {
             Some(s) => {
                 meta.put(&JsValue::from_str(&serde_json::to_string(s)?), Some(&key))?;
@@ -222,6 +270,7 @@ impl IdbStore {
                 meta.delete(key)?;
             }
         }
+        meta.delete(Query::KeyRange(kept))?;
         commit(tx, "the workout").await?;
         Ok(session)
     }
@@ -376,11 +425,21 @@ fn write_chunks(
 }
 
 async fn commit(tx: Transaction, what: &str) -> Result<()> {
-    if tx.commit()?.await?.is_committed() {
-        Ok(())
-    } else {
-        Err(ReplicaError(format!("{what} was aborted")))
-    }
+    commit_now(tx, what)?.await
+}
+
+/// Asks `tx` to commit now, not when its requests are done and the task ends; the
+/// future resolves once it has.
+fn commit_now(tx: Transaction, what: &str) -> Result<impl Future<Output = Result<()>>> {
+    let tx = tx.commit()?;
+    let aborted = format!("{what} was aborted");
+    Ok(async move {
+        if tx.await?.is_committed() {
+            Ok(())
+        } else {
+            Err(ReplicaError(aborted))
+        }
+    })
 }
 
 /// Creates the stores of this version that do not exist yet (a version-1 database keeps

@@ -2,9 +2,10 @@
 //! database, outside the synced tables) until it is finished, as Strong and Hevy keep
 //! theirs: nothing of a half-done workout reaches the server or other devices.
 //!
-//! Every change is an [`Edit`], a value: the tab applies it to its copy at once and the
-//! store applies the same edit to the stored session inside one transaction, so two tabs
-//! editing at once both keep their changes.
+//! Every change is an [`Edit`], a value: the tab applies it to its copy at once, and the
+//! store first records the edit itself, then applies every recorded edit to the stored
+//! session inside one transaction, so two tabs editing at once both keep their changes
+//! and a tab closed right after a tap keeps it.
 
 use crate::model::SetType;
 use serde::{Deserialize, Serialize};
@@ -91,7 +92,7 @@ impl RestTimer {
 }
 
 /// A set's number fields, as the logger edits them one at a time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SetField {
     /// Kilograms.
     Weight,
@@ -103,8 +104,10 @@ pub enum SetField {
     Rpe,
 }
 
-/// One change to the active session.
-#[derive(Debug, Clone, PartialEq)]
+/// One change to the active session. Stored as JSON before it is applied to the stored
+/// session (in the replica's IndexedDB database), so a tab closed in between
+/// still keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Edit {
     /// Starts `session`, replacing any other (the page asks first).
     Start(Box<ActiveSession>),
@@ -709,5 +712,64 @@ mod tests {
             .unwrap()
             .warm_ups(&plates, &DEFAULT_RAMP, &mut ids)
             .is_none());
+    }
+
+    /// Edits are kept as JSON before they are applied (a tab closed in between applies
+    /// them when next opened): every kind reads back as itself.
+    #[test]
+    fn every_edit_reads_back_from_json() {
+        let set = |id: &str| ActiveSet {
+            id: id.into(),
+            set_type: SetType::Warmup,
+            weight: Some(20.0),
+            ..Default::default()
+        };
+        let edits = [
+            Edit::Start(Box::new(session())),
+            Edit::Clear,
+            Edit::Title("Legs".into()),
+            Edit::Notes("slow".into()),
+            Edit::AddExercise(session().exercises[0].clone()),
+            Edit::RemoveExercise("e1".into()),
+            Edit::MoveExercise("e1".into(), -1),
+            Edit::ExerciseNotes("e1".into(), "grip".into()),
+            Edit::ExerciseRest("e1".into(), Some(90)),
+            Edit::Superset("e1".into(), None),
+            Edit::AddSet {
+                exercise: "e1".into(),
+                id: "s9".into(),
+            },
+            Edit::DuplicateSet {
+                set: "s1".into(),
+                id: "s8".into(),
+            },
+            Edit::DeleteSet("s1".into()),
+            Edit::WarmUps {
+                exercise: "e1".into(),
+                sets: vec![set("w1")],
+            },
+            Edit::SetType("s1".into(), SetType::Drop),
+            Edit::Value {
+                set: "s1".into(),
+                field: SetField::Rpe,
+                value: Some(8.5),
+            },
+            Edit::Tick {
+                set: "s1".into(),
+                done: true,
+                now: 5_000,
+                rest: 90,
+                next: Some("Curl · set 2".into()),
+            },
+            Edit::RestBy {
+                seconds: -15,
+                now: 6_000,
+            },
+            Edit::SkipRest,
+        ];
+        for edit in edits {
+            let text = serde_json::to_string(&edit).unwrap();
+            assert_eq!(serde_json::from_str::<Edit>(&text).unwrap(), edit, "{text}");
+        }
     }
 }

@@ -111,8 +111,8 @@ impl Replica {
         }
     }
 
-    /// Changes the active session: on screen at once, then in IndexedDB (in order, one
-    /// transaction per edit applied to what is stored), then other tabs are told.
+    /// Changes the active session: on screen at once, then in IndexedDB (the edit kept
+    /// before this returns, then applied to what is stored), then other tabs are told.
     pub fn edit_active(self: &Rc<Self>, edit: SessionEdit) {
         if self.closed.get() {
             return;
@@ -125,9 +125,15 @@ impl Replica {
             crate::replica::marks::measure("ezlift:active-frame", "ezlift:active-edit")
         });
         self.active_inflight.set(self.active_inflight.get() + 1);
+        // Kept before this returns, so a tab closed right after the tap still has it.
+        let kept = self.local.store.keep_active_edit(&edit);
         let this = self.clone();
         leptos::task::spawn_local(async move {
-            let result = this.local.store.edit_active(&edit).await;
+            let result = async {
+                kept?.await?;
+                this.local.store.active_session().await
+            }
+            .await;
             crate::replica::marks::measure("ezlift:active-commit", "ezlift:active-edit-commit");
             let last = this.active_inflight.get() == 1;
             this.active_inflight.set(this.active_inflight.get() - 1);
