@@ -160,11 +160,17 @@ test('a rest alert reaches the service worker with no page open, and a skipped r
   const sets = page.getByTestId('log-set');
   await expect(sets).toHaveCount(3);
 
-  // Ticked, then skipped: the alert is asked for, then cancelled, and nothing comes.
-  const scheduled = restRequest(page, 'PUT');
+  // Ticked offline: nothing can be asked then. Back online mid-rest, the alert is asked
+  // for the rest as it is (what is left of it); skipped, it is cancelled; nothing comes.
+  await context.setOffline(true);
   await sets.first().getByTestId('tick').click();
+  await expect(page.getByTestId('rest-left')).toBeVisible();
+  const scheduled = restRequest(page, 'PUT');
+  await context.setOffline(false);
   expect((await scheduled).status()).toBe(204);
-  expect((await scheduled).request().postDataJSON()).toMatchObject({ next: 'Curl (Barbell) · set 2' });
+  const offlineAlert = (await scheduled).request().postDataJSON();
+  expect(offlineAlert).toMatchObject({ next: 'Curl (Barbell) · set 2' });
+  expect(offlineAlert.inMs).toBeLessThan(4_000);
   const cancelled = restRequest(page, 'DELETE');
   await page.getByTestId('rest-skip').click();
   expect((await cancelled).status()).toBe(204);

@@ -123,8 +123,9 @@ fn ActiveWorkout() -> impl IntoView {
 
 /// With rest alerts on in this browser, each rest that starts or changes asks the server
 /// for a push at its end (the page's timer stops when a phone locks), and a rest that is
-/// skipped, over here, or whose session ended asks it not to send one. Every tab asks the
-/// same; the server keeps one alert per browser.
+/// skipped, over here, or whose session ended asks it not to send one; what could not be
+/// asked offline is asked when the connection returns. Every tab asks the same; the
+/// server keeps one alert per browser.
 fn rest_alert(replica: crate::replica::ReplicaSlot, readable: Signal<bool>) {
     let rest = Memo::new(move |_| {
         if !readable.get() {
@@ -146,10 +147,7 @@ fn rest_alert(replica: crate::replica::ReplicaSlot, readable: Signal<bool>) {
                 (Some((session, ends_at, next)), before)
                     if before.as_ref().map(|b| b.1) != Some(*ends_at) =>
                 {
-                    let in_ms = ends_at - now_ms();
-                    if in_ms > 0 {
-                        crate::replica::push::schedule(in_ms, session.clone(), next.clone());
-                    }
+                    crate::replica::push::schedule(*ends_at, session.clone(), next.clone());
                 }
                 (None, Some(_)) => crate::replica::push::cancel(),
                 _ => {}
@@ -159,6 +157,23 @@ fn rest_alert(replica: crate::replica::ReplicaSlot, readable: Signal<bool>) {
             now_rest
         },
     );
+    // A tick or a skip made offline could not ask: back online, ask for the rest as it
+    // is now (the alert, or none).
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::online, move |_| {
+            if !crate::replica::push::unsent() {
+                return;
+            }
+            match rest.get_untracked() {
+                Some((session, ends_at, next)) => {
+                    crate::replica::push::schedule(ends_at, session, next)
+                }
+                None => crate::replica::push::cancel(),
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
 }
 
 /// The clock, rest countdown and alarm of a session in progress: mounted only while there

@@ -144,35 +144,64 @@ pub async fn disable() -> Result<(), String> {
     Ok(())
 }
 
-/// Asks for the alert of a rest ending in `in_ms` (replacing this browser's last).
-/// Offline, the page's own timer is all there is.
-pub fn schedule(in_ms: i64, session_id: String, next: Option<String>) {
+thread_local! {
+    /// The last ask (an alert or its cancelling) did not reach the server: the tab was
+    /// offline, or the network failed.
+    static UNSENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the last ask did not reach the server, so it is asked again, for the rest as
+/// it is then, when the connection returns.
+pub fn unsent() -> bool {
+    UNSENT.get()
+}
+
+/// Sends an ask, noting whether it reached the server; offline, it is not tried.
+async fn ask(method: &'static str, body: String) {
+    if !web_sys::window().is_none_or(|w| w.navigator().on_line()) {
+        UNSENT.set(true);
+        return;
+    }
+    match send(method, REST_PATH, Some(body)).await {
+        Ok(_) => UNSENT.set(false),
+        // 410: the server no longer knows this browser (another user signed in here, or
+        // the push service dropped it): Settings offers to turn alerts on again.
+        Err(RemoteError::Unavailable(m)) if m.starts_with("HTTP 410") => {
+            UNSENT.set(false);
+            forget_endpoint();
+        }
+        // Refused by the server (4xx): asking again would not help.
+        Err(RemoteError::Unavailable(m)) if m.starts_with("HTTP 4") => UNSENT.set(false),
+        Err(RemoteError::Unauthorized) => UNSENT.set(false),
+        Err(_) => UNSENT.set(true),
+    }
+}
+
+/// Asks for the alert of a rest ending at `ends_at` (epoch ms), replacing this browser's
+/// last; a rest already over asks for nothing.
+pub fn schedule(ends_at: i64, session_id: String, next: Option<String>) {
     let Some(endpoint) = endpoint() else { return };
+    let in_ms = ends_at - super::now_ms();
+    if in_ms <= 0 {
+        return;
+    }
     let alert = RestAlert {
         endpoint,
         in_ms,
         session_id,
         next,
     };
-    leptos::task::spawn_local(async move {
-        let body = serde_json::to_string(&alert).unwrap_or_default();
-        if let Err(RemoteError::Unavailable(m)) = send("PUT", REST_PATH, Some(body)).await {
-            // 410: the server no longer knows this browser (another user signed in here,
-            // or the push service dropped it): Settings offers to turn alerts on again.
-            if m.starts_with("HTTP 410") {
-                forget_endpoint();
-            }
-        }
-    });
+    leptos::task::spawn_local(ask(
+        "PUT",
+        serde_json::to_string(&alert).unwrap_or_default(),
+    ));
 }
 
 /// Asks the server not to send this browser's alert (the rest was skipped, or ended here).
 pub fn cancel() {
     let Some(endpoint) = endpoint() else { return };
-    leptos::task::spawn_local(async move {
-        let body = serde_json::to_string(&Device { endpoint }).unwrap_or_default();
-        let _ = send("DELETE", REST_PATH, Some(body)).await;
-    });
+    let body = serde_json::to_string(&Device { endpoint }).unwrap_or_default();
+    leptos::task::spawn_local(ask("DELETE", body));
 }
 
 /// Shows the rest's end through the service worker (`new Notification` throws on Android
