@@ -158,7 +158,7 @@ pub fn unsent() -> bool {
 
 /// Sends an ask, noting whether it reached the server; offline, it is not tried.
 async fn ask(method: &'static str, body: String) {
-    if !web_sys::window().is_none_or(|w| w.navigator().on_line()) {
+    if !super::runtime::online() {
         UNSENT.set(true);
         return;
     }

@@ -17,7 +17,8 @@ extern "C" {
     ) -> Result<js_sys::Promise, JsValue>;
 }
 
-pub(super) fn online() -> bool {
+/// Whether the browser says it is online (no window: assumed so).
+pub(in crate::replica) fn online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 

@@ -15,4 +15,5 @@ mod replica;
 mod schedule;
 mod tabs;
 
+pub(super) use browser::online;
 pub use handle::Handle;
